@@ -1,0 +1,1 @@
+"""SQL storage on SQLAlchemy 2: SQLite embedded by default, PostgreSQL in production."""

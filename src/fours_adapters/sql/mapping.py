@@ -1,0 +1,26 @@
+"""Map domain classes onto tables, from the outside (the domain never knows).
+
+``start_mappers()`` is idempotent and thread-safe: an embedding application, the
+CLI and the test suite may all call it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from fours_adapters.sql.metadata import mapper_registry
+
+_lock = threading.Lock()
+_started = False
+
+
+def start_mappers() -> None:
+    global _started  # noqa: PLW0603 - a process-wide, once-only switch
+    with _lock:
+        if _started:
+            return
+        from fours_adapters.sql.org.mapping import map_org
+
+        map_org(mapper_registry)
+        mapper_registry.configure()
+        _started = True

@@ -1,0 +1,62 @@
+"""SQL repository of the organisation context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fours_adapters.sql.org import tables as t
+from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
+from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+
+
+class SqlOrgRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get_group(self) -> Group | None:
+        return self._session.scalars(select(Group).limit(1)).first()
+
+    def add_group(self, group: Group) -> None:
+        self._session.add(group)
+
+    def get_region(self, region_id: RegionId) -> Region | None:
+        return self._session.get(Region, region_id)
+
+    def add_region(self, region: Region) -> None:
+        self._session.add(region)
+
+    def list_regions(self) -> Sequence[Region]:
+        return self._session.scalars(select(Region).order_by(Region.id)).all()
+
+    def get_business_unit(self, unit_id: BusinessUnitId) -> BusinessUnit | None:
+        return self._session.get(BusinessUnit, unit_id)
+
+    def add_business_unit(self, unit: BusinessUnit) -> None:
+        self._session.add(unit)
+
+    def list_business_units(self) -> Sequence[BusinessUnit]:
+        return self._session.scalars(select(BusinessUnit).order_by(BusinessUnit.id)).all()
+
+    def get_brand(self, brand_code: BrandCode) -> Brand | None:
+        return self._session.get(Brand, brand_code)
+
+    def add_brand(self, brand: Brand) -> None:
+        self._session.add(brand)
+
+    def list_brands(self) -> Sequence[Brand]:
+        return self._session.scalars(select(Brand).order_by(Brand.code)).all()
+
+    def get_store(self, store_id: StoreId) -> Store | None:
+        return self._session.get(Store, store_id)
+
+    def add_store(self, store: Store) -> None:
+        self._session.add(store)
+
+    def list_stores(self, region_id: RegionId | None = None) -> Sequence[Store]:
+        query = select(Store).order_by(Store.id)
+        if region_id is not None:
+            query = query.where(t.stores.c.region_id == region_id)
+        return self._session.scalars(query).all()

@@ -1,0 +1,92 @@
+"""Tables of the organisation context."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, String, Table
+
+from fours_adapters.sql.metadata import DISTRIBUTED, REFERENCE, metadata
+from fours_adapters.sql.types import EnumText, TimeZoneType
+from fours_domain.org.model import WarehouseKind
+
+groups = Table(
+    "org_groups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    info=REFERENCE,
+)
+
+regions = Table(
+    "org_regions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    info=REFERENCE,
+)
+
+business_units = Table(
+    "org_business_units",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    info=REFERENCE,
+)
+
+brands = Table(
+    "org_brands",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("manufacturer", String(200), nullable=False),
+    info=REFERENCE,
+)
+
+stores = Table(
+    "org_stores",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("region_id", String(32), ForeignKey("org_regions.id"), nullable=False, index=True),
+    Column("time_zone", TimeZoneType(), nullable=False),
+    Column("business_unit_id", String(32), ForeignKey("org_business_units.id"), nullable=True),
+    info=DISTRIBUTED,
+)
+
+franchises = Table(
+    "org_franchises",
+    metadata,
+    Column("store_id", String(32), ForeignKey("org_stores.id"), primary_key=True),
+    Column("brand_code", String(32), ForeignKey("org_brands.code"), primary_key=True),
+    info=DISTRIBUTED,
+)
+
+showrooms = Table(
+    "org_showrooms",
+    metadata,
+    Column("store_id", String(32), ForeignKey("org_stores.id"), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    info=DISTRIBUTED,
+)
+
+warehouses = Table(
+    "org_warehouses",
+    metadata,
+    Column("store_id", String(32), ForeignKey("org_stores.id"), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", EnumText(WarehouseKind, 16), nullable=False),
+    info=DISTRIBUTED,
+)
+
+bins = Table(
+    "org_bins",
+    metadata,
+    Column("store_id", String(32), primary_key=True),
+    Column("warehouse_code", String(32), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    ForeignKeyConstraint(
+        ["store_id", "warehouse_code"], ["org_warehouses.store_id", "org_warehouses.code"]
+    ),
+    info=DISTRIBUTED,
+)

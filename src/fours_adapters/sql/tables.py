@@ -1,0 +1,12 @@
+"""Registry of every context's table module, so Alembic and tests see the whole schema."""
+
+from __future__ import annotations
+
+import importlib
+
+TABLE_MODULES = ("fours_adapters.sql.org.tables",)
+
+
+def import_all_tables() -> None:
+    for module in TABLE_MODULES:
+        importlib.import_module(module)

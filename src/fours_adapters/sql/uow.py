@@ -1,0 +1,89 @@
+"""The SQL unit of work: one session, one transaction, events published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from fours_adapters.sql.mapping import start_mappers
+from fours_adapters.sql.org.repository import SqlOrgRepository
+from fours_domain.shared.events import DomainEvent, EventRecorder
+
+EventPublisher = Callable[[DomainEvent], None]
+
+
+def _drop(_event: DomainEvent) -> None:
+    return None
+
+
+class SqlUnitOfWork:
+    """Satisfies every context's ``*UnitOfWork`` protocol.
+
+    Use once per business transaction::
+
+        with uow:
+            store = uow.org.get_store(StoreId("BJ01"))
+            ...
+            uow.commit()
+
+    Leaving the block without ``commit()`` rolls everything back.
+    """
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], publish: EventPublisher = _drop
+    ) -> None:
+        self._session_factory = session_factory
+        self._publish = publish
+        self._tracked: list[EventRecorder] = []
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside a 'with' block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = self._session_factory()
+        self._tracked = []
+        self.org = SqlOrgRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def track(self, aggregate: EventRecorder) -> None:
+        self._tracked.append(aggregate)
+
+    def commit(self) -> None:
+        self.session.commit()
+        events = [event for aggregate in self._tracked for event in aggregate.pull_events()]
+        self._tracked = []
+        for event in events:
+            self._publish(event)
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        for aggregate in self._tracked:
+            aggregate.pull_events()
+        self._tracked = []
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to ``engine``; mappers are started first."""
+    start_mappers()
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,1 @@
+"""The reference CLI for store operations (``fours``)."""

@@ -1,0 +1,1 @@
+"""Command groups, one module per bounded context, imported lazily by ``fours_cli.main``."""

@@ -1,0 +1,241 @@
+"""``fours org``: the organisation of the group."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from returns.result import Failure, Success
+
+from fours_cli.output import emit, fail, state
+from fours_domain.org import services as svc
+from fours_domain.org.model import Store, WarehouseKind
+from fours_domain.shared.errors import DomainError
+
+
+def _done(result: Any, render: Any) -> None:
+    match result:
+        case Success(value):
+            emit(render(value), None)
+        case Failure(error):
+            assert isinstance(error, DomainError)
+            fail(error)
+
+
+def store_dict(store: Store) -> dict[str, Any]:
+    return {
+        "id": store.id,
+        "name": store.name,
+        "region": store.region_id,
+        "time_zone": store.time_zone.name,
+        "business_unit": store.business_unit_id,
+        "brands": sorted(store.brands),
+        "showrooms": [s.code for s in store.showrooms],
+        "warehouses": [
+            {"code": w.code, "name": w.name, "kind": w.kind.value, "bins": [b.code for b in w.bins]}
+            for w in store.warehouses
+        ],
+    }
+
+
+@click.group()
+def org() -> None:
+    """Group, regions, business units, brands, stores, showrooms, warehouses, bins."""
+
+
+@org.command("init")
+@click.argument("group_id")
+@click.argument("name")
+def init_group(group_id: str, name: str) -> None:
+    """Create the group (one per database)."""
+    app = state().app
+    _done(
+        svc.create_group(app.uow(), svc.CreateGroup(group_id, name)),
+        lambda g: {"id": g.id, "name": g.name},
+    )
+
+
+@org.command("add-region")
+@click.argument("region_id")
+@click.argument("name")
+def add_region(region_id: str, name: str) -> None:
+    """Add a region (区域)."""
+    app = state().app
+    _done(
+        svc.add_region(app.uow(), svc.AddRegion(region_id, name)),
+        lambda r: {"id": r.id, "name": r.name},
+    )
+
+
+@org.command("add-unit")
+@click.argument("unit_id")
+@click.argument("name")
+def add_unit(unit_id: str, name: str) -> None:
+    """Add a business unit (事业部) that can own isolated master data."""
+    app = state().app
+    _done(
+        svc.add_business_unit(app.uow(), svc.AddBusinessUnit(unit_id, name)),
+        lambda u: {"id": u.id, "name": u.name},
+    )
+
+
+@org.command("add-brand")
+@click.argument("brand_code")
+@click.argument("name")
+@click.option("--manufacturer", required=True, help="Manufacturer (主机厂) of the brand.")
+def add_brand(brand_code: str, name: str, manufacturer: str) -> None:
+    """Add a vehicle brand."""
+    app = state().app
+    _done(
+        svc.add_brand(app.uow(), svc.AddBrand(brand_code, name, manufacturer)),
+        lambda b: {"code": b.code, "name": b.name, "manufacturer": b.manufacturer},
+    )
+
+
+@org.command("add-store")
+@click.argument("store_id")
+@click.argument("name")
+@click.option("--region", "region_id", required=True, help="Region the store belongs to.")
+@click.option("--brand", "brands", multiple=True, required=True, help="Brand sold (repeatable).")
+@click.option(
+    "--tz",
+    "time_zone",
+    default="Asia/Shanghai",
+    show_default=True,
+    help="IANA time zone of the store.",
+)
+@click.option("--unit", "unit_id", default=None, help="Business unit (事业部), if any.")
+def add_store(
+    store_id: str,
+    name: str,
+    region_id: str,
+    brands: tuple[str, ...],
+    time_zone: str,
+    unit_id: str | None,
+) -> None:
+    """Open a store (门店) franchised for one or more brands."""
+    app = state().app
+    cmd = svc.OpenStore(store_id, name, region_id, time_zone, brands, unit_id)
+    _done(svc.open_store(app.uow(), cmd, app.clock), store_dict)
+
+
+@org.command("add-showroom")
+@click.argument("showroom_code")
+@click.argument("name")
+def add_showroom(showroom_code: str, name: str) -> None:
+    """Add a showroom (展厅) to --store."""
+    st = state()
+    _done(
+        svc.add_showroom(st.app.uow(), svc.AddShowroom(st.require_store(), showroom_code, name)),
+        lambda s: {"store": s.store_id, "code": s.code, "name": s.name},
+    )
+
+
+@org.command("add-warehouse")
+@click.argument("warehouse_code")
+@click.argument("name")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in WarehouseKind]),
+    default="parts",
+    show_default=True,
+)
+def add_warehouse(warehouse_code: str, name: str, kind: str) -> None:
+    """Add a warehouse (仓库) to --store."""
+    st = state()
+    cmd = svc.AddWarehouse(st.require_store(), warehouse_code, name, WarehouseKind(kind))
+    _done(
+        svc.add_warehouse(st.app.uow(), cmd),
+        lambda w: {"store": w.store_id, "code": w.code, "name": w.name, "kind": w.kind.value},
+    )
+
+
+@org.command("add-bin")
+@click.argument("warehouse_code")
+@click.argument("bin_codes", nargs=-1, required=True)
+def add_bin(warehouse_code: str, bin_codes: tuple[str, ...]) -> None:
+    """Add bins (库位) to a warehouse of --store."""
+    st = state()
+    added = []
+    for bin_code in bin_codes:
+        match svc.add_bin(st.app.uow(), svc.AddBin(st.require_store(), warehouse_code, bin_code)):
+            case Success(new_bin):
+                added.append(
+                    {
+                        "store": new_bin.store_id,
+                        "warehouse": new_bin.warehouse_code,
+                        "code": new_bin.code,
+                    }
+                )
+            case Failure(error):
+                fail(error)
+    emit(added)
+
+
+@org.command("show")
+def show() -> None:
+    """The whole organisation: group, regions, units, brands and stores."""
+    app = state().app
+    with app.uow() as uow:
+        group = uow.org.get_group()
+        data = {
+            "group": None if group is None else {"id": group.id, "name": group.name},
+            "regions": [{"id": r.id, "name": r.name} for r in uow.org.list_regions()],
+            "business_units": [{"id": u.id, "name": u.name} for u in uow.org.list_business_units()],
+            "brands": [
+                {"code": b.code, "name": b.name, "manufacturer": b.manufacturer}
+                for b in uow.org.list_brands()
+            ],
+            "stores": [store_dict(s) for s in uow.org.list_stores()],
+        }
+    emit(data, _render_tree(data))
+
+
+@org.command("stores")
+@click.option("--region", "region_id", default=None, help="Only stores of this region.")
+def list_stores(region_id: str | None) -> None:
+    """List stores with their brands and time zones."""
+    from fours_domain.shared.ids import RegionId
+
+    app = state().app
+    with app.uow() as uow:
+        rows = [
+            store_dict(s)
+            for s in uow.org.list_stores(RegionId(region_id.upper()) if region_id else None)
+        ]
+    emit(rows, None if state().as_json else _store_table(rows))
+
+
+def _store_table(rows: list[dict[str, Any]]) -> str:
+    from fours_cli.output import table
+
+    return table(
+        [
+            {
+                "store": r["id"],
+                "name": r["name"],
+                "region": r["region"],
+                "tz": r["time_zone"],
+                "brands": r["brands"],
+                "warehouses": [w["code"] for w in r["warehouses"]],
+            }
+            for r in rows
+        ]
+    )
+
+
+def _render_tree(data: dict[str, Any]) -> str:
+    group = data["group"]
+    lines = [f"{group['name']} ({group['id']})" if group else "(no group: run 'fours org init')"]
+    for region in data["regions"]:
+        lines.append(f"└─ region {region['id']}: {region['name']}")
+        for store in (s for s in data["stores"] if s["region"] == region["id"]):
+            lines.append(
+                f"   └─ store {store['id']}: {store['name']} "
+                f"[{', '.join(store['brands'])}] {store['time_zone']}"
+            )
+            lines.extend(f"      ├─ showroom {code}" for code in store["showrooms"])
+            for wh in store["warehouses"]:
+                bins = ", ".join(wh["bins"]) or "no bins"
+                lines.append(f"      └─ warehouse {wh['code']} ({wh['kind']}): {bins}")
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""Console entry point of ``fours``.
+
+``fours --help`` is answered from :mod:`fours_cli._help` without importing
+click (whose import alone costs several times a bare interpreter start); a
+test keeps that text identical to click's rendering. Everything else goes
+through the click group in :mod:`fours_cli.cli`, whose command groups are in
+turn imported only when invoked. See ``make bench`` → ``cli_startup``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run ``fours``: user errors print one line and exit non-zero, never a traceback."""
+    args = sys.argv[1:] if argv is None else argv
+    if args in (["--help"], ["-h"]):
+        from fours_cli._help import TOP_HELP
+
+        sys.stdout.write(TOP_HELP)
+        return 0
+    from fours_cli.cli import cli
+    from fours_cli.errors import run_guarded
+
+    return run_guarded(cli, args)

@@ -1,0 +1,103 @@
+"""Rendering results: a human table, or ``--json`` with one JSON document on stdout."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+import click
+
+from fours_domain.shared.errors import DomainError
+
+
+class CliState:
+    """Global options, shared by every command through ``click.Context.obj``."""
+
+    def __init__(self, db_url: str | None, store: str | None, as_json: bool) -> None:
+        self.db_url = db_url
+        self.store = store
+        self.as_json = as_json
+        self._app: Any = None
+
+    @property
+    def app(self) -> Any:
+        """The wired :class:`~fours_adapters.bootstrap.FoursApp`, built on first use."""
+        if self._app is None:
+            import os
+
+            from fours_cli.containers import make_container
+
+            self._app = make_container(self.db_url, dict(os.environ)).app()
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
+    def require_store(self) -> str:
+        if not self.store:
+            raise click.UsageError(
+                "this command needs a store: pass --store CODE or set FOURS_STORE"
+            )
+        return self.store
+
+
+def state() -> CliState:
+    obj = click.get_current_context().find_object(CliState)
+    assert obj is not None
+    return obj
+
+
+def emit(data: Any, human: str | None = None) -> None:
+    """Print ``data`` as JSON with ``--json``, else ``human`` (or a table of ``data``)."""
+    if state().as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return
+    if human is not None:
+        click.echo(human)
+    elif isinstance(data, list):
+        click.echo(table(data))
+    else:
+        click.echo(table([data]))
+
+
+def table(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A plain aligned text table (CJK characters count double width)."""
+    if not rows:
+        return "(none)"
+    columns = list(rows[0].keys())
+    cells = [[_text(row.get(col)) for col in columns] for row in rows]
+    widths = [
+        max(_width(c) for c in [col, *[r[i] for r in cells]]) for i, col in enumerate(columns)
+    ]
+    lines = ["  ".join(_pad(col, widths[i]) for i, col in enumerate(columns)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines.extend("  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip() for r in cells)
+    return "\n".join(lines)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def fail(error: DomainError) -> NoReturn:
+    """Report a refused command on one line (or as JSON) and exit non-zero."""
+    if state().as_json:
+        click.echo(json.dumps(error.as_dict(), ensure_ascii=False, default=str))
+    else:
+        click.echo(f"Error: {error.message}", err=True)
+    raise SystemExit(2 if error.code == "not_found" else 1)

@@ -1,0 +1,13 @@
+"""What the CLI offers, as plain data: imported by ``main`` without click."""
+
+from __future__ import annotations
+
+#: name → (module, attribute, one-line help). A bounded context adds its group here.
+COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
+    "db": ("fours_cli.commands.db", "db", "Create, upgrade and inspect the database schema."),
+    "org": (
+        "fours_cli.commands.org",
+        "org",
+        "Group, regions, stores, showrooms, warehouses, bins.",
+    ),
+}

@@ -1,0 +1,1 @@
+"""Organisation context: group → region → store → showroom / warehouse → bin."""

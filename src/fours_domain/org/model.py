@@ -1,0 +1,287 @@
+"""The organisation of a dealer group (集团 → 区域 → 门店 → 展厅 / 仓库 → 库位).
+
+One database holds one group. Regions, business units (事业部) and brands are
+group-wide reference data; a :class:`Store` is the aggregate every store-owned
+record hangs from, and owns its showrooms, warehouses and bins.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from fours_domain.shared.errors import AlreadyExists, InvariantViolation, NotFound
+from fours_domain.shared.events import DomainEvent, EventRecorder
+from fours_domain.shared.ids import (
+    BinCode,
+    BrandCode,
+    BusinessUnitId,
+    GroupId,
+    RegionId,
+    ShowroomCode,
+    StoreId,
+    WarehouseCode,
+)
+from fours_domain.shared.time import DateTime, StoreTimeZone
+
+_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_\-]{0,31}$")
+
+
+def code(value: str, what: str = "code") -> str:
+    """Normalise and check a business code: 1–32 of A–Z, 0–9, ``-``, ``_``."""
+    normalised = value.strip().upper()
+    if not _CODE_RE.match(normalised):
+        raise InvariantViolation(
+            f"{what} {value!r} must be 1–32 characters of A–Z, 0–9, '-' or '_'", code=value
+        )
+    return normalised
+
+
+def _group_id(value: str) -> GroupId:
+    return GroupId(code(value, "group id"))
+
+
+def _region_id(value: str) -> RegionId:
+    return RegionId(code(value, "region id"))
+
+
+def _unit_id(value: str) -> BusinessUnitId:
+    return BusinessUnitId(code(value, "business unit id"))
+
+
+def _brand_code(value: str) -> BrandCode:
+    return BrandCode(code(value, "brand code"))
+
+
+def _store_id(value: str) -> StoreId:
+    return StoreId(code(value, "store code"))
+
+
+def _name(value: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise InvariantViolation("a name must not be empty")
+    return stripped
+
+
+@attrs.define(slots=False, eq=False)
+class Group:
+    """The dealer group (汽车经销集团): the root of the organisation."""
+
+    id: GroupId = attrs.field(converter=_group_id)
+    name: str = attrs.field(converter=_name)
+
+
+@attrs.define(slots=False, eq=False)
+class Region:
+    """A region (区域) grouping stores for management and price scope."""
+
+    id: RegionId = attrs.field(converter=_region_id)
+    name: str = attrs.field(converter=_name)
+
+
+@attrs.define(slots=False, eq=False)
+class BusinessUnit:
+    """A business unit (事业部): a scope that can own isolated master data."""
+
+    id: BusinessUnitId = attrs.field(converter=_unit_id)
+    name: str = attrs.field(converter=_name)
+
+
+@attrs.define(slots=False, eq=False)
+class Brand:
+    """A vehicle brand a store can be franchised for (e.g. AUDI, BYD)."""
+
+    code: BrandCode = attrs.field(converter=_brand_code)
+    name: str = attrs.field(converter=_name)
+    manufacturer: str = attrs.field(converter=_name)
+
+
+@attrs.frozen
+class MasterDataScope:
+    """Who shares a piece of master data: the whole group, or one business unit.
+
+    >>> MasterDataScope.group().covers(BusinessUnitId("EAST"))
+    True
+    """
+
+    business_unit_id: BusinessUnitId | None = None
+
+    @classmethod
+    def group(cls) -> MasterDataScope:
+        return cls(None)
+
+    def covers(self, business_unit_id: BusinessUnitId | None) -> bool:
+        """True when a store of ``business_unit_id`` sees data of this scope."""
+        return self.business_unit_id is None or self.business_unit_id == business_unit_id
+
+    @property
+    def key(self) -> str:
+        """Storage key: ``*`` for group-wide, else the business unit id."""
+        return self.business_unit_id or "*"
+
+    @classmethod
+    def from_key(cls, key: str) -> MasterDataScope:
+        return cls(None if key == "*" else BusinessUnitId(key))
+
+
+class WarehouseKind(enum.Enum):
+    """What a warehouse holds."""
+
+    PARTS = "parts"
+    """Parts and accessories (配件 / 精品) kept in bins."""
+    VEHICLES = "vehicles"
+    """A vehicle yard (车库) for new or used cars."""
+
+
+@attrs.define(slots=False, eq=False)
+class Franchise:
+    """The store sells and services ``brand_code`` (特许经营)."""
+
+    store_id: StoreId
+    brand_code: BrandCode
+
+
+@attrs.define(slots=False, eq=False)
+class Showroom:
+    """A showroom (展厅) of a store."""
+
+    store_id: StoreId
+    code: ShowroomCode
+    name: str
+
+
+@attrs.define(slots=False, eq=False)
+class Bin:
+    """A storage location (库位) inside a warehouse."""
+
+    store_id: StoreId
+    warehouse_code: WarehouseCode
+    code: BinCode
+
+
+@attrs.define(slots=False, eq=False)
+class Warehouse:
+    """A warehouse (仓库) of a store, with its bins."""
+
+    store_id: StoreId
+    code: WarehouseCode
+    name: str
+    kind: WarehouseKind
+    bins: list[Bin] = attrs.field(factory=list)
+
+    def bin(self, bin_code: str) -> Bin | None:
+        wanted = code(bin_code, "bin code")
+        return next((b for b in self.bins if b.code == wanted), None)
+
+
+@attrs.frozen
+class StoreOpened(DomainEvent):
+    store_id: StoreId
+    region_id: RegionId
+
+
+@attrs.define(slots=False, eq=False)
+class Store(EventRecorder):
+    """A 4S store (门店): sells one or more brands, lives in one time zone.
+
+    The aggregate root for everything a store owns. Its id is the store code
+    the group uses everywhere (e.g. ``BJ-AUDI-01``) and leads every primary key
+    of store-owned tables (see docs/scaling.md).
+    """
+
+    id: StoreId = attrs.field(converter=_store_id)
+    name: str = attrs.field(converter=_name)
+    region_id: RegionId
+    time_zone: StoreTimeZone
+    business_unit_id: BusinessUnitId | None = None
+    franchises: list[Franchise] = attrs.field(factory=list)
+    showrooms: list[Showroom] = attrs.field(factory=list)
+    warehouses: list[Warehouse] = attrs.field(factory=list)
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        store_id: str,
+        name: str,
+        region: Region,
+        time_zone: StoreTimeZone,
+        brands: list[Brand],
+        business_unit: BusinessUnit | None,
+        at: DateTime,
+    ) -> Store:
+        """Open a store franchised for ``brands`` (at least one)."""
+        if not brands:
+            raise InvariantViolation(f"store {store_id} must sell at least one brand")
+        store = cls(
+            id=store_id,
+            name=name,
+            region_id=region.id,
+            time_zone=time_zone,
+            business_unit_id=business_unit.id if business_unit else None,
+        )
+        for brand in brands:
+            store.add_brand(brand)
+        store.record(StoreOpened(occurred_at=at, store_id=store.id, region_id=region.id))
+        return store
+
+    @property
+    def brands(self) -> frozenset[BrandCode]:
+        return frozenset(f.brand_code for f in self.franchises)
+
+    def sells(self, brand: BrandCode) -> bool:
+        return brand in self.brands
+
+    def add_brand(self, brand: Brand) -> Result[Franchise, AlreadyExists]:
+        if self.sells(brand.code):
+            return Failure(AlreadyExists(f"brand at store {self.id}", brand.code))
+        franchise = Franchise(store_id=self.id, brand_code=brand.code)
+        self.franchises.append(franchise)
+        return Success(franchise)
+
+    def add_showroom(self, showroom_code: str, name: str) -> Result[Showroom, AlreadyExists]:
+        wanted = ShowroomCode(code(showroom_code, "showroom code"))
+        if any(s.code == wanted for s in self.showrooms):
+            return Failure(AlreadyExists(f"showroom at store {self.id}", wanted))
+        showroom = Showroom(store_id=self.id, code=wanted, name=_name(name))
+        self.showrooms.append(showroom)
+        return Success(showroom)
+
+    def add_warehouse(
+        self, warehouse_code: str, name: str, kind: WarehouseKind = WarehouseKind.PARTS
+    ) -> Result[Warehouse, AlreadyExists]:
+        wanted = WarehouseCode(code(warehouse_code, "warehouse code"))
+        if self.warehouse(wanted) is not None:
+            return Failure(AlreadyExists(f"warehouse at store {self.id}", wanted))
+        warehouse = Warehouse(store_id=self.id, code=wanted, name=_name(name), kind=kind)
+        self.warehouses.append(warehouse)
+        return Success(warehouse)
+
+    def add_bin(self, warehouse_code: str, bin_code: str) -> Result[Bin, AlreadyExists | NotFound]:
+        warehouse = self.warehouse(warehouse_code)
+        if warehouse is None:
+            return Failure(NotFound(f"warehouse at store {self.id}", warehouse_code.upper()))
+        wanted = BinCode(code(bin_code, "bin code"))
+        if warehouse.bin(wanted) is not None:
+            return Failure(AlreadyExists(f"bin in {self.id}/{warehouse.code}", wanted))
+        new_bin = Bin(store_id=self.id, warehouse_code=warehouse.code, code=wanted)
+        warehouse.bins.append(new_bin)
+        return Success(new_bin)
+
+    def warehouse(self, warehouse_code: str) -> Warehouse | None:
+        wanted = code(warehouse_code, "warehouse code")
+        return next((w for w in self.warehouses if w.code == wanted), None)
+
+    def locate(self, warehouse_code: str, bin_code: str) -> Result[Bin, NotFound]:
+        """The bin at ``warehouse/bin`` in this store, or which part of the path is unknown."""
+        warehouse = self.warehouse(warehouse_code)
+        if warehouse is None:
+            return Failure(NotFound(f"warehouse at store {self.id}", warehouse_code.upper()))
+        found = warehouse.bin(bin_code)
+        if found is None:
+            return Failure(NotFound(f"bin in {self.id}/{warehouse.code}", bin_code.upper()))
+        return Success(found)

@@ -1,0 +1,1 @@
+"""Shared kernel: money, time, identifiers, errors and events used by every context."""

@@ -1,0 +1,91 @@
+"""The domain error base.
+
+Two kinds of failure, one hierarchy (see docs/adr/0001-errors.md):
+
+* a broken invariant (a programming or data error) is *raised*;
+* an expected refusal of a use case (not enough stock, illegal transition,
+  price below the floor) is *returned* inside ``returns.result.Failure``.
+
+Both are :class:`DomainError` instances so the CLI and embedders render them
+the same way: a stable machine ``code`` and a human sentence naming the thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises or returns."""
+
+    code: ClassVar[str] = "domain_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: Mapping[str, object] = details
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, DomainError)
+            and (other.message, dict(other.details)) == (self.message, dict(self.details))
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.message))
+
+    def as_dict(self) -> dict[str, object]:
+        """Machine-readable form used by ``--json`` output and APIs."""
+        return {"error": self.code, "message": self.message, **dict(self.details)}
+
+
+class InvariantViolation(DomainError):
+    """A value or aggregate would break one of its rules."""
+
+    code = "invariant_violation"
+
+
+class InvalidIdentifier(InvariantViolation):
+    """A VIN, plate, phone number or other identifier is malformed."""
+
+    code = "invalid_identifier"
+
+
+class NotFound(DomainError):
+    """The named thing does not exist."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!s} not found", kind=kind, key=str(key))
+
+
+class AlreadyExists(DomainError):
+    """A thing with this key exists already."""
+
+    code = "already_exists"
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!s} already exists", kind=kind, key=str(key))
+
+
+class IllegalTransition(DomainError):
+    """A state machine refused an action in its current state."""
+
+    code = "illegal_transition"
+
+    def __init__(self, subject: str, state: str, action: str) -> None:
+        super().__init__(
+            f"{subject} is {state}: cannot {action}",
+            subject=subject,
+            state=state,
+            action=action,
+        )

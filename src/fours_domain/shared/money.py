@@ -1,0 +1,134 @@
+"""Money, VAT and rounding — the one place where they are decided.
+
+* Currency: CNY; amounts are :class:`moneyed.Money` with :class:`~decimal.Decimal`
+  amounts, never floats (constructing from a float raises).
+* Rounding: to the fen (0.01) with ROUND_HALF_UP (四舍五入), applied once, at the
+  boundary named in each calculation: a line total, a tax split, a settlement.
+* VAT: 13 % on vehicles and parts by default, configurable per calculation.
+  "Pre-tax invoice price" (税前开票价) = tax-inclusive price / (1 + rate).
+  A split always satisfies ``gross == net + vat`` to the fen, because the VAT
+  is taken as the difference of two rounded figures, not rounded separately.
+
+>>> split = VAT_13.split_inclusive(cny("113000.00"))
+>>> (str(split.net.amount), str(split.vat.amount))
+('100000.00', '13000.00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import attrs
+from moneyed import CNY, Currency, Money
+
+from fours_domain.shared.errors import InvariantViolation
+
+__all__ = [
+    "CNY",
+    "FEN",
+    "VAT_13",
+    "ZERO",
+    "Money",
+    "TaxSplit",
+    "VatRate",
+    "cny",
+    "is_fen_exact",
+    "round_fen",
+    "sum_money",
+]
+
+FEN = Decimal("0.01")
+ROUNDING = ROUND_HALF_UP
+
+
+def _to_decimal(value: object) -> Decimal:
+    if isinstance(value, float | bool):
+        raise InvariantViolation(f"money from {type(value).__name__} {value!r}: use str or Decimal")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(str(value).strip().replace(",", ""))
+        except InvalidOperation:
+            raise InvariantViolation(f"{value!r} is not an amount of money") from None
+    else:
+        raise InvariantViolation(f"money from {type(value).__name__} is not supported")
+    if not result.is_finite():
+        raise InvariantViolation(f"{value!r} is not a finite amount of money")
+    return result
+
+
+def cny(amount: str | int | Decimal) -> Money:
+    """A CNY amount from a string, int or Decimal (floats are refused).
+
+    >>> cny("1,299.5")
+    Money('1299.5', 'CNY')
+    """
+    return Money(_to_decimal(amount), CNY)
+
+
+ZERO = cny(0)
+
+
+def round_fen(money: Money) -> Money:
+    """Round to the fen, half up: the rounding rule of the whole project."""
+    return Money(money.amount.quantize(FEN, rounding=ROUNDING), money.currency)
+
+
+def is_fen_exact(money: Money) -> bool:
+    """True when the amount has no more than two decimals."""
+    return money.amount == money.amount.quantize(FEN)
+
+
+def sum_money(items: Iterable[Money], currency: Currency = CNY) -> Money:
+    """Sum of amounts (zero of ``currency`` for an empty iterable)."""
+    total = Money(Decimal(0), currency)
+    for item in items:
+        total = total + item
+    return total
+
+
+@attrs.frozen
+class TaxSplit:
+    """A tax-inclusive amount split into pre-tax (net) and VAT, exact to the fen."""
+
+    net: Money
+    vat: Money
+    gross: Money
+
+    def __attrs_post_init__(self) -> None:
+        if self.net + self.vat != self.gross:
+            raise InvariantViolation(
+                f"tax split does not add up: {self.net} + {self.vat} != {self.gross}"
+            )
+
+
+@attrs.frozen
+class VatRate:
+    """A VAT rate such as 13 % (``Decimal("0.13")``)."""
+
+    rate: Decimal = attrs.field(converter=_to_decimal)
+
+    @rate.validator
+    def _check(self, _attribute: object, value: Decimal) -> None:
+        if not Decimal(0) <= value < Decimal(1):
+            raise InvariantViolation(f"VAT rate {value} must be in [0, 1)")
+
+    def split_inclusive(self, gross: Money) -> TaxSplit:
+        """Split a tax-inclusive amount: net = round(gross / (1 + rate)), vat = gross − net."""
+        gross = round_fen(gross)
+        net = round_fen(Money(gross.amount / (Decimal(1) + self.rate), gross.currency))
+        return TaxSplit(net=net, vat=gross - net, gross=gross)
+
+    def add_to(self, net: Money) -> TaxSplit:
+        """Add VAT to a pre-tax amount: vat = round(net × rate), gross = net + vat."""
+        net = round_fen(net)
+        vat = round_fen(Money(net.amount * self.rate, net.currency))
+        return TaxSplit(net=net, vat=vat, gross=net + vat)
+
+    def __str__(self) -> str:
+        return f"{(self.rate * 100).normalize():f}%"
+
+
+VAT_13 = VatRate(Decimal("0.13"))

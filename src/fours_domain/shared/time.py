@@ -1,0 +1,82 @@
+"""Time: instants are timezone-aware pendulum ``DateTime`` values, kept in UTC;
+every store has an IANA time zone that decides its local day and opening hours.
+
+The domain never reads the clock: a :class:`Clock` is passed in (see
+docs/adr/0003-time.md). ``pendulum.now()`` is reserved to the adapter
+:class:`fours_adapters.clock.SystemClock`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import attrs
+import pendulum
+from pendulum import Date, DateTime
+
+from fours_domain.shared.errors import InvariantViolation
+
+__all__ = ["Clock", "Date", "DateTime", "FixedClock", "StoreTimeZone", "ensure_aware"]
+
+
+class Clock(Protocol):
+    """Port: where the current instant comes from."""
+
+    def now(self) -> DateTime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+def ensure_aware(value: DateTime, what: str = "instant") -> DateTime:
+    """Refuse naive datetimes; return the instant converted to UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvariantViolation(f"{what} {value.isoformat()} has no time zone")
+    return value.in_timezone("UTC")
+
+
+@attrs.define
+class FixedClock:
+    """A clock that says what it is told; for tests, replays and examples."""
+
+    current: DateTime = attrs.field(converter=ensure_aware)
+
+    def now(self) -> DateTime:
+        return self.current
+
+    def advance(self, **delta: int) -> DateTime:
+        """Move forward, e.g. ``clock.advance(days=2, hours=3)``."""
+        self.current = self.current.add(**delta)
+        return self.current
+
+
+def _valid_zone(name: str) -> str:
+    try:
+        pendulum.timezone(name)
+    except Exception as exc:
+        raise InvariantViolation(f"unknown time zone {name!r}") from exc
+    return name
+
+
+@attrs.frozen
+class StoreTimeZone:
+    """A store's IANA time zone (e.g. ``Asia/Shanghai``, ``Asia/Urumqi``)."""
+
+    name: str = attrs.field(converter=_valid_zone)
+
+    def local(self, instant: DateTime) -> DateTime:
+        """The instant as wall-clock time in this zone."""
+        return ensure_aware(instant).in_timezone(self.name)
+
+    def today(self, clock: Clock) -> Date:
+        """The store's local calendar day now."""
+        return self.local(clock.now()).date()
+
+    def start_of(self, day: Date) -> DateTime:
+        """The instant (UTC) at which ``day`` begins in this zone."""
+        return pendulum.datetime(day.year, day.month, day.day, tz=self.name).in_timezone("UTC")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SHANGHAI = StoreTimeZone("Asia/Shanghai")

@@ -1,0 +1,118 @@
+"""Every column type round-trips its domain value on SQLite and PostgreSQL."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
+
+from fours_adapters.sql.types import (
+    DecimalText,
+    EnumText,
+    LocalDate,
+    MobileType,
+    MoneyType,
+    PlateType,
+    TimeZoneType,
+    UtcDateTime,
+    VinType,
+)
+from fours_domain.org.model import WarehouseKind
+from fours_domain.shared.errors import InvariantViolation
+from fours_domain.shared.money import cny
+from fours_domain.testing import strategies as fs
+
+scratch = MetaData()
+values = Table(
+    "t_roundtrip",
+    scratch,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("money", MoneyType()),
+    Column("at", UtcDateTime()),
+    Column("day", LocalDate()),
+    Column("vin", VinType()),
+    Column("plate", PlateType()),
+    Column("mobile", MobileType()),
+    Column("zone", TimeZoneType()),
+    Column("rate", DecimalText()),
+    Column("kind", EnumText(WarehouseKind)),
+)
+
+NO_FIXTURE_RESET = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture
+def table(engine: Engine) -> Iterator[Table]:
+    scratch.create_all(engine)
+    yield values
+    scratch.drop_all(engine)
+
+
+def _roundtrip(engine: Engine, column: str, value: Any) -> Any:
+    with engine.begin() as conn:
+        row_id = conn.execute(
+            insert(values).values({column: value}).returning(values.c.id)
+        ).scalar_one()
+        return conn.execute(select(values.c[column]).where(values.c.id == row_id)).scalar_one()
+
+
+@NO_FIXTURE_RESET
+@given(fs.cny_amounts(min_value="-99999999", max_value="99999999"))
+def test_money(table: Table, engine: Engine, money: Any) -> None:
+    assert _roundtrip(engine, "money", money) == money
+
+
+@NO_FIXTURE_RESET
+@given(fs.instants(), fs.time_zones())
+def test_instants_keep_the_instant_to_the_microsecond(
+    table: Table, engine: Engine, at: Any, zone: Any
+) -> None:
+    local = zone.local(at)
+    loaded = _roundtrip(engine, "at", local)
+    assert loaded == local and loaded.microsecond == local.microsecond
+    assert loaded.timezone_name == "UTC"
+
+
+@NO_FIXTURE_RESET
+@given(st.dates().map(lambda d: __import__("pendulum").Date(d.year, d.month, d.day)))
+def test_dates(table: Table, engine: Engine, day: Any) -> None:
+    assert _roundtrip(engine, "day", day) == day
+
+
+@NO_FIXTURE_RESET
+@given(fs.lenient_vins(), fs.plates(), fs.mobile_numbers(), fs.time_zones())
+def test_identifiers(
+    table: Table, engine: Engine, vin: Any, plate: Any, mobile: Any, zone: Any
+) -> None:
+    assert _roundtrip(engine, "vin", vin) == vin
+    assert _roundtrip(engine, "plate", plate) == plate
+    assert _roundtrip(engine, "mobile", mobile) == mobile
+    assert _roundtrip(engine, "zone", zone) == zone
+
+
+@NO_FIXTURE_RESET
+@given(
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=6, min_value=-(10**9), max_value=10**9
+    ),
+    st.sampled_from(list(WarehouseKind)),
+)
+def test_decimals_and_enums(
+    table: Table, engine: Engine, rate: Decimal, kind: WarehouseKind
+) -> None:
+    assert _roundtrip(engine, "rate", rate) == rate
+    assert _roundtrip(engine, "kind", kind) is kind
+
+
+def test_refuses_fractions_of_a_fen_and_naive_datetimes(table: Table, engine: Engine) -> None:
+    import pendulum
+    from sqlalchemy.exc import StatementError
+
+    with pytest.raises(StatementError) as info:
+        _roundtrip(engine, "money", cny("1.005"))
+    assert isinstance(info.value.orig, InvariantViolation)
+    with pytest.raises(StatementError):
+        _roundtrip(engine, "at", pendulum.naive(2026, 1, 1))

@@ -1,0 +1,58 @@
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fours_domain.shared.errors import InvariantViolation
+from fours_domain.shared.money import VAT_13, VatRate, cny, is_fen_exact, round_fen, sum_money
+from fours_domain.testing import strategies as fs
+
+
+def test_float_is_refused() -> None:
+    with pytest.raises(InvariantViolation, match="float"):
+        cny(1.5)  # type: ignore[arg-type]
+
+
+def test_garbage_is_refused_with_the_input_named() -> None:
+    with pytest.raises(InvariantViolation, match="'12a'"):
+        cny("12a")
+
+
+def test_round_half_up_to_the_fen() -> None:
+    assert round_fen(cny("0.005")) == cny("0.01")
+    assert round_fen(cny("2.675")) == cny("2.68")
+    assert round_fen(cny("-0.005")) == cny("-0.01")
+
+
+def test_pre_tax_invoice_price() -> None:
+    split = VAT_13.split_inclusive(cny("259800"))
+    assert split.net == cny("229911.50")
+    assert split.vat == cny("29888.50")
+
+
+@given(fs.cny_amounts(max_value="9999999"), fs.vat_rates())
+def test_inclusive_split_adds_up_to_the_fen(gross, rate) -> None:  # type: ignore[no-untyped-def]
+    split = rate.split_inclusive(gross)
+    assert split.net + split.vat == split.gross == gross
+    assert is_fen_exact(split.net) and is_fen_exact(split.vat)
+    # net is the nearest fen to gross / (1 + rate)
+    exact = gross.amount / (1 + rate.rate)
+    assert abs(split.net.amount - exact) <= Decimal("0.005")
+
+
+@given(fs.cny_amounts(max_value="9999999"), fs.vat_rates())
+def test_adding_vat_then_splitting_returns_the_net(net, rate) -> None:  # type: ignore[no-untyped-def]
+    gross = rate.add_to(net).gross
+    assert abs(rate.split_inclusive(gross).net.amount - net.amount) <= Decimal("0.01")
+
+
+@given(st.lists(fs.cny_amounts(max_value="1000"), max_size=20))
+def test_sum_money_is_exact(amounts) -> None:  # type: ignore[no-untyped-def]
+    assert sum_money(amounts).amount == sum((a.amount for a in amounts), Decimal(0))
+
+
+def test_vat_rate_bounds() -> None:
+    with pytest.raises(InvariantViolation):
+        VatRate(Decimal("1.2"))
+    assert str(VatRate(Decimal("0.09"))) == "9%"
