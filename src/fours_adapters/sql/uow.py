@@ -11,6 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
+from fours_adapters.sql.pricing.repository import (
+    SqlAuthorityRepository,
+    SqlPartPolicyRepository,
+    SqlPriceSchemeRepository,
+    SqlQuoteRepository,
+)
 from fours_domain.shared.events import DomainEvent, EventRecorder
 
 EventPublisher = Callable[[DomainEvent], None]
@@ -51,6 +57,10 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
+        self.price_schemes = SqlPriceSchemeRepository(self._session)
+        self.quotes = SqlQuoteRepository(self._session)
+        self.authority = SqlAuthorityRepository(self._session)
+        self.part_policies = SqlPartPolicyRepository(self._session)
         return self
 
     def __exit__(
