@@ -121,7 +121,7 @@ class AuthorityRule:
         if self.basis is Basis.UNLIMITED:
             return f"{self.role} may approve any price"
         basis = self.basis.value.replace("_", " ")
-        formula = basis if self.share == 1 else f"{self.share * 100:g}% of {basis}"
+        formula = basis if self.share == 1 else f"{(self.share * 100).normalize():f}% of {basis}"
         if self.amount_off.amount:
             formula += f" − {round_fen(self.amount_off).amount}"
         limit = self.limit(references)
