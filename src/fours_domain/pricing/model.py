@@ -277,8 +277,9 @@ def _field_precedence(pattern: SpecPattern) -> int:
     )
 
 
-def _sort_key(scheme: PriceScheme) -> tuple[int, int, int, int, str]:
-    """Ascending sort key that puts the winner first; total on distinct ids."""
+def ranking_key(scheme: PriceScheme) -> tuple[int, int, int, int, str]:
+    """Ascending sort key that puts the winner first (total on distinct ids):
+    specificity, field precedence, scope narrowness and priority, all descending, then id."""
     return (
         -scheme.target.specificity,
         -_field_precedence(scheme.target),
@@ -423,7 +424,7 @@ def resolve(
             eligible.append(scheme)
         else:
             excluded.append(refusal)
-    eligible.sort(key=_sort_key)
+    eligible.sort(key=ranking_key)
     winner = eligible[0] if eligible else None
     ranked: list[Candidate] = []
     if winner is not None:
@@ -436,7 +437,7 @@ def resolve(
             )
         )
         ranked.extend(_lost_to(s, winner) for s in eligible[1:])
-    excluded.sort(key=lambda c: _sort_key(c.scheme))
+    excluded.sort(key=lambda c: ranking_key(c.scheme))
     return Resolution(
         kind=kind,
         spec=spec,
