@@ -21,6 +21,11 @@ class PriceSchemeRepository(Protocol):
 
     def get(self, scheme_id: SchemeId) -> PriceScheme | None: ...
 
+    def place(self, store_id: StoreId) -> StorePlace | None:
+        """Id, region and time zone of a store: all resolution needs (a narrow read of
+        the organisation, cheaper than loading the whole store aggregate)."""
+        ...
+
     def candidates(
         self, brand: BrandCode, model: ModelCode, place: StorePlace
     ) -> Sequence[PriceScheme]:

@@ -166,12 +166,11 @@ def resolve_prices(
 
     def run() -> Result[PriceSheet, DomainError]:
         at = ensure_aware(cmd.at) if cmd.at is not None else clock.now()
+        store_id = StoreId(code(cmd.store_id, "store code"))
         with uow:
-            match _store(uow, cmd.store_id):
-                case Failure(error):
-                    return Failure(error)
-                case Success(store):
-                    place = place_of(store)
+            place = uow.price_schemes.place(store_id)
+            if place is None:
+                return Failure(NotFound("store", store_id))
             schemes = uow.price_schemes.candidates(cmd.spec.brand, cmd.spec.model, place)
             return Success(resolve_all(schemes, cmd.spec, place, at))
 

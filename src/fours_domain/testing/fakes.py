@@ -81,7 +81,7 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
-        self.price_schemes = FakePriceSchemeRepository()
+        self.price_schemes = FakePriceSchemeRepository(self)
         self.quotes = FakeQuoteRepository()
         self.authority = FakeAuthorityRepository()
         self.part_policies = FakePartPolicyRepository()
@@ -129,8 +129,19 @@ class FakeUnitOfWork:
 class FakePriceSchemeRepository:
     """Linear scans: fine for tests; the SQL adapter indexes by scope, brand and model."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: FakeUnitOfWork) -> None:
         self.schemes: dict[SchemeId, PriceScheme] = {}
+        self._owner = owner
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FakePriceSchemeRepository:
+        # Snapshots copy the schemes, never the unit of work that owns them.
+        clone = FakePriceSchemeRepository(self._owner)
+        clone.schemes = copy.deepcopy(self.schemes, memo)
+        return clone
+
+    def place(self, store_id: StoreId) -> StorePlace | None:
+        store = self._owner.org.get_store(store_id)
+        return None if store is None else StorePlace(store.id, store.region_id, store.time_zone)
 
     def add(self, scheme: PriceScheme) -> None:
         self.schemes[scheme.id] = scheme

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, String, and_, delete, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
+from fours_adapters.sql.org import tables as org_tables
 from fours_adapters.sql.pricing import tables as t
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import (
@@ -39,7 +40,7 @@ from fours_domain.pricing.quotes import (
     ReferencePrice,
 )
 from fours_domain.shared.catalogue import ModelCode, SpecPattern, VehicleSpec
-from fours_domain.shared.ids import BrandCode, StoreId, UserId
+from fours_domain.shared.ids import BrandCode, RegionId, StoreId, UserId
 from fours_domain.shared.money import VatRate
 
 # --- schemes -----------------------------------------------------------------------------
@@ -74,7 +75,7 @@ def scheme_from(row: Mapping[Any, Any]) -> PriceScheme:
     if "store_id" in row:
         scope = PriceScope.store(row["store_id"])
     else:
-        scope = PriceScope(row["scope_level"], row["scope_code"])
+        scope = PriceScope(ScopeLevel(row["scope_level"]), row["scope_code"])
     return PriceScheme(
         id=SchemeId(row["id"]),
         name=row["name"],
@@ -110,6 +111,13 @@ class SqlPriceSchemeRepository:
         )
         return found[0] if found else None
 
+    def place(self, store_id: StoreId) -> StorePlace | None:
+        c = org_tables.stores.c
+        row = self._session.execute(
+            select(c.id, c.region_id, c.time_zone).where(c.id == store_id)
+        ).first()
+        return None if row is None else StorePlace(StoreId(row[0]), RegionId(row[1]), row[2])
+
     def candidates(
         self, brand: BrandCode, model: ModelCode, place: StorePlace
     ) -> Sequence[PriceScheme]:
@@ -125,7 +133,18 @@ class SqlPriceSchemeRepository:
             )
         )
         own = and_(s.store_id == place.store_id, s.brand == brand, _model_is(s.model, model))
-        return [*self._rows(t.schemes, shared), *self._rows(t.store_schemes, own)]
+        columns = [c.name for c in t.schemes.c if c.name not in ("scope_level", "scope_code")]
+        # One round trip: the group/region rows (reference table) and the store's own rows
+        # (one shard under Citus), each through its lookup index.
+        query = union_all(
+            select(g.scope_level, g.scope_code, *(g[n] for n in columns)).where(shared),
+            select(
+                literal(ScopeLevel.STORE.value, String()).label("scope_level"),
+                s.store_id.label("scope_code"),
+                *(s[n] for n in columns),
+            ).where(own),
+        )
+        return [scheme_from(row) for row in self._session.execute(query).mappings()]
 
     def same_target(self, scheme: PriceScheme) -> Sequence[PriceScheme]:
         target = scheme.target
