@@ -10,11 +10,12 @@ from sqlalchemy import delete
 
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.sql.pricing import tables as t
+from fours_adapters.sql.pricing.repository import quote_from, quote_rows
 from fours_domain.org import services as org
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import Subject, default_rules
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, resolve_all
-from fours_domain.pricing.quotes import LineKind, QuoteLine, QuoteStatus
+from fours_domain.pricing.quotes import LineKind, Quote, QuoteLine, QuoteStatus
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.ids import SequentialIdSource, StoreId
 from fours_domain.shared.money import cny
@@ -174,3 +175,49 @@ def test_tie_is_refused_in_the_database(app: FoursApp) -> None:
             at,
             uow.org.get_store(StoreId("S2")).time_zone,  # type: ignore[union-attr]
         )
+
+
+def _same(a: Quote, b: Quote) -> None:
+    fields = (
+        "id",
+        "store_id",
+        "spec",
+        "customer",
+        "author",
+        "author_role",
+        "created_at",
+        "status",
+        "lines",
+        "references",
+        "approvals",
+        "accepted_at",
+        "accepted_by",
+    )
+    assert {f: getattr(a, f) for f in fields} == {f: getattr(b, f) for f in fields}
+
+
+@given(ps.quotes())
+def test_quote_converters_round_trip(quote: Quote) -> None:
+    _same(quote_from(quote_rows(quote)), quote)
+
+
+@FIXTURES
+@given(quote=ps.quotes())
+def test_quotes_round_trip_through_the_database(app: FoursApp, quote: Quote) -> None:
+    with app.uow() as uow:
+        seeded = uow.org.get_group() is not None
+    if not seeded:
+        _seed(app)
+    with app.uow() as uow:
+        uow.quotes.save(quote)
+        uow.commit()
+    with app.uow() as uow:
+        loaded = uow.quotes.get(quote.store_id, quote.id)
+        assert loaded is not None
+        _same(loaded, quote)
+        uow.quotes.save(loaded)  # saving again replaces, never duplicates
+        uow.commit()
+    with app.uow() as uow:
+        again = uow.quotes.get(quote.store_id, quote.id)
+        assert again is not None
+        _same(again, quote)

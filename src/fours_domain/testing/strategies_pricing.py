@@ -16,7 +16,13 @@ from decimal import Decimal
 import pendulum
 from hypothesis import strategies as st
 
-from fours_domain.pricing.authority import AuthorityLadder, AuthorityRule, Basis, Subject
+from fours_domain.pricing.authority import (
+    AuthorityLadder,
+    AuthorityRule,
+    Basis,
+    Subject,
+    role_code,
+)
 from fours_domain.pricing.model import (
     PriceKind,
     PriceScheme,
@@ -24,10 +30,11 @@ from fours_domain.pricing.model import (
     SchemeId,
     StorePlace,
     ValidityWindow,
+    resolve_all,
 )
-from fours_domain.pricing.quotes import LineKind, QuoteLine
+from fours_domain.pricing.quotes import Approval, LineKind, Quote, QuoteId, QuoteLine
 from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
-from fours_domain.shared.ids import RegionId, StoreId
+from fours_domain.shared.ids import RegionId, StoreId, UserId
 from fours_domain.shared.money import Money
 from fours_domain.testing.strategies import cny_amounts, time_zones
 
@@ -160,3 +167,50 @@ def vehicle_ladders(draw: st.DrawFn) -> AuthorityLadder:
 
 def prices(low: str = "100000", high: str = "500000") -> st.SearchStrategy[Money]:
     return cny_amounts(low, high)
+
+
+@st.composite
+def quotes(draw: st.DrawFn, store_id: str = "S1") -> Quote:
+    """Draft quotes for a generated car with 0–6 extra lines and 0–2 approvals.
+
+    Reference prices come from generated group schemes (so some kinds are missing).
+    """
+    spec = draw(vehicle_specs())
+    place = StorePlace(StoreId(store_id), RegionId("EAST"), draw(time_zones()))
+    at = draw(instants_near_base())
+    schemes = [
+        PriceScheme(
+            id=SchemeId(f"{kind.value.upper()}-1"),
+            name=kind.value,
+            kind=kind,
+            scope=PriceScope.group(),
+            target=SpecPattern(spec.brand, spec.model),
+            price=draw(prices()),
+        )
+        for kind in draw(st.sets(st.sampled_from(list(PriceKind))))
+    ]
+    quote = Quote.draft(
+        quote_id=QuoteId(draw(st.text("ABCDEF0123456789", min_size=1, max_size=12))),
+        store_id=place.store_id,
+        spec=spec,
+        customer=draw(st.sampled_from(["王先生", "Ms Li", "某公司"])),
+        author=UserId(draw(st.sampled_from(["zhang", "li"]))),
+        author_role=draw(st.sampled_from(["SALES", "SALES_MANAGER"])),
+        sheet=resolve_all(schemes, spec, place, at),
+        vehicle_price=draw(prices()),
+        at=at,
+    ).unwrap()
+    for line in draw(st.lists(quote_lines(), max_size=6)):
+        quote.add_line(line)
+    for hours in draw(st.lists(st.integers(1, 96), max_size=2)):
+        quote.approvals.append(
+            Approval(
+                approver=UserId("gm"),
+                role=role_code("GM"),
+                price=quote.deal_price,
+                reason="generated",
+                approved_at=at,
+                expires_at=at.add(hours=hours),
+            )
+        )
+    return quote
