@@ -429,7 +429,10 @@ def _needs(quote: Quote, ladder: AuthorityLadder, what: str) -> ApprovalRequired
         else author.describe(refs)
     )
     able = ladder.roles_covering(quote.deal_price, refs)
-    who = ", ".join(able) if able else "no role in the ladder"
+    if not ladder.rules:
+        who = "no role: no vehicle authority ladder is configured"
+    else:
+        who = ", ".join(able) if able else "no role in the ladder"
     note = (
         f" ({len(quote.approvals)} approval(s) recorded, none valid for this price now)"
         if quote.approvals

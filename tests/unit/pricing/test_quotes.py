@@ -263,3 +263,18 @@ def test_parts_ladder_basis_is_list_only() -> None:
         AuthorityRule(Subject.PARTS, "X", Basis.FLOOR)
     with pytest.raises(Exception, match="cannot be based on"):
         AuthorityRule(Subject.VEHICLE, "X", Basis.LIST)
+
+
+def test_without_a_ladder_nothing_is_accepted_and_the_reason_says_so() -> None:
+    empty = AuthorityLadder.of(Subject.VEHICLE, [])
+    refusal = draft().accept(by=UserId("z"), at=NOW, sheet=sheet(), ladder=empty).failure()
+    assert "no vehicle authority ladder is configured" in refusal.message
+
+
+def test_money_is_never_a_float() -> None:
+    with pytest.raises(Exception, match="float"):
+        cny(1.5)  # type: ignore[arg-type]
+    quote = draft("399999.99")
+    amounts = [quote.deal_price, *(r.price for r in quote.references)]
+    amounts += [getattr(line.split, f) for line in quote.lines for f in ("gross", "net", "vat")]
+    assert all(type(m.amount) is Decimal for m in amounts)
