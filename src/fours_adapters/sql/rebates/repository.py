@@ -21,7 +21,7 @@ from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.ids import BrandCode, StoreId
 from fours_domain.shared.time import Date
 
-_VIN_TEXT = type_coerce(t.sales.c.vin, String(17))
+_vin_text = type_coerce(t.sales.c.vin, String(17))
 """The VIN column compared as plain text (callers look cars up by the VIN string)."""
 
 
@@ -123,14 +123,14 @@ class SqlRebateRepository:
     # sales facts -----------------------------------------------------------
     def get_sale(self, store_id: StoreId, vin: str) -> SaleFact | None:
         row = self._session.execute(
-            select(t.sales).where(t.sales.c.store_id == store_id, vin == _VIN_TEXT)
+            select(t.sales).where(t.sales.c.store_id == store_id, _vin_text == vin)
         ).first()
         return None if row is None else SaleRows().fact(row)
 
     def save_sale(self, fact: SaleFact) -> None:
         s = t.sales.c
         self._session.execute(
-            delete(t.sales).where(s.store_id == fact.store_id, fact.vin.value == _VIN_TEXT)
+            delete(t.sales).where(s.store_id == fact.store_id, _vin_text == fact.vin.value)
         )
         self._session.execute(insert(t.sales).values(**sale_row(fact)))
 
@@ -148,7 +148,7 @@ class SqlRebateRepository:
         found: list[SaleFact] = []
         wanted = sorted(vins)
         for i in range(0, len(wanted), 500):
-            query = select(t.sales).where(_VIN_TEXT.in_(wanted[i : i + 500]))
+            query = select(t.sales).where(_vin_text.in_(wanted[i : i + 500]))
             found.extend(rows.fact(row) for row in self._session.execute(query))
         return found
 
