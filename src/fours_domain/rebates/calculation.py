@@ -298,9 +298,10 @@ def what_if(
         else (unit_cars[0].store_id if unit_cars else StoreId(GROUP_SCOPE))
     )
     options = []
-    for boundary, _value, label in policy.ladder(target)[1:]:
-        if boundary <= counted:
-            continue
+    rungs = policy.ladder(target)[1:]
+    for i, (boundary, _value, label) in enumerate(rungs):
+        if boundary <= counted or any(b == boundary for b, _, _ in rungs[i + 1 :]):
+            continue  # reached already, or a higher tier is reached by the same cars
         extra = boundary - counted
         for model in sorted(models):
             price = models[model]

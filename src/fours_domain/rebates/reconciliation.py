@@ -150,7 +150,8 @@ def reconcile(
                     ZERO,
                     Difference.MISSING_ON_STATEMENT,
                     None,
-                    f"we accrued {mine.amount.amount} ({mine.explain()}): claim it",
+                    f"we accrued {mine.amount.amount} ({mine.explain()}): "
+                    + ("claim it" if mine.amount.amount > 0 else "not deducted (yet)"),
                 )
             )
         elif paid == mine.amount:
@@ -209,6 +210,22 @@ def _unit_amount(policy: RebatePolicy, fact: SaleFact | None, value: Decimal) ->
     return value * fact.pre_tax_price.amount
 
 
+def _factor_options(policy: RebatePolicy) -> list[tuple[Decimal, str]]:
+    """Every KPI factor the policy can produce, with the rules behind it."""
+    options = [(Decimal(1), "no KPI rules")]
+    if policy.kpi_rules:
+        rules = ", ".join(str(r) for r in policy.kpi_rules)
+        options = []
+        for combination in itertools.product(
+            *((r.met_factor, r.missed_factor) for r in policy.kpi_rules)
+        ):
+            factor = Decimal(1)
+            for f in combination:
+                factor *= f
+            options.append((factor, rules))
+    return options
+
+
 def _why(
     mine: Accrual, paid: Money, policy: RebatePolicy | None, fact: SaleFact | None
 ) -> tuple[Cause, str]:
@@ -235,30 +252,31 @@ def _why(
     if mine.capped and unit is not None and _fen(unit * mine.factor) == paid.amount:
         return Cause.CAP, f"{ours}; statement pays the uncapped {paid.amount}"
     rungs = [("base", policy.value), *((t.label, t.value) for t in policy.tiers)]
-    for label, value in rungs:
+    candidates = [
+        (label, value, factor, rules)
+        for label, value in rungs
+        for factor, rules in _factor_options(policy)
+        if (value, factor) != (mine.unit_value, mine.factor)
+    ]
+    # The simplest story first: another tier alone, then another KPI factor alone, then both.
+    candidates.sort(
+        key=lambda c: ((c[1] != mine.unit_value) + (c[2] != mine.factor), c[2] != mine.factor)
+    )
+    for label, value, factor, rules in candidates:
         amount = _unit_amount(policy, fact, value)
-        if (
-            amount is not None
-            and value != mine.unit_value
-            and _fen(amount * mine.factor) == paid.amount
-        ):
+        if amount is None or _fen(amount * factor) != paid.amount:
+            continue
+        kpi = "" if factor == mine.factor else f", KPI factor ×{factor} ({rules})"
+        if value != mine.unit_value:
             return (
                 Cause.TIER,
-                f"statement pays tier {label} (value {value}); we applied {mine.rung} "
-                f"(value {mine.unit_value})",
+                f"statement pays tier {label} (value {value}{kpi}); we applied "
+                f"{mine.rung} (value {mine.unit_value}, KPI ×{mine.factor})",
             )
-    if unit is not None and policy.kpi_rules:
-        options = itertools.product(*((r.met_factor, r.missed_factor) for r in policy.kpi_rules))
-        for combination in options:
-            factor = Decimal(1)
-            for f in combination:
-                factor *= f
-            if factor != mine.factor and _fen(unit * factor) == paid.amount:
-                rules = ", ".join(str(r) for r in policy.kpi_rules)
-                return (
-                    Cause.KPI,
-                    f"statement applies KPI factor ×{factor} ({rules}); we applied ×{mine.factor}",
-                )
+        return (
+            Cause.KPI,
+            f"statement applies KPI factor ×{factor} ({rules}); we applied ×{mine.factor}",
+        )
     if paid.amount == 0 and policy.kpi_rules:
         rules = ", ".join(str(r) for r in policy.kpi_rules)
         return Cause.KPI, f"statement pays nothing: a gate ({rules}) judged missed? {ours}"
