@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup",)
+BENCHMARKS = ("cli_startup", "rebate_quarter")
 
 
 def main(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ applied uniformly, one more car never lowers a unit's total (claw-backs aside).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -31,7 +32,7 @@ import attrs
 
 from fours_domain.rebates.model import (
     GROUP_SCOPE,
-    Accrual,
+    AccrualLine,
     ClawbackReason,
     Kpi,
     Period,
@@ -41,9 +42,10 @@ from fours_domain.rebates.model import (
     TargetScope,
     TierBasis,
 )
-from fours_domain.shared.catalogue import ModelCode
+from fours_domain.shared.catalogue import ModelCode, VehicleSpec
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import FEN, ROUNDING, Money, cny
+from fours_domain.shared.money import CNY, FEN, ROUNDING, VAT_13, Money, cny
+from fours_domain.shared.time import Date
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
@@ -59,34 +61,67 @@ class Car:
     key: str
     store_id: StoreId
     model: ModelCode
-    counted_on: object  # a pendulum Date; only ordered and compared
+    counted_on: Date
     pre_tax: Decimal | None
     clawbacks: frozenset[ClawbackReason] = frozenset()
 
 
+class CarBook:
+    """A period's sales facts prepared once for many policies.
+
+    Facts are grouped by spec, so a policy's pattern is matched once per
+    distinct spec; within a spec, the cars counted by pick-up and by delivery
+    are kept sorted by day, so a policy's period is a slice (bisect). Each fact
+    becomes a :class:`Car` once per event, its pre-tax price computed once as
+    ``VAT_13.split_inclusive(price).net`` does.
+    """
+
+    def __init__(self, facts: Iterable[SaleFact]) -> None:
+        self._by_spec: dict[VehicleSpec, list[SaleFact]] = defaultdict(list)
+        for fact in facts:
+            self._by_spec[fact.spec].append(fact)
+        self._sorted: dict[tuple[VehicleSpec, bool], tuple[list[Date], list[Car]]] = {}
+        self._divisor = Decimal(1) + VAT_13.rate
+
+    def _cars(self, spec: VehicleSpec, pickups: bool) -> tuple[list[Date], list[Car]]:
+        found = self._sorted.get((spec, pickups))
+        if found is None:
+            cars = []
+            for fact in self._by_spec[spec]:
+                day = fact.picked_up_on if pickups else fact.delivered_on
+                if day is None:
+                    continue
+                price = fact.invoice_price
+                cars.append(
+                    Car(
+                        key=fact.vin.value,
+                        store_id=fact.store_id,
+                        model=fact.spec.model,
+                        counted_on=day,
+                        pre_tax=None if price is None else _fen(price.amount / self._divisor),
+                        clawbacks=fact.clawback_reasons,
+                    )
+                )
+            cars.sort(key=lambda c: (c.counted_on, c.key))
+            found = self._sorted[(spec, pickups)] = ([c.counted_on for c in cars], cars)
+        return found
+
+    def cars_for(self, policy: RebatePolicy, period: Period) -> list[Car]:
+        """The cars that count for ``policy`` in ``period`` (rule 1)."""
+        start = max(period.start, policy.valid_from)
+        end = min(period.end, policy.valid_to)
+        pickups = policy.kind.counts_pickups
+        selected: list[Car] = []
+        for spec in self._by_spec:
+            if policy.target.matches(spec):
+                days, cars = self._cars(spec, pickups)
+                selected.extend(cars[bisect_left(days, start) : bisect_right(days, end)])
+        return selected
+
+
 def cars_for(policy: RebatePolicy, period: Period, facts: Iterable[SaleFact]) -> list[Car]:
     """The facts that count for ``policy`` in ``period`` (rule 1)."""
-    start = max(period.start, policy.valid_from)
-    end = min(period.end, policy.valid_to)
-    counts_pickups = policy.kind.counts_pickups
-    pattern = policy.target
-    cars = []
-    for fact in facts:
-        day = fact.picked_up_on if counts_pickups else fact.delivered_on
-        if day is None or not start <= day <= end or not pattern.matches(fact.spec):
-            continue
-        price = fact.pre_tax_price
-        cars.append(
-            Car(
-                key=fact.vin.value,
-                store_id=fact.store_id,
-                model=fact.spec.model,
-                counted_on=day,
-                pre_tax=None if price is None else price.amount,
-                clawbacks=fact.clawback_reasons,
-            )
-        )
-    return cars
+    return CarBook(facts).cars_for(policy, period)
 
 
 @attrs.frozen
@@ -114,14 +149,14 @@ class PolicyResult:
     policy: RebatePolicy
     period: Period
     units: tuple[UnitResult, ...]
-    lines: tuple[Accrual, ...]
+    lines: tuple[AccrualLine, ...]
 
     @property
     def total(self) -> Money:
-        return cny(sum((line.amount.amount for line in self.lines), _ZERO))
+        return cny(sum((unit.total.amount for unit in self.units), _ZERO))
 
-    def by_store(self) -> dict[StoreId, list[Accrual]]:
-        grouped: dict[StoreId, list[Accrual]] = defaultdict(list)
+    def by_store(self) -> dict[StoreId, list[AccrualLine]]:
+        grouped: dict[StoreId, list[AccrualLine]] = defaultdict(list)
         for line in self.lines:
             grouped[line.store_id].append(line)
         return dict(grouped)
@@ -155,7 +190,7 @@ def compute(
     for car in cars:
         units[_scope_key(policy, car)].append(car)
     results = []
-    lines: list[Accrual] = []
+    lines: list[AccrualLine] = []
     factors: dict[StoreId, Decimal] = {}
     for scope_key in sorted(units):
         unit, unit_lines = _compute_unit(policy, period, scope_key, units[scope_key], kpis, factors)
@@ -171,12 +206,12 @@ def _compute_unit(
     cars: Sequence[Car],
     kpis: KpiTable,
     factors: dict[StoreId, Decimal],
-) -> tuple[UnitResult, list[Accrual]]:
+) -> tuple[UnitResult, list[AccrualLine]]:
     reasons = {c.reason: c for c in policy.clawbacks}
     counted: list[Car] = []
     clawed: list[tuple[Car, ClawbackReason]] = []
     for car in cars:
-        hit = policy.clawback_for(car.clawbacks) if reasons else None
+        hit = policy.clawback_for(car.clawbacks) if reasons and car.clawbacks else None
         if hit is None:
             counted.append(car)
         else:
@@ -211,13 +246,14 @@ def _compute_unit(
     else:
         amounts = [_fen(r[1]) for r in raw]
 
+    pid, key = policy.id, period.key
     lines = [
-        Accrual(
+        AccrualLine(
             store_id=car.store_id,
-            policy_id=policy.id,
-            period_key=period.key,
+            policy_id=pid,
+            period_key=key,
             vin=car.key,
-            amount=cny(amount),
+            amount=Money(amount, CNY),
             rung=label,
             unit_value=value,
             factor=factor,
@@ -227,7 +263,7 @@ def _compute_unit(
     ]
     for car, reason in sorted(clawed, key=lambda x: (x[0].counted_on, x[0].key)):
         lines.append(
-            Accrual(
+            AccrualLine(
                 store_id=car.store_id,
                 policy_id=policy.id,
                 period_key=period.key,
@@ -239,7 +275,7 @@ def _compute_unit(
                 clawback=reason,
             )
         )
-    total = cny(sum((line.amount.amount for line in lines), _ZERO))
+    total = cny(sum(amounts, _ZERO) - sum((reasons[r].penalty.amount for _, r in clawed), _ZERO))
     return UnitResult(scope_key, n, target, reached[2], total, capped), lines
 
 

@@ -23,7 +23,7 @@ import enum
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import NewType
+from typing import NamedTuple, NewType
 
 import attrs
 import pendulum
@@ -226,9 +226,11 @@ class ClawbackReason(enum.Enum):
     """Customer data missing or false (客户信息不实)."""
 
 
-def _fraction(value: Decimal) -> Decimal:
+def _fraction(value: Decimal | int) -> Decimal:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
     if not isinstance(value, Decimal):
-        raise InvariantViolation(f"{value!r} must be a Decimal")
+        raise InvariantViolation(f"{value!r} must be a Decimal (or an int), never a float")
     if not value.is_finite():
         raise InvariantViolation(f"{value} is not finite")
     return value
@@ -527,9 +529,25 @@ class ClaimStatus(enum.Enum):
     """Paid or credited in full (nets to zero outstanding)."""
 
 
-@attrs.define(slots=False, eq=False)
-class Accrual:
-    """One car's rebate under one policy for one period, with how it was reached."""
+def _explain(line: AccrualLine | Accrual) -> str:
+    parts = [line.rung, f"value {line.unit_value}"]
+    if line.factor != 1:
+        parts.append(f"KPI ×{line.factor}")
+    if line.capped:
+        parts.append("capped")
+    if line.clawback is not None:
+        parts.append(f"claw-back: {line.clawback.value}")
+    return ", ".join(parts)
+
+
+class AccrualLine(NamedTuple):
+    """One car's rebate under one policy for one period, with how it was reached.
+
+    The value the arithmetic produces — tens of thousands per quarter, so an
+    immutable ``NamedTuple`` (the cheapest value object to build; see
+    docs/adr/0043-rebate-computation-performance.md); a :class:`RebateClaim`
+    keeps its own stored copies (:class:`Accrual`).
+    """
 
     store_id: StoreId
     policy_id: PolicyId
@@ -543,14 +561,30 @@ class Accrual:
     capped: bool = False
 
     def explain(self) -> str:
-        parts = [self.rung, f"value {self.unit_value}"]
-        if self.factor != 1:
-            parts.append(f"KPI ×{self.factor}")
-        if self.capped:
-            parts.append("capped")
-        if self.clawback is not None:
-            parts.append(f"claw-back: {self.clawback.value}")
-        return ", ".join(parts)
+        return _explain(self)
+
+
+@attrs.define(slots=False, eq=False)
+class Accrual:
+    """A claim's stored accrual line (预估明细)."""
+
+    store_id: StoreId
+    policy_id: PolicyId
+    period_key: str
+    vin: str
+    amount: Money
+    rung: str
+    unit_value: Decimal
+    factor: Decimal
+    clawback: ClawbackReason | None = None
+    capped: bool = False
+
+    @classmethod
+    def of(cls, line: AccrualLine) -> Accrual:
+        return cls(**line._asdict())
+
+    def explain(self) -> str:
+        return _explain(self)
 
 
 @attrs.define(slots=False, eq=False)
@@ -627,14 +661,14 @@ class RebateClaim(EventRecorder):
     def settled(self) -> Money:
         return sum_money(s.amount for s in self.settlements)
 
-    def estimate(self, accruals: Sequence[Accrual], at: DateTime) -> None:
+    def estimate(self, accruals: Sequence[AccrualLine], at: DateTime) -> None:
         """Replace the per-car accruals with a fresh computation."""
         for line in accruals:
             key = (line.store_id, line.policy_id, line.period_key)
             if key != (self.store_id, self.policy_id, self.period_key):
                 raise InvariantViolation(f"accrual {key} does not belong to this claim")
         before = self.entitled
-        self.accruals[:] = list(accruals)
+        self.accruals[:] = [Accrual.of(line) for line in accruals]
         self.estimated = sum_money(a.amount for a in accruals)
         self._refresh(before)
         self.record(

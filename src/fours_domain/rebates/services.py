@@ -21,6 +21,7 @@ from returns.result import Failure, Result, Success
 from fours_domain.org.model import code
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.rebates.calculation import (
+    CarBook,
     KpiTable,
     PolicyResult,
     WhatIfOption,
@@ -33,6 +34,7 @@ from fours_domain.rebates.model import (
     GROUP_SCOPE,
     Account,
     Accrual,
+    AccrualLine,
     ClawbackReason,
     Kpi,
     KpiReading,
@@ -281,7 +283,7 @@ class Estimate:
         return sum_money(r.total for r in self.results)
 
     @property
-    def lines(self) -> list[Accrual]:
+    def lines(self) -> list[AccrualLine]:
         return [line for r in self.results for line in r.lines]
 
 
@@ -327,13 +329,9 @@ def _compute_all(
     if not jobs:
         return []
     brands = {BrandCode(p.brand) for p, _ in jobs}
-    facts_by_brand: dict[str, list[SaleFact]] = defaultdict(list)
-    for fact in uow.rebates.sales_between(brands, period.start, period.end):
-        facts_by_brand[fact.spec.brand].append(fact)
+    book = CarBook(uow.rebates.sales_between(brands, period.start, period.end))
     kpis = _kpi_table(uow, (sub.key for _, sub in jobs))
-    return [
-        compute(p, sub, cars_for(p, sub, facts_by_brand[p.brand]), kpis[sub.key]) for p, sub in jobs
-    ]
+    return [compute(p, sub, book.cars_for(p, sub), kpis[sub.key]) for p, sub in jobs]
 
 
 def estimate_rebates(
