@@ -195,8 +195,11 @@ def record_sale(uow: RebatesOrgUnitOfWork, cmd: RecordSale) -> Result[SaleFact, 
         fact.spec = cmd.spec
         if cmd.picked_up_on is not None or cmd.purchase_cost is not None:
             fact.pick_up(cmd.picked_up_on or fact.picked_up_on or cmd.sold_on, cmd.purchase_cost)
-        fact.out_of_territory = cmd.out_of_territory
-        fact.bad_customer_data = cmd.bad_customer_data
+        # Flags are only raised here; FlagSale(flagged=False) clears them.
+        if cmd.out_of_territory:
+            fact.flag(ClawbackReason.OUT_OF_TERRITORY)
+        if cmd.bad_customer_data:
+            fact.flag(ClawbackReason.BAD_CUSTOMER_DATA)
         sold = fact.sell(cmd.sold_on, cmd.invoice_price)
         if isinstance(sold, Failure):
             return Failure(sold.failure())
@@ -356,17 +359,18 @@ def estimate_rebates(
 
 def _accrue(uow: RebatesUnitOfWork, results: Sequence[PolicyResult], clock: Clock) -> None:
     now = clock.now()
+    keys = sorted({r.period.key for r in results})
+    existing: dict[tuple[StoreId, PolicyId, str], RebateClaim] = {
+        (c.store_id, c.policy_id, c.period_key): c for c in uow.rebates.claims_for(keys)
+    }
     for result in results:
         by_store = result.by_store()
-        existing = {
-            c.store_id: c
-            for c in uow.rebates.claims_for([result.period.key])
-            if c.policy_id == result.policy.id
-        }
-        for store_id in sorted(set(by_store) | set(existing)):
-            claim = existing.get(store_id)
+        pid, key = result.policy.id, result.period.key
+        stores = set(by_store) | {s for (s, p, k) in existing if (p, k) == (pid, key)}
+        for store_id in sorted(stores):
+            claim = existing.get((store_id, pid, key))
             if claim is None:
-                claim = RebateClaim(store_id, result.policy.id, result.period.key)
+                claim = RebateClaim(store_id, pid, key)
                 uow.rebates.add_claim(claim)
             claim.estimate(by_store.get(store_id, []), now)
             uow.track(claim)
