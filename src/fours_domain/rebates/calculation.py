@@ -233,10 +233,10 @@ def _compute_unit(
             _, value, label = ladder[rung_index]
         else:
             _, value, label = reached
-        factor = _store_factor(policy, car.store_id, kpis, factors)
-        base = value * car.pre_tax if percent and car.pre_tax is not None else value
-        if percent and car.pre_tax is None:
-            base = _ZERO
+        factor = factors.get(car.store_id)
+        if factor is None:
+            factor = _store_factor(policy, car.store_id, kpis, factors)
+        base = (_ZERO if car.pre_tax is None else value * car.pre_tax) if percent else value
         raw.append((car, base * factor, value, label, factor))
 
     gross = sum((r[1] for r in raw), _ZERO)
@@ -247,17 +247,10 @@ def _compute_unit(
         amounts = [_fen(r[1]) for r in raw]
 
     pid, key = policy.id, period.key
+    # positional: this builds one line per car and policy (ADR 0043)
     lines = [
         AccrualLine(
-            store_id=car.store_id,
-            policy_id=pid,
-            period_key=key,
-            vin=car.key,
-            amount=Money(amount, CNY),
-            rung=label,
-            unit_value=value,
-            factor=factor,
-            capped=capped,
+            car.store_id, pid, key, car.key, Money(amount, CNY), label, value, factor, None, capped
         )
         for (car, _, value, label, factor), amount in zip(raw, amounts, strict=True)
     ]
