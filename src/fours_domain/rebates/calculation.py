@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from typing import NamedTuple
 
 import attrs
 
@@ -54,8 +55,7 @@ KpiTable = Mapping[tuple[StoreId, Kpi], Decimal]
 """KPI readings of the period: (store, KPI) → value."""
 
 
-@attrs.frozen
-class Car:
+class Car(NamedTuple):
     """A car as the arithmetic sees it (a sales fact, or a hypothetical one in a what-if)."""
 
     key: str

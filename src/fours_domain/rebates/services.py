@@ -92,11 +92,14 @@ class AddPolicy:
     policy: RebatePolicy
 
 
-def add_policy(uow: RebatesUnitOfWork, cmd: AddPolicy) -> Result[RebatePolicy, DomainError]:
-    """Record a manufacturer policy; ids are never reused (a revision is a new policy)."""
+def add_policy(uow: RebatesOrgUnitOfWork, cmd: AddPolicy) -> Result[RebatePolicy, DomainError]:
+    """Record a manufacturer policy of a known brand; ids are never reused (a revision is
+    a new policy)."""
 
     def run() -> Result[RebatePolicy, DomainError]:
         with uow:
+            if uow.org.get_brand(BrandCode(cmd.policy.brand)) is None:
+                return Failure(NotFound("brand", cmd.policy.brand))
             if uow.rebates.get_policy(cmd.policy.id) is not None:
                 return Failure(AlreadyExists("rebate policy", cmd.policy.id))
             uow.rebates.add_policy(cmd.policy)

@@ -222,6 +222,9 @@ def test_effective_vehicle_cost_after_rebates() -> None:
 def test_unknown_policy_and_duplicate_policy_are_refused() -> None:
     uow = _uow()
     assert isinstance(svc.add_policy(uow, svc.AddPolicy(_policy())), Failure)
+    other_brand = _policy(id="BMW-Q3", target=SpecPattern("BMW"))
+    unknown_brand = svc.add_policy(uow, svc.AddPolicy(other_brand))
+    assert isinstance(unknown_brand, Failure) and unknown_brand.failure().code == "not_found"
     missing = svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3", ("NOPE",)), CLOCK)
     assert isinstance(missing, Failure) and missing.failure().code == "not_found"
     yearly = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026"), CLOCK)

@@ -36,7 +36,9 @@ class SaleRows:
         spec = self._specs.get(key)
         if spec is None:
             spec = self._specs[key] = VehicleSpec(*key)
-        return SaleFact(
+        # Rehydrated like the ORM does (no __init__): rows were validated on the way in.
+        fact: SaleFact = SaleFact.__new__(SaleFact)
+        fact.__dict__.update(
             store_id=StoreId(row.store_id),
             vin=row.vin,
             spec=spec,
@@ -48,6 +50,7 @@ class SaleRows:
             out_of_territory=row.out_of_territory,
             bad_customer_data=row.bad_customer_data,
         )
+        return fact
 
 
 def sale_row(fact: SaleFact) -> dict[str, Any]:
