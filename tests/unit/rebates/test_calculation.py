@@ -237,3 +237,34 @@ def test_tiers_are_applied_as_declared(policy: RebatePolicy, facts: list[SaleFac
 
 def test_strategy_quarter_is_q3() -> None:
     assert QUARTER == Q3
+
+
+@given(
+    rebate_policies(kind=RebateKind.INVOICE_PERCENT, kpis=False, caps=False, clawbacks=False),
+    fact_lists(flags=False),
+)
+def test_whole_volume_never_pays_less_than_marginal(
+    policy: RebatePolicy, facts: list[SaleFact]
+) -> None:
+    if not policy.tiers:
+        return
+    import attrs
+
+    whole = attrs.evolve(policy, tier_basis=TierBasis.WHOLE_VOLUME)
+    marginal = attrs.evolve(policy, tier_basis=TierBasis.MARGINAL)
+    assert _run(whole, facts).total >= _run(marginal, facts).total
+
+
+@given(rebate_policies(), fact_lists())
+def test_a_statement_equal_to_our_accruals_reconciles_to_nothing(
+    policy: RebatePolicy, facts: list[SaleFact]
+) -> None:
+    from fours_domain.rebates.model import Accrual
+    from fours_domain.rebates.reconciliation import Difference, StatementLine, reconcile
+
+    result = _run(policy, facts)
+    accruals = [Accrual.of(line) for line in result.lines]
+    statement = [StatementLine(a.vin, a.policy_id, a.amount) for a in accruals]
+    report = reconcile(Q3.key, accruals, statement, {policy.id: policy}, {})
+    assert report.difference == cny(0)
+    assert all(line.difference is Difference.MATCHED for line in report.lines)
