@@ -20,4 +20,9 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "quotes",
         "Vehicle quotes, approvals and acceptance (frozen once accepted).",
     ),
+    "rebates": (
+        "fours_cli.commands.rebates",
+        "rebates",
+        "Manufacturer rebates: estimate, confirm, settle, reconcile.",
+    ),
 }

@@ -17,6 +17,7 @@ from fours_adapters.sql.pricing.repository import (
     SqlPriceSchemeRepository,
     SqlQuoteRepository,
 )
+from fours_adapters.sql.rebates.repository import SqlRebateRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
 
 EventPublisher = Callable[[DomainEvent], None]
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.quotes = SqlQuoteRepository(self._session)
         self.authority = SqlAuthorityRepository(self._session)
         self.part_policies = SqlPartPolicyRepository(self._session)
+        self.rebates = SqlRebateRepository(self._session)
         return self
 
     def __exit__(
