@@ -74,6 +74,10 @@ say "Parts counter sale: group policy, and a special discount beyond the request
 fours prices part-policy add ACC MEMBER_GOLD 0.95 >/dev/null
 fours --json prices part 4H0-061-160 --class ACC --list-price 1280 --customer MEMBER_GOLD
 fours prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 --role SHOWROOM_MANAGER || true
+PART_OK=$(fours --json --store SH-AUDI-01 prices part-approve 4H0-061-160 --class ACC --list-price 1280 \
+  --price 1050 --by wang.gm --role GM --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 \
+  --role SHOWROOM_MANAGER --approval "$PART_OK"
 
 say "Manufacturer rebates: Audi's Q3 policy (tiers, KPI gate, claw-backs + a pick-up bonus)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -223,3 +223,62 @@ def test_parts_counter_discount(db: str) -> None:
         "showroom_manager",
     )
     assert refused.exit_code == 1 and "90% of list = 90.00" in refused.output
+    as_json(db, "prices", "authority", "set", "gm", "--subject", "parts", "--basis", "unlimited")
+    approval = as_json(
+        db,
+        "--store",
+        "sh01",
+        "prices",
+        "part-approve",
+        "p-1",
+        "--class",
+        "acc",
+        "--list-price",
+        "100",
+        "--price",
+        "80",
+        "--by",
+        "wang",
+        "--role",
+        "gm",
+        "--reason",
+        "fleet",
+    )
+    granted = run(
+        db,
+        "--store",
+        "sh01",
+        "prices",
+        "part",
+        "p-1",
+        "--class",
+        "acc",
+        "--list-price",
+        "100",
+        "--price",
+        "80",
+        "--role",
+        "showroom_manager",
+        "--approval",
+        approval["id"],
+    )
+    assert granted.exit_code == 0, granted.output
+    elsewhere = run(
+        db,
+        "--store",
+        "xj01",
+        "prices",
+        "part",
+        "p-1",
+        "--class",
+        "acc",
+        "--list-price",
+        "100",
+        "--price",
+        "80",
+        "--role",
+        "showroom_manager",
+        "--approval",
+        approval["id"],
+    )
+    assert elsewhere.exit_code == 2 and "not found" in elsewhere.output

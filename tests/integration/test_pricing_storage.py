@@ -13,11 +13,12 @@ from fours_adapters.sql.pricing import tables as t
 from fours_adapters.sql.pricing.repository import quote_from, quote_rows
 from fours_domain.org import services as org
 from fours_domain.pricing import services as svc
-from fours_domain.pricing.authority import Subject, default_rules
+from fours_domain.pricing.authority import RoleCode, Subject, default_rules
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, resolve_all
+from fours_domain.pricing.parts import PartApprovalId, PartPriceApproval
 from fours_domain.pricing.quotes import LineKind, Quote, QuoteLine, QuoteStatus
-from fours_domain.shared.catalogue import VehicleSpec
-from fours_domain.shared.ids import SequentialIdSource, StoreId
+from fours_domain.shared.catalogue import PartNumber, VehicleSpec
+from fours_domain.shared.ids import SequentialIdSource, StoreId, UserId
 from fours_domain.shared.money import cny
 from fours_domain.testing import strategies_pricing as ps
 
@@ -221,3 +222,25 @@ def test_quotes_round_trip_through_the_database(app: FoursApp, quote: Quote) -> 
         again = uow.quotes.get(quote.store_id, quote.id)
         assert again is not None
         _same(again, quote)
+
+
+def test_part_approvals_round_trip(app: FoursApp) -> None:
+    _seed(app)
+    approval = PartPriceApproval(
+        id=PartApprovalId("A1"),
+        store_id=StoreId("S2"),
+        part_number=PartNumber("4H0-061-160"),
+        customer_type="retail",
+        price=cny("800.50"),
+        approver=UserId("wang"),
+        role=RoleCode("GM"),
+        reason="车队客户",
+        approved_at=app.clock.now(),
+        expires_at=app.clock.now().add(hours=3),
+    )
+    with app.uow() as uow:
+        uow.part_approvals.add(approval)
+        uow.commit()
+    with app.uow() as uow:
+        assert uow.part_approvals.get(StoreId("S2"), PartApprovalId("A1")) == approval
+        assert uow.part_approvals.get(StoreId("S1"), PartApprovalId("A1")) is None

@@ -13,6 +13,7 @@ from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_adapters.sql.pricing.repository import (
     SqlAuthorityRepository,
+    SqlPartApprovalRepository,
     SqlPartPolicyRepository,
     SqlPriceSchemeRepository,
     SqlQuoteRepository,
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.quotes = SqlQuoteRepository(self._session)
         self.authority = SqlAuthorityRepository(self._session)
         self.part_policies = SqlPartPolicyRepository(self._session)
+        self.part_approvals = SqlPartApprovalRepository(self._session)
         self.rebates = SqlRebateRepository(self._session)
         return self
 

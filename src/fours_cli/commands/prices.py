@@ -12,7 +12,12 @@ from fours_cli.output import emit, fail, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import AuthorityRule, Basis, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, Resolution
-from fours_domain.pricing.parts import PartDiscountPolicy, PartListing, PartPrice
+from fours_domain.pricing.parts import (
+    PartDiscountPolicy,
+    PartListing,
+    PartPrice,
+    PartPriceApproval,
+)
 from fours_domain.shared.catalogue import PartNumber, VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.time import DateTime
@@ -329,6 +334,13 @@ def part_price_dict(p: PartPrice) -> dict[str, Any]:
     }
 
 
+def _catalogue(part: str, part_class: str, list_price: str) -> _OneListing:
+    from fours_domain.pricing.quotes import money_of
+    from fours_domain.shared.catalogue import part_number
+
+    return _OneListing(PartListing(part_number(part), part_class, money_of(list_price)))
+
+
 @prices.command("part")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
@@ -336,7 +348,7 @@ def part_price_dict(p: PartPrice) -> dict[str, Any]:
 @click.option("--class", "part_class", required=True, help="Part class code.")
 @click.option("--price", default=None, help="Counter price asked for: checks the authority.")
 @click.option("--role", default=None, help="Role of whoever grants --price.")
-@click.option("--approved-by", "approved_by", default=None, help="Role that approved --price.")
+@click.option("--approval", "approval_id", default=None, help="Recorded approval (needs --store).")
 def part(
     part: str,
     customer_type: str,
@@ -344,13 +356,72 @@ def part(
     part_class: str,
     price: str | None,
     role: str | None,
-    approved_by: str | None,
+    approval_id: str | None,
 ) -> None:
     """Policy price of PART for a customer type; with --price, whether it may be granted."""
-    from fours_domain.pricing.quotes import money_of
-    from fours_domain.shared.catalogue import part_number
+    st = state()
+    catalogue = parsed(_catalogue, part, part_class, list_price)
+    cmd = svc.PricePart(part, customer_type, price, role, st.store, approval_id)
 
-    app = state().app
-    catalogue = _OneListing(PartListing(part_number(part), part_class, money_of(list_price)))
-    cmd = svc.PricePart(part, customer_type, price, role, approved_by)
-    done(svc.price_part(app.uow(), cmd, catalogue), part_price_dict)
+    def render(p: PartPrice) -> dict[str, Any]:
+        data = part_price_dict(p)
+        if price is not None:
+            data["granted_price"] = str(parsed(_money, price).amount)
+            data["granted_by"] = f"approval {approval_id}" if approval_id else f"role {role}"
+        return data
+
+    done(svc.price_part(st.app.uow(), cmd, catalogue, st.app.clock), render)
+
+
+def _money(text: str) -> Any:
+    from fours_domain.pricing.quotes import money_of
+
+    return money_of(text)
+
+
+def part_approval_dict(a: PartPriceApproval) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "store": a.store_id,
+        "part_number": a.part_number,
+        "customer_type": a.customer_type,
+        "price": str(a.price.amount),
+        "approver": a.approver,
+        "role": a.role,
+        "reason": a.reason,
+        "approved_at": a.approved_at.isoformat(),
+        "expires_at": a.expires_at.isoformat(),
+    }
+
+
+@prices.command("part-approve")
+@click.argument("part")
+@click.option("--customer", "customer_type", default="RETAIL", show_default=True)
+@click.option("--list-price", required=True, help="List price (until the catalogue is bound).")
+@click.option("--class", "part_class", required=True, help="Part class code.")
+@click.option("--price", required=True, help="Counter price approved.")
+@click.option("--by", "approver", required=True)
+@click.option("--role", required=True, help="The approver's role, e.g. GM.")
+@click.option("--reason", required=True)
+@click.option("--hours", type=int, default=24, show_default=True, help="Valid for this long.")
+def part_approve(
+    part: str,
+    customer_type: str,
+    list_price: str,
+    part_class: str,
+    price: str,
+    approver: str,
+    role: str,
+    reason: str,
+    hours: int,
+) -> None:
+    """Record a counter-sale special discount for PART at --store (配件特价审批)."""
+    st = state()
+    catalogue = parsed(_catalogue, part, part_class, list_price)
+    cmd = svc.ApprovePartPrice(
+        st.require_store(), part, customer_type, price, approver, role, reason, hours
+    )
+    done(
+        svc.approve_part_price(st.app.uow(), cmd, catalogue, st.app.clock, st.app.ids),
+        part_approval_dict,
+    )

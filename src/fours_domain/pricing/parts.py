@@ -17,14 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol
+from typing import NewType, Protocol
 
 import attrs
 
 from fours_domain.pricing.authority import AuthorityLadder, Basis, RoleCode, role_code
 from fours_domain.shared.catalogue import PartNumber
 from fours_domain.shared.errors import DomainError, InvariantViolation
+from fours_domain.shared.ids import StoreId, UserId
 from fours_domain.shared.money import Money, round_fen
+from fours_domain.shared.time import DateTime, ensure_aware
 
 ANY = "*"
 
@@ -137,6 +139,43 @@ def policy_price(
     return PartPrice(listing, customer, best, price)
 
 
+PartApprovalId = NewType("PartApprovalId", str)
+
+
+@attrs.frozen
+class PartPriceApproval:
+    """A recorded counter-sale special discount (配件特价审批): who, role, part, customer
+    type, the price approved, why, when, until when."""
+
+    id: PartApprovalId
+    store_id: StoreId
+    part_number: PartNumber
+    customer_type: str = attrs.field(converter=class_code)
+    price: Money = attrs.field(converter=round_fen)
+    approver: UserId = attrs.field()
+    role: RoleCode = attrs.field(converter=role_code)
+    reason: str = attrs.field()
+    approved_at: DateTime = attrs.field(converter=ensure_aware)
+    expires_at: DateTime = attrs.field(converter=ensure_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.reason.strip():
+            raise InvariantViolation("an approval needs a reason")
+        if self.expires_at <= self.approved_at:
+            raise InvariantViolation("an approval must expire after it was given")
+
+    def allows(
+        self, store_id: StoreId, part: PartNumber, customer_type: str, price: Money, at: DateTime
+    ) -> bool:
+        """Same store, part and customer type; not expired; ``price`` at or above the approved."""
+        return (
+            (self.store_id, self.part_number, self.customer_type)
+            == (store_id, part, class_code(customer_type))
+            and self.approved_at <= at < self.expires_at
+            and price >= self.price
+        )
+
+
 class CounterDiscountRequiresApproval(DomainError):
     """A counter price below the policy price beyond the requester's parts authority."""
 
@@ -149,24 +188,38 @@ class CounterDiscountRequiresApproval(DomainError):
         price: Money,
         requester_role: str,
         ladder: AuthorityLadder,
-        approved_by: str | None = None,
+        approval: PartPriceApproval | None = None,
+        *,
+        store_id: StoreId | None = None,
+        at: DateTime | None = None,
     ) -> CounterDiscountRequiresApproval | None:
-        """``None`` when ``price`` is at or above the policy price, or covered by the
-        requester's role or the approving role; else the refusal naming who may approve."""
+        """``None`` when ``price`` is at or above the policy price, within the requester's
+        parts authority, or covered by a valid recorded ``approval`` (for ``store_id`` at
+        ``at``) whose role has the authority; else the refusal naming who may approve."""
         if price >= quoted.price:
             return None
         refs = {Basis.LIST: quoted.listing.list_price}
         role: RoleCode = role_code(requester_role)
-        for acting in (role, *(() if approved_by is None else (role_code(approved_by),))):
-            if ladder.covers(acting, price, refs):
-                return None
+        if ladder.covers(role, price, refs):
+            return None
+        if (
+            approval is not None
+            and store_id is not None
+            and at is not None
+            and approval.allows(
+                store_id, quoted.listing.part_number, quoted.customer_type, price, at
+            )
+            and ladder.covers(approval.role, price, refs)
+        ):
+            return None
         able = ", ".join(ladder.roles_covering(price, refs)) or "no role in the ladder"
         rule = ladder.rule(role)
         authority = f"{role} has no parts authority" if rule is None else rule.describe(refs)
+        why = "" if approval is None else f" (approval {approval.id} does not cover it)"
         return cls(
             f"part {quoted.listing.part_number}: price {price.amount} is below the policy "
             f"price {quoted.price.amount} (list {quoted.listing.list_price.amount}); "
-            f"{authority}; approval needed from {able}",
+            f"{authority}; approval needed from {able}{why}",
             part_number=quoted.listing.part_number,
             approvers=able,
         )

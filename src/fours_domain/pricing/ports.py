@@ -8,7 +8,7 @@ from typing import Protocol
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
-from fours_domain.pricing.parts import PartDiscountPolicy
+from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
 from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.shared.catalogue import ModelCode
 from fours_domain.shared.ids import BrandCode, StoreId
@@ -74,6 +74,14 @@ class PartPolicyRepository(Protocol):
     def add(self, policy: PartDiscountPolicy) -> None: ...
 
 
+class PartApprovalRepository(Protocol):
+    """Recorded counter-sale special discounts (store-owned)."""
+
+    def add(self, approval: PartPriceApproval) -> None: ...
+
+    def get(self, store_id: StoreId, approval_id: PartApprovalId) -> PartPriceApproval | None: ...
+
+
 class PricingUnitOfWork(OrgUnitOfWork, Protocol):
     @property
     def price_schemes(self) -> PriceSchemeRepository: ...
@@ -86,3 +94,6 @@ class PricingUnitOfWork(OrgUnitOfWork, Protocol):
 
     @property
     def part_policies(self) -> PartPolicyRepository: ...
+
+    @property
+    def part_approvals(self) -> PartApprovalRepository: ...

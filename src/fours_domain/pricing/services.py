@@ -23,6 +23,7 @@ from fours_domain.pricing.authority import (
     AuthorityRule,
     Basis,
     Subject,
+    role_code,
 )
 from fours_domain.pricing.model import (
     ConflictingScheme,
@@ -40,15 +41,18 @@ from fours_domain.pricing.model import (
 )
 from fours_domain.pricing.parts import (
     CounterDiscountRequiresApproval,
+    PartApprovalId,
     PartDiscountPolicy,
     PartListPrices,
     PartPrice,
+    PartPriceApproval,
     check_policy_conflict,
     policy_price,
 )
 from fours_domain.pricing.ports import PricingUnitOfWork
 from fours_domain.pricing.quotes import (
     Approval,
+    AuthorityExceeded,
     LineKind,
     Quote,
     QuoteId,
@@ -423,17 +427,19 @@ def add_part_policy(
 
 @attrs.frozen
 class PricePart:
-    """Price a part for a customer type; with ``price`` check a counter discount."""
+    """Price a part for a customer type; with ``price`` check a counter discount
+    (requested by ``requester_role``, possibly under a recorded approval)."""
 
     part_number: str
     customer_type: str
     price: str | Decimal | None = None
     requester_role: str | None = None
-    approved_by_role: str | None = None
+    store_id: str | None = None
+    approval_id: str | None = None
 
 
 def price_part(
-    uow: PricingUnitOfWork, cmd: PricePart, catalogue: PartListPrices
+    uow: PricingUnitOfWork, cmd: PricePart, catalogue: PartListPrices, clock: Clock
 ) -> Result[PartPrice, DomainError]:
     """The policy price; and, when ``price`` is lower, whether it may be granted."""
 
@@ -444,18 +450,100 @@ def price_part(
             return Failure(NotFound("part", number))
         if cmd.price is not None and not cmd.requester_role:
             return Failure(InvariantViolation("a counter price needs the requester's role"))
+        if cmd.approval_id and not cmd.store_id:
+            return Failure(InvariantViolation("an approval is looked up in a store: give it"))
         with uow:
             quoted = policy_price(listing, cmd.customer_type, uow.part_policies.policies())
-            if cmd.price is not None:
-                refusal = CounterDiscountRequiresApproval.check(
-                    quoted,
-                    money_of(cmd.price),
-                    cmd.requester_role or "",  # checked above
-                    ladder(uow, Subject.PARTS),
-                    cmd.approved_by_role,
-                )
-                if refusal is not None:
-                    return Failure(refusal)
+            if cmd.price is None:
+                return Success(quoted)
+            store_id = None if not cmd.store_id else StoreId(code(cmd.store_id, "store code"))
+            approval = None
+            if cmd.approval_id and store_id is not None:
+                approval = uow.part_approvals.get(store_id, PartApprovalId(cmd.approval_id.strip()))
+                if approval is None:
+                    return Failure(NotFound(f"part approval at store {store_id}", cmd.approval_id))
+            refusal = CounterDiscountRequiresApproval.check(
+                quoted,
+                money_of(cmd.price),
+                cmd.requester_role or "",  # checked above
+                ladder(uow, Subject.PARTS),
+                approval,
+                store_id=store_id,
+                at=clock.now(),
+            )
+            if refusal is not None:
+                return Failure(refusal)
         return Success(quoted)
+
+    return _guarded(run)
+
+
+@attrs.frozen
+class ApprovePartPrice:
+    """Record a counter-sale special discount for one part and customer type at a store."""
+
+    store_id: str
+    part_number: str
+    customer_type: str
+    price: str | Decimal
+    approver: str
+    role: str
+    reason: str
+    valid_hours: int = 24
+
+
+def approve_part_price(
+    uow: PricingUnitOfWork,
+    cmd: ApprovePartPrice,
+    catalogue: PartListPrices,
+    clock: Clock,
+    ids: IdSource,
+) -> Result[PartPriceApproval, DomainError]:
+    """Refused unless ``role``'s parts authority covers the price."""
+
+    def run() -> Result[PartPriceApproval, DomainError]:
+        number = part_number(cmd.part_number)
+        listing = catalogue.listing(number)
+        if listing is None:
+            return Failure(NotFound("part", number))
+        if not 1 <= cmd.valid_hours <= 24 * 90:
+            return Failure(InvariantViolation("an approval is valid 1 hour to 90 days"))
+        price = money_of(cmd.price)
+        now = clock.now()
+        with uow:
+            match _store(uow, cmd.store_id):
+                case Failure(error):
+                    return Failure(error)
+                case Success(store):
+                    pass
+            parts_ladder = ladder(uow, Subject.PARTS)
+            refs = {Basis.LIST: listing.list_price}
+            role = role_code(cmd.role)
+            if not parts_ladder.covers(role, price, refs):
+                rule = parts_ladder.rule(role)
+                what = f"{role} has no parts authority" if rule is None else rule.describe(refs)
+                able = ", ".join(parts_ladder.roles_covering(price, refs)) or "no role"
+                return Failure(
+                    AuthorityExceeded(
+                        f"part {number}: {what}; price {price.amount} needs {able}",
+                        part_number=number,
+                        role=role,
+                    )
+                )
+            approval = PartPriceApproval(
+                id=PartApprovalId(ids.new_id()),
+                store_id=store.id,
+                part_number=number,
+                customer_type=cmd.customer_type,
+                price=price,
+                approver=UserId(cmd.approver.strip()),
+                role=role,
+                reason=cmd.reason,
+                approved_at=now,
+                expires_at=now.add(hours=cmd.valid_hours),
+            )
+            uow.part_approvals.add(approval)
+            uow.commit()
+            return Success(approval)
 
     return _guarded(run)

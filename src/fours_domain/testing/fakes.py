@@ -15,7 +15,7 @@ from typing import Any, Self
 from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
-from fours_domain.pricing.parts import PartDiscountPolicy
+from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
 from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.catalogue import ModelCode
@@ -161,6 +161,7 @@ class FakeUnitOfWork:
         self.quotes = FakeQuoteRepository()
         self.authority = FakeAuthorityRepository()
         self.part_policies = FakePartPolicyRepository()
+        self.part_approvals = FakePartApprovalRepository()
         self.rebates = FakeRebateRepository()
         self.committed = 0
         self.published: list[DomainEvent] = []
@@ -285,6 +286,17 @@ class FakeAuthorityRepository:
 
     def remove(self, subject: Subject, role: RoleCode) -> bool:
         return self.entries.pop((subject, role), None) is not None
+
+
+class FakePartApprovalRepository:
+    def __init__(self) -> None:
+        self.items: dict[tuple[StoreId, PartApprovalId], PartPriceApproval] = {}
+
+    def add(self, approval: PartPriceApproval) -> None:
+        self.items[(approval.store_id, approval.id)] = approval
+
+    def get(self, store_id: StoreId, approval_id: PartApprovalId) -> PartPriceApproval | None:
+        return self.items.get((store_id, approval_id))
 
 
 class FakePartPolicyRepository:

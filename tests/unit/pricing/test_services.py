@@ -15,8 +15,15 @@ from fours_domain.pricing.parts import (
     ConflictingPolicy,
     CounterDiscountRequiresApproval,
     PartListing,
+    PartPrice,
 )
-from fours_domain.pricing.quotes import ApprovalRequired, LineKind, QuoteAccepted, QuoteStatus
+from fours_domain.pricing.quotes import (
+    ApprovalRequired,
+    AuthorityExceeded,
+    LineKind,
+    QuoteAccepted,
+    QuoteStatus,
+)
 from fours_domain.shared.catalogue import PartNumber, VehicleSpec
 from fours_domain.shared.errors import DomainError, IllegalTransition, NotFound
 from fours_domain.shared.ids import SequentialIdSource
@@ -129,25 +136,49 @@ class Catalogue:
         return None
 
 
-def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork) -> None:
+def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     svc.add_part_policy(uow, svc.AddPartPolicy("*", "*", Decimal(1))).unwrap()
     svc.add_part_policy(uow, svc.AddPartPolicy("ACC", "MEMBER_GOLD", Decimal("0.95"))).unwrap()
     dup = svc.add_part_policy(uow, svc.AddPartPolicy("acc", "member_gold", Decimal("0.9")))
     assert isinstance(dup.failure(), ConflictingPolicy)
-    quoted = svc.price_part(uow, svc.PricePart("4h0-061-160", "MEMBER_GOLD"), Catalogue()).unwrap()
-    assert quoted.price == cny(950)
-    ok = svc.price_part(
-        uow, svc.PricePart("4H0-061-160", "RETAIL", "900", "SHOWROOM_MANAGER"), Catalogue()
+    cat = Catalogue()
+
+    def price(cmd: svc.PricePart) -> Result[PartPrice, DomainError]:
+        return svc.price_part(uow, cmd, cat, clock)
+
+    assert price(svc.PricePart("4h0-061-160", "MEMBER_GOLD")).unwrap().price == cny(950)
+    assert isinstance(
+        price(svc.PricePart("4H0-061-160", "RETAIL", "900", "SHOWROOM_MANAGER")), Success
     )
-    assert isinstance(ok, Success)
-    refused = svc.price_part(
-        uow, svc.PricePart("4H0-061-160", "RETAIL", "880", "SHOWROOM_MANAGER"), Catalogue()
-    ).failure()
+    refused = price(svc.PricePart("4H0-061-160", "RETAIL", "880", "SHOWROOM_MANAGER")).failure()
     assert isinstance(refused, CounterDiscountRequiresApproval)
     assert "approval needed from SALES_MANAGER, GM" in refused.message
-    approved = svc.price_part(
-        uow, svc.PricePart("4H0-061-160", "RETAIL", "800", "SHOWROOM_MANAGER", "GM"), Catalogue()
+    ids = SequentialIdSource("A")
+    weak = svc.approve_part_price(
+        uow,
+        svc.ApprovePartPrice("SH01", "4H0-061-160", "RETAIL", "800", "li", "SALES_MANAGER", "x"),
+        cat,
+        clock,
+        ids,
     )
-    assert isinstance(approved, Success)
-    missing = svc.price_part(uow, svc.PricePart("NOPE", "RETAIL"), Catalogue())
-    assert isinstance(missing.failure(), NotFound)
+    assert isinstance(weak.failure(), AuthorityExceeded) and "needs GM" in weak.failure().message
+    approval = svc.approve_part_price(
+        uow,
+        svc.ApprovePartPrice(
+            "SH01", "4H0-061-160", "RETAIL", "800", "wang", "GM", "fleet customer", 2
+        ),
+        cat,
+        clock,
+        ids,
+    ).unwrap()
+    granted = svc.PricePart("4H0-061-160", "RETAIL", "800", "SHOWROOM_MANAGER", "SH01", approval.id)
+    assert isinstance(price(granted), Success)
+    lower = svc.PricePart("4H0-061-160", "RETAIL", "799", "SHOWROOM_MANAGER", "SH01", approval.id)
+    assert "does not cover it" in price(lower).failure().message
+    other = svc.PricePart(
+        "4H0-061-160", "MEMBER_GOLD", "800", "SHOWROOM_MANAGER", "SH01", approval.id
+    )
+    assert isinstance(price(other).failure(), CounterDiscountRequiresApproval)
+    clock.advance(hours=2)
+    assert isinstance(price(granted).failure(), CounterDiscountRequiresApproval)
+    assert isinstance(price(svc.PricePart("NOPE", "RETAIL")).failure(), NotFound)

@@ -30,7 +30,7 @@ from fours_domain.pricing.model import (
     StorePlace,
     ValidityWindow,
 )
-from fours_domain.pricing.parts import PartDiscountPolicy
+from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
 from fours_domain.pricing.quotes import (
     Approval,
     Quote,
@@ -39,7 +39,7 @@ from fours_domain.pricing.quotes import (
     QuoteStatus,
     ReferencePrice,
 )
-from fours_domain.shared.catalogue import ModelCode, SpecPattern, VehicleSpec
+from fours_domain.shared.catalogue import ModelCode, PartNumber, SpecPattern, VehicleSpec
 from fours_domain.shared.ids import BrandCode, RegionId, StoreId, UserId
 from fours_domain.shared.money import VatRate
 
@@ -408,4 +408,49 @@ class SqlPartPolicyRepository:
                 customer_type=policy.customer_type,
                 share=policy.share,
             )
+        )
+
+
+class SqlPartApprovalRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, approval: PartPriceApproval) -> None:
+        self._session.execute(
+            t.part_approvals.insert().values(
+                store_id=approval.store_id,
+                id=approval.id,
+                part_number=approval.part_number,
+                customer_type=approval.customer_type,
+                price=approval.price,
+                approver=approval.approver,
+                role=approval.role,
+                reason=approval.reason,
+                approved_at=approval.approved_at,
+                expires_at=approval.expires_at,
+            )
+        )
+
+    def get(self, store_id: StoreId, approval_id: PartApprovalId) -> PartPriceApproval | None:
+        c = t.part_approvals.c
+        row = (
+            self._session.execute(
+                select(t.part_approvals).where(c.store_id == store_id, c.id == approval_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return PartPriceApproval(
+            id=PartApprovalId(row["id"]),
+            store_id=StoreId(row["store_id"]),
+            part_number=PartNumber(row["part_number"]),
+            customer_type=row["customer_type"],
+            price=row["price"],
+            approver=UserId(row["approver"]),
+            role=RoleCode(row["role"]),
+            reason=row["reason"],
+            approved_at=row["approved_at"],
+            expires_at=row["expires_at"],
         )

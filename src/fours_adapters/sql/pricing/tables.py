@@ -206,3 +206,20 @@ part_policies = Table(
     Column("share", DecimalText(), nullable=False),
     info=REFERENCE,
 )
+
+part_approvals = Table(
+    "prc_part_approvals",
+    metadata,
+    Column("store_id", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("part_number", String(40), nullable=False),
+    Column("customer_type", String(32), nullable=False),
+    Column("price", MoneyType(), nullable=False),
+    Column("approver", String(64), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("approved_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    ForeignKeyConstraint(["store_id"], ["org_stores.id"]),
+    info=DISTRIBUTED,
+)

@@ -152,6 +152,23 @@ def upgrade() -> None:
         sa.Column("share", ft.DecimalText(), nullable=False),
         sa.PrimaryKeyConstraint("part_class", "customer_type", name=op.f("pk_prc_part_policies")),
     )
+    op.create_table(
+        "prc_part_approvals",
+        sa.Column("store_id", sa.String(32), nullable=False),
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("part_number", sa.String(40), nullable=False),
+        sa.Column("customer_type", sa.String(32), nullable=False),
+        sa.Column("price", ft.MoneyType(), nullable=False),
+        sa.Column("approver", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(32), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("approved_at", ft.UtcDateTime(), nullable=False),
+        sa.Column("expires_at", ft.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["org_stores.id"], name=op.f("fk_prc_part_approvals_store_id_org_stores")
+        ),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_prc_part_approvals")),
+    )
 
 
 def downgrade() -> None:
@@ -159,6 +176,7 @@ def downgrade() -> None:
     op.drop_index("ix_prc_store_schemes_lookup", "prc_store_schemes")
     op.drop_index("ix_prc_schemes_lookup", "prc_schemes")
     for table in (
+        "prc_part_approvals",
         "prc_part_policies",
         "prc_authority",
         "prc_quote_approvals",
