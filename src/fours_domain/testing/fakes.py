@@ -15,6 +15,7 @@ from typing import Any, Self
 from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
 
 class FakeOrgRepository:
@@ -76,10 +77,15 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
+        self.vehicles = FakeVehicleRepository()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []
         self._snapshot: dict[str, Any] = {}
+
+    @property
+    def car_stock(self) -> FakeCarStockQuery:
+        return FakeCarStockQuery(self.vehicles, self.org)
 
     def _repositories(self) -> dict[str, Any]:
         return {

@@ -207,3 +207,10 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
                 store.add_bin(warehouse, bin_code)
         stores.append(store)
     return OrgTree(regions=regions, business_units=units, brands=brands, stores=tuple(stores))
+
+
+# Vehicles context (re-exported: ``fs.vehicles()``, ``fs.vehicle_specs()``…).
+from fours_domain.testing.strategies_vehicles import build_vehicle as build_vehicle  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import perform as perform  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import vehicle_specs as vehicle_specs  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import vehicles as vehicles  # noqa: E402, PLC0414
