@@ -10,4 +10,9 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "org",
         "Group, regions, stores, showrooms, warehouses, bins.",
     ),
+    "vehicles": (
+        "fours_cli.commands.vehicles",
+        "vehicles",
+        "Cars by VIN: lifecycle, PDI, reservations, transfers, stock.",
+    ),
 }
