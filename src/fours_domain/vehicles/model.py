@@ -417,6 +417,9 @@ class Vehicle(EventRecorder):
             self._clear_reservation()
         if before is S.CONSIGNED:
             self.consigned_to = None
+        if before is S.IN_TRANSFER:
+            # Received, refused, or damaged on the way (the source keeps a damaged car).
+            self.transfer_from = self.transfer_to = None
         if after is S.IN_STOCK and before in {S.ARRIVED, S.IN_TRANSFER}:
             self.in_stock_since = ensure_aware(at)
         return Success(self._log(action, before, after, actor, reason, at))
