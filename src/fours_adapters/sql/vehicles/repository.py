@@ -36,14 +36,15 @@ class SqlVehicleRepository:
         self._session.add(vehicle)
 
     def save(self, vehicle: Vehicle) -> None:
+        vin = vehicle.vin  # read before flushing: a failed flush leaves it unreadable
         try:
             self._session.flush()
         except StaleDataError:
             # UPDATE … WHERE version = :read_version matched no row: someone else won.
-            raise ConcurrentChange(vehicle.vin) from None
+            raise ConcurrentChange(vin) from None
         except IntegrityError:
             # The same VIN inserted, or the same history step written, by a concurrent writer.
-            raise ConcurrentChange(vehicle.vin) from None
+            raise ConcurrentChange(vin) from None
 
     def reserved_until_before(
         self, at: DateTime, store_id: StoreId | None = None
