@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.sql.vehicles import tables as t
 from fours_domain.org import services as org
-from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.catalogue import ColourCode, ModelCode, VehicleSpec
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.money import cny
 from fours_domain.shared.time import FixedClock
@@ -148,9 +148,9 @@ def test_group_stock_query(app: FoursApp, clock: FixedClock) -> None:
     reserve = svc.ReserveVehicle("S2", VIN2, HolderKind.CUSTOMER, "C1", "amy")
     svc.reserve_vehicle(app.uow(), reserve, clock).unwrap()
     free_red = CarStockFilter(
-        model="HAN",
-        colour="RED",
-        availability=Availability.FREE,  # type: ignore[arg-type]
+        model=ModelCode("HAN"),
+        colour=ColourCode("RED"),
+        availability=Availability.FREE,
     )
     found = svc.find_cars(app.uow(), free_red).unwrap()
     assert [(c.vin.value, c.store_id) for c in found] == [("LGXCE4CB8P0000201", "S1")]
