@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup",)
+BENCHMARKS = (
+    "cli_startup",
+    "vehicle_stock_query",
+)
 
 
 def main(argv: list[str]) -> int:

@@ -153,11 +153,11 @@ def test_group_stock_query(app: FoursApp, clock: FixedClock) -> None:
         availability=Availability.FREE,
     )
     found = svc.find_cars(app.uow(), free_red).unwrap()
-    assert [(c.vin.value, c.store_id) for c in found] == [("LGXCE4CB8P0000201", "S1")]
+    assert [(c.vin, c.store_id) for c in found] == [("LGXCE4CB8P0000201", "S1")]
     reserved = svc.find_cars(app.uow(), CarStockFilter(availability=Availability.RESERVED))
-    assert [(c.vin.value, c.reserved_for) for c in reserved.unwrap()] == [(VIN2, "C1")]
+    assert [(c.vin, c.reserved_for) for c in reserved.unwrap()] == [(VIN2, "C1")]
     by_store = svc.find_cars(app.uow(), CarStockFilter(store_id=StoreId("S1"))).unwrap()
-    assert sorted(c.vin.value for c in by_store) == sorted([VIN, "LGXCE4CB8P0000201"])
+    assert sorted(c.vin for c in by_store) == sorted([VIN, "LGXCE4CB8P0000201"])
     clock.advance(days=2)
     assert {c.days_in_stock(clock) for c in by_store} == {2}
 

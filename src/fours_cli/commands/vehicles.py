@@ -419,7 +419,7 @@ def find(
     def render(lines: Any) -> tuple[list[dict[str, Any]], str]:
         rows = [
             {
-                "vin": c.vin.value,
+                "vin": c.vin,
                 "store": c.store_id,
                 "brand": c.brand,
                 "model": c.model,

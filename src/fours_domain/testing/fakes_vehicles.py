@@ -83,7 +83,7 @@ class FakeCarStockQuery:
                 continue
             lines.append(
                 CarStockLine(
-                    vin=car.vin,
+                    vin=car.vin.value,
                     store_id=car.store_id,
                     brand=car.brand,
                     model=car.model,
@@ -98,7 +98,7 @@ class FakeCarStockQuery:
                     time_zone=store.time_zone,
                 )
             )
-        lines.sort(key=lambda c: (c.model, c.colour or "", c.store_id, c.vin.value))
+        lines.sort(key=lambda c: (c.model, c.colour or "", c.store_id, c.vin))
         return lines[: wanted.limit]
 
     def history(self, vin: Vin) -> Sequence[HistoryEntry]:

@@ -65,9 +65,12 @@ class CarStockFilter:
 
 @attrs.frozen
 class CarStockLine:
-    """One car of the group-wide stock, as the read port returns it."""
+    """One car of the group-wide stock, as the read port returns it.
 
-    vin: Vin
+    A read model: the VIN is its stored text (validated when the car was written).
+    """
+
+    vin: str
     store_id: StoreId
     brand: BrandCode
     model: ModelCode

@@ -183,9 +183,9 @@ def test_group_stock_filters_and_store_local_days(uow: FakeUnitOfWork, clock: Fi
         uow, svc.ReserveVehicle("S2", VIN2, HolderKind.CUSTOMER, "C1", "amy"), clock
     ).unwrap()
     free = svc.find_cars(uow, CarStockFilter(availability=Availability.FREE)).unwrap()
-    assert [c.vin.value for c in free] == [VIN]
+    assert [c.vin for c in free] == [VIN]
     reserved = svc.find_cars(uow, CarStockFilter(availability=Availability.RESERVED)).unwrap()
-    assert [(c.vin.value, c.reserved_for) for c in reserved] == [(VIN2, "C1")]
+    assert [(c.vin, c.reserved_for) for c in reserved] == [(VIN2, "C1")]
     clock.advance(hours=1)  # 00:30 on 26 Nov in Shanghai, still 25 Nov in UTC
     assert free[0].days_in_stock(clock) == 1
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,7 +14,7 @@ from fours_adapters.sql.org import tables as org
 from fours_adapters.sql.vehicles import tables as t
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.time import DateTime
+from fours_domain.shared.time import DateTime, StoreTimeZone
 from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
 from fours_domain.vehicles.model import ConcurrentChange, HistoryEntry, Vehicle
 from fours_domain.vehicles.ports import Availability, CarStockFilter, CarStockLine
@@ -61,7 +62,7 @@ def car_stock_select(wanted: CarStockFilter) -> Select[tuple[object, ...]]:
     """The Core query behind :meth:`SqlCarStockQuery.find` (also used by the benchmark)."""
     v = t.vehicles.c
     query = select(
-        v.vin,
+        type_coerce(v.vin, String()).label("vin"),
         v.store_id,
         v.brand,
         v.model,
@@ -73,7 +74,8 @@ def car_stock_select(wanted: CarStockFilter) -> Select[tuple[object, ...]]:
         v.reserved_for,
         v.transfer_to,
         v.in_stock_since,
-        org.stores.c.time_zone,
+        # Plain text here: the zone object is built once per distinct zone in ``find``.
+        type_coerce(org.stores.c.time_zone, String()).label("time_zone"),
     ).join(org.stores, org.stores.c.id == v.store_id)
     states = set(wanted.states if wanted.states is not None else HELD_STATES)
     if wanted.availability is Availability.FREE:
@@ -91,6 +93,11 @@ def car_stock_select(wanted: CarStockFilter) -> Select[tuple[object, ...]]:
         if value is not None:
             query = query.where(column == value)
     return query.order_by(v.model, v.colour, v.store_id, v.vin).limit(wanted.limit)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> StoreTimeZone:
+    return StoreTimeZone(name)
 
 
 class SqlCarStockQuery:
@@ -114,7 +121,7 @@ class SqlCarStockQuery:
                 reserved_for=row.reserved_for,
                 transfer_to=row.transfer_to,
                 in_stock_since=row.in_stock_since,
-                time_zone=row.time_zone,
+                time_zone=_zone(row.time_zone),
             )
             for row in self._session.execute(car_stock_select(wanted))
         ]
