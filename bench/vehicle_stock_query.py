@@ -89,9 +89,7 @@ def _build(engine: Engine) -> None:
             conn.execute(text(f"DELETE FROM {table}"))
         for table in ("org_stores", "org_brands", "org_regions", "org_groups"):
             conn.execute(text(f"DELETE FROM {table}"))
-    with psycopg.connect(
-        f"{SERVER}/{DATABASE}", options=f"-csearch_path={SCHEMA}"
-    ) as conn:
+    with psycopg.connect(f"{SERVER}/{DATABASE}", options=f"-csearch_path={SCHEMA}") as conn:
         _copy(conn, "org_groups", "id, name", ["BENCH\tBench group\n"])
         _copy(conn, "org_regions", "id, name", [f"R{r}\tRegion {r}\n" for r in range(10)])
         _copy(conn, "org_brands", "code, name, manufacturer", [f"{b}\t{b}\tOEM\n" for b in BRANDS])
@@ -224,5 +222,3 @@ def run(rounds: int = 300) -> Iterator[Measurement]:
             "goal_ms": 20,
         },
     )
-
-
