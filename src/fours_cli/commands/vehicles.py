@@ -150,11 +150,17 @@ def add(
     from fours_domain.vehicles.model import ManufacturerData
 
     st = state()
+    try:
+        eta_date = None if eta is None else pendulum.Date.fromisoformat(eta)
+    except ValueError:
+        raise click.BadParameter(
+            f"{eta!r} is not a date (YYYY-MM-DD)", param_hint="--eta"
+        ) from None
     spec = VehicleSpec(brand, model, trim, colour, interior, model_year)
     data = ManufacturerData(
         order_number=order_number,
         allocation_number=allocation_number,
-        eta=None if eta is None else pendulum.Date.fromisoformat(eta),
+        eta=eta_date,
         carrier=carrier,
         invoice_price=None if invoice_price is None else cny(invoice_price),
     )
