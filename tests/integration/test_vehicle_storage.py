@@ -184,10 +184,12 @@ def test_manufacturer_sync_is_idempotent_in_storage(app: FoursApp, clock: FixedC
     assert (first.status, second.status) == (svc.SyncStatus.CREATED, svc.SyncStatus.UNCHANGED)
 
 
+# PostgreSQL only: SQLite serialises writers (BEGIN IMMEDIATE), so two sessions of one
+# thread cannot interleave their writes there.
 @pytest.mark.postgres
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_stale_write_is_a_concurrent_change(app: FoursApp, clock: FixedClock) -> None:
-    if app.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): no interleaving to test")
+    assert app.engine.dialect.name == "postgresql"
     _seed(app)
     svc.add_vehicle(app.uow(), svc.AddVehicle("S1", VIN, SPEC, "amy"), clock).unwrap()
     svc.inspect_vehicle(app.uow(), svc.InspectVehicle("S1", VIN, "bob", OK), clock).unwrap()
