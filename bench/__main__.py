@@ -5,10 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = (
-    "cli_startup",
-    "vehicle_stock_query",
-)
+BENCHMARKS = ("cli_startup", "rebate_quarter", "vehicle_stock_query")
 
 
 def main(argv: list[str]) -> int:
