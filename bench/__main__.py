@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup", "quote_resolve", "rebate_quarter")
+BENCHMARKS = ("cli_startup", "quote_resolve", "rebate_quarter", "vehicle_stock_query")
 
 
 def main(argv: list[str]) -> int:

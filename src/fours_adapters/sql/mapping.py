@@ -25,5 +25,8 @@ def start_mappers() -> None:
         from fours_adapters.sql.rebates.mapping import map_rebates
 
         map_rebates(mapper_registry)
+        from fours_adapters.sql.vehicles.mapping import map_vehicles
+
+        map_vehicles(mapper_registry)
         mapper_registry.configure()
         _started = True

@@ -8,6 +8,7 @@ TABLE_MODULES = (
     "fours_adapters.sql.org.tables",
     "fours_adapters.sql.pricing.tables",
     "fours_adapters.sql.rebates.tables",
+    "fours_adapters.sql.vehicles.tables",
 )
 
 

@@ -19,6 +19,7 @@ from fours_adapters.sql.pricing.repository import (
     SqlQuoteRepository,
 )
 from fours_adapters.sql.rebates.repository import SqlRebateRepository
+from fours_adapters.sql.vehicles.repository import SqlCarStockQuery, SqlVehicleRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
 
 EventPublisher = Callable[[DomainEvent], None]
@@ -65,6 +66,8 @@ class SqlUnitOfWork:
         self.part_policies = SqlPartPolicyRepository(self._session)
         self.part_approvals = SqlPartApprovalRepository(self._session)
         self.rebates = SqlRebateRepository(self._session)
+        self.vehicles = SqlVehicleRepository(self._session)
+        self.car_stock = SqlCarStockQuery(self._session)
         return self
 
     def __exit__(

@@ -22,6 +22,7 @@ from fours_domain.shared.catalogue import ModelCode
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
 from fours_domain.shared.time import Date
+from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
 
 class FakeOrgRepository:
@@ -163,10 +164,15 @@ class FakeUnitOfWork:
         self.part_policies = FakePartPolicyRepository()
         self.part_approvals = FakePartApprovalRepository()
         self.rebates = FakeRebateRepository()
+        self.vehicles = FakeVehicleRepository()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []
         self._snapshot: dict[str, Any] = {}
+
+    @property
+    def car_stock(self) -> FakeCarStockQuery:
+        return FakeCarStockQuery(self.vehicles, self.org)
 
     def _repositories(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,7 @@
 """pricing: price schemes, quotes with lines, references and approvals, authority, parts policies
 
 Revision ID: 0004_pricing
-Revises: 0005_rebates (re-chained after rebates merged to main)
+Revises: 0003_vehicles (re-chained after main: 0001 → 0005 rebates → 0003 vehicles)
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from fours_domain.pricing.model import PriceKind, ScopeLevel
 from fours_domain.pricing.quotes import LineKind, QuoteStatus
 
 revision = "0004_pricing"
-down_revision = "0005_rebates"
+down_revision = "0003_vehicles"
 branch_labels = None
 depends_on = None
 
