@@ -8,13 +8,29 @@ when ``commit()`` is called (uncommitted work is rolled back by snapshot).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self
 
-from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
+from fours_domain.inventory.model import (
+    Backorder,
+    BackorderStatus,
+    LedgerEntry,
+    Loan,
+    Part,
+    Reservation,
+    SafetyStock,
+    StockItem,
+    StockLocation,
+    Transfer,
+    TransferStatus,
+)
+from fours_domain.inventory.reports import Availability, availability_of
+from fours_domain.org.model import Brand, BusinessUnit, Group, MasterDataScope, Region, Store
+from fours_domain.shared.catalogue import PartNumber
 from fours_domain.shared.events import DomainEvent, EventRecorder
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId, WarehouseCode
+from fours_domain.shared.time import DateTime
 
 
 class FakeOrgRepository:
@@ -71,15 +87,159 @@ class FakeOrgRepository:
         )
 
 
+class FakePartRepository:
+    def __init__(self) -> None:
+        self.parts: dict[tuple[str, PartNumber], Part] = {}
+        self.safety: dict[tuple[StoreId, WarehouseCode, PartNumber], SafetyStock] = {}
+
+    def get(self, scope: MasterDataScope, number: PartNumber) -> Part | None:
+        return self.parts.get((scope.key, number))
+
+    def add(self, part: Part) -> None:
+        self.parts[(part.scope_key, part.number)] = part
+
+    def list(self, scope: MasterDataScope | None = None) -> Sequence[Part]:
+        return sorted(
+            (p for p in self.parts.values() if scope is None or p.scope_key == scope.key),
+            key=lambda p: (p.number, p.scope_key),
+        )
+
+    def get_safety_stock(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> SafetyStock | None:
+        return self.safety.get((store_id, warehouse_code, number))
+
+    def add_safety_stock(self, rule: SafetyStock) -> None:
+        self.safety[(rule.store_id, rule.warehouse_code, rule.part_number)] = rule
+
+    def safety_stocks(self, store_id: StoreId) -> Sequence[SafetyStock]:
+        return [r for k, r in sorted(self.safety.items()) if k[0] == store_id]
+
+
+class FakeStockRepository:
+    """Stock, ledger, reservations, backorders, transfers, loans; also the group query."""
+
+    def __init__(self) -> None:
+        self.stock: dict[StockLocation, StockItem] = {}
+        self.entries: list[LedgerEntry] = []
+        self.reservations: dict[tuple[StoreId, str], Reservation] = {}
+        self.backorders: list[Backorder] = []
+        self.transfers: dict[str, Transfer] = {}
+        self.loans: dict[tuple[StoreId, str], Loan] = {}
+
+    def lock(self, locations: Collection[StockLocation]) -> dict[StockLocation, StockItem]:
+        return {loc: self.stock[loc] for loc in sorted(locations) if loc in self.stock}
+
+    def lock_parts(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, numbers: Collection[PartNumber]
+    ) -> Sequence[StockItem]:
+        wanted = set(numbers)
+        return [
+            item
+            for loc, item in sorted(self.stock.items())
+            if loc.store_id == store_id
+            and loc.warehouse_code == warehouse_code
+            and loc.part_number in wanted
+        ]
+
+    def add_item(self, item: StockItem) -> None:
+        self.stock[item.location] = item
+
+    def items(
+        self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
+    ) -> Sequence[StockItem]:
+        return [
+            item
+            for loc, item in sorted(self.stock.items())
+            if loc.store_id == store_id
+            and (warehouse_code is None or loc.warehouse_code == warehouse_code)
+        ]
+
+    def append(self, entry: LedgerEntry) -> None:
+        self.entries.append(entry)
+
+    def ledger(self, store_id: StoreId, number: PartNumber | None = None) -> Sequence[LedgerEntry]:
+        return [
+            e
+            for e in self.entries
+            if e.store_id == store_id and (number is None or e.part_number == number)
+        ]
+
+    def add_reservation(self, reservation: Reservation) -> None:
+        self.reservations[(reservation.store_id, reservation.id)] = reservation
+
+    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+        return self.reservations.get((store_id, reservation_id))
+
+    def open_reservations(
+        self, store_id: StoreId, expiring_before: DateTime | None = None
+    ) -> Sequence[Reservation]:
+        return [
+            r
+            for (sid, _), r in sorted(self.reservations.items())
+            if sid == store_id
+            and r.is_open
+            and (
+                expiring_before is None
+                or (r.expires_at is not None and r.expires_at <= expiring_before)
+            )
+        ]
+
+    def add_backorder(self, backorder: Backorder) -> None:
+        self.backorders.append(backorder)
+
+    def open_backorders(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> Sequence[Backorder]:
+        return sorted(
+            (
+                b
+                for b in self.backorders
+                if (b.store_id, b.warehouse_code, b.part_number)
+                == (store_id, warehouse_code, number)
+                and b.status is BackorderStatus.OPEN
+            ),
+            key=lambda b: (b.created_at, b.id),
+        )
+
+    def add_transfer(self, transfer: Transfer) -> None:
+        self.transfers[transfer.id] = transfer
+
+    def get_transfer(self, transfer_id: str) -> Transfer | None:
+        return self.transfers.get(transfer_id)
+
+    def incoming_transfers(self, store_id: StoreId) -> Sequence[Transfer]:
+        return [
+            t
+            for t in self.transfers.values()
+            if t.to_store_id == store_id and t.status is TransferStatus.IN_TRANSIT
+        ]
+
+    def add_loan(self, loan: Loan) -> None:
+        self.loans[(loan.store_id, loan.id)] = loan
+
+    def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None:
+        return self.loans.get((store_id, loan_id))
+
+    def where_available(self, number: PartNumber) -> Sequence[Availability]:
+        return availability_of(i for loc, i in self.stock.items() if loc.part_number == number)
+
+
 class FakeUnitOfWork:
     """Satisfies the context unit-of-work protocols in memory."""
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
+        self.parts = FakePartRepository()
+        self.stock = FakeStockRepository()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []
         self._snapshot: dict[str, Any] = {}
+
+    @property
+    def group_stock(self) -> FakeStockRepository:
+        return self.stock
 
     def _repositories(self) -> dict[str, Any]:
         return {

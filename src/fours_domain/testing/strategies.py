@@ -207,3 +207,18 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
                 store.add_bin(warehouse, bin_code)
         stores.append(store)
     return OrgTree(regions=regions, business_units=units, brands=brands, stores=tuple(stores))
+
+
+# Inventory strategies (strategies_inventory.py), re-exported here.
+from fours_domain.testing import strategies_inventory as _inventory  # noqa: E402
+
+count_lines = _inventory.count_lines
+fitments = _inventory.fitments
+move_kinds = _inventory.move_kinds
+part_numbers = _inventory.part_numbers
+parts = _inventory.parts
+purposes = _inventory.purposes
+quantities = _inventory.quantities
+request_lines = _inventory.request_lines
+shortage_policies = _inventory.shortage_policies
+stock_items = _inventory.stock_items
