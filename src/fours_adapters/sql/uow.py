@@ -9,6 +9,11 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fours_adapters.sql.inventory.repository import (
+    SqlGroupStockQuery,
+    SqlPartRepository,
+    SqlStockRepository,
+)
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
@@ -51,6 +56,9 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
+        self.parts = SqlPartRepository(self._session)
+        self.stock = SqlStockRepository(self._session)
+        self.group_stock = SqlGroupStockQuery(self._session)
         return self
 
     def __exit__(

@@ -48,8 +48,15 @@ class PartRepository(Protocol):
 class StockRepository(Protocol):
     """Stock items, the ledger, reservations, backorders, transfers and loans of stores."""
 
-    def lock(self, locations: Collection[StockLocation]) -> dict[StockLocation, StockItem]:
-        """The existing items among ``locations``, locked until the unit of work ends."""
+    def lock(
+        self, locations: Collection[StockLocation], *, create: bool = False
+    ) -> dict[StockLocation, StockItem]:
+        """The items at ``locations``, locked until the unit of work ends.
+
+        Without ``create`` only existing items are returned; with it, missing
+        ones are created empty first (two writers creating the same item do
+        not collide).
+        """
         ...
 
     def lock_parts(
@@ -58,7 +65,6 @@ class StockRepository(Protocol):
         """Every bin's item of these parts in one warehouse, locked, in key order."""
         ...
 
-    def add_item(self, item: StockItem) -> None: ...
     def items(
         self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
     ) -> Sequence[StockItem]: ...
@@ -70,7 +76,10 @@ class StockRepository(Protocol):
         self, store_id: StoreId, number: PartNumber | None = None
     ) -> Sequence[LedgerEntry]: ...
     def add_reservation(self, reservation: Reservation) -> None: ...
-    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None: ...
+    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+        """The reservation, locked for change (like every ``get_*`` of this port)."""
+        ...
+
     def open_reservations(
         self, store_id: StoreId, expiring_before: DateTime | None = None
     ) -> Sequence[Reservation]: ...

@@ -432,15 +432,7 @@ def receive_parts(
 def _lock_or_create(
     uow: InventoryUnitOfWork, locations: Sequence[StockLocation]
 ) -> dict[StockLocation, StockItem]:
-    items = uow.stock.lock(locations)
-    for location in locations:
-        if location not in items:
-            item = StockItem(
-                location.store_id, location.warehouse_code, location.bin_code, location.part_number
-            )
-            uow.stock.add_item(item)
-            items[location] = item
-    return items
+    return uow.stock.lock(locations, create=True)
 
 
 def _serve_backorders(

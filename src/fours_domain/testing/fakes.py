@@ -127,7 +127,15 @@ class FakeStockRepository:
         self.transfers: dict[str, Transfer] = {}
         self.loans: dict[tuple[StoreId, str], Loan] = {}
 
-    def lock(self, locations: Collection[StockLocation]) -> dict[StockLocation, StockItem]:
+    def lock(
+        self, locations: Collection[StockLocation], *, create: bool = False
+    ) -> dict[StockLocation, StockItem]:
+        if create:
+            for loc in locations:
+                if loc not in self.stock:
+                    self.stock[loc] = StockItem(
+                        loc.store_id, loc.warehouse_code, loc.bin_code, loc.part_number
+                    )
         return {loc: self.stock[loc] for loc in sorted(locations) if loc in self.stock}
 
     def lock_parts(
@@ -141,9 +149,6 @@ class FakeStockRepository:
             and loc.warehouse_code == warehouse_code
             and loc.part_number in wanted
         ]
-
-    def add_item(self, item: StockItem) -> None:
-        self.stock[item.location] = item
 
     def items(
         self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
