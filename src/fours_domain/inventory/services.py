@@ -872,15 +872,34 @@ def receive_transfer(
 # ---------------------------------------------------------------- stocktake and loans
 
 
-def count_sheet(
-    uow: InventoryUnitOfWork, store_id: str, warehouse_code: str
-) -> Result[list[StockItem], DomainError]:
-    """The count sheet (盘点表) of a warehouse: every bin and part with its book quantity."""
+@attrs.frozen
+class StockLine:
+    """A snapshot of one stock item, safe to keep after the unit of work ends."""
 
-    def run() -> Result[list[StockItem], DomainError]:
+    location: StockLocation
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @classmethod
+    def of(cls, item: StockItem) -> StockLine:
+        return cls(item.location, item.on_hand, item.reserved)
+
+
+def count_sheet(
+    uow: InventoryUnitOfWork, store_id: str, warehouse_code: str | None = None
+) -> Result[list[StockLine], DomainError]:
+    """The count sheet (盘点表): every bin and part of a store (or one warehouse)
+    with its book quantity."""
+
+    def run() -> Result[list[StockLine], DomainError]:
         with uow:
-            items = uow.stock.items(_store_id(store_id), _wh(warehouse_code))
-            return Success(sorted(items, key=lambda i: (i.bin_code, i.part_number)))
+            warehouse = _wh(warehouse_code) if warehouse_code else None
+            items = uow.stock.items(_store_id(store_id), warehouse)
+            return Success([StockLine.of(i) for i in items])
 
     return _guarded(run)
 

@@ -73,8 +73,8 @@ class StockMachine(RuleBasedStateMachine):
         )
         assert isinstance(result, Success), result
         self.expected_goods += qty
-        for reservation in self._open_reservations(store):
-            self.created.add(reservation.id)
+        for reservation_id, _ in self._open_reservations(store):
+            self.created.add(reservation_id)
 
     @rule(
         target=reservations,
@@ -182,8 +182,7 @@ class StockMachine(RuleBasedStateMachine):
     @rule(store=stores, bin_code=bins, part=part_numbers, counted=st.integers(0, 12))
     def stocktake(self, store: str, bin_code: str, part: str, counted: int) -> None:
         location = self._location(store, bin_code, part)
-        item = self._item(location)
-        book, reserved = (item.on_hand, item.reserved) if item else (0, 0)
+        book, reserved, _ = self._item(location)
         result = inv.count_stock(
             self.uow(),
             inv.CountStock(store, "W1", (inv.CountLine(bin_code, part, counted),)),
@@ -200,8 +199,7 @@ class StockMachine(RuleBasedStateMachine):
     @rule(store=stores, part=part_numbers, qty=quantities)
     def move(self, store: str, part: str, qty: int) -> None:
         location = self._location(store, BINS[0], part)
-        item = self._item(location)
-        available = item.available if item else 0
+        _, _, available = self._item(location)
         result = inv.move_parts(
             self.uow(),
             inv.MoveParts(store, part, qty, "W1", BINS[0], "W1", BINS[1]),
@@ -215,9 +213,9 @@ class StockMachine(RuleBasedStateMachine):
         self.clock.advance(hours=hours)
         for store in STORES:
             due = [
-                r.id
-                for r in self._open_reservations(store)
-                if r.expires_at is not None and r.expires_at <= self.clock.now()
+                reservation_id
+                for reservation_id, expires_at in self._open_reservations(store)
+                if expires_at is not None and expires_at <= self.clock.now()
             ]
             result = inv.expire_reservations(self.uow(), inv.ExpireReservations(store), self.clock)
             expired = [r.id for r in result.unwrap()]
@@ -277,9 +275,11 @@ class StockMachine(RuleBasedStateMachine):
             StoreId(store), WarehouseCode("W1"), BinCode(bin_code), PartNumber(part)
         )
 
-    def _item(self, location: StockLocation) -> Any:
+    def _item(self, location: StockLocation) -> tuple[int, int, int]:
+        """(on hand, reserved, available) read inside the unit of work."""
         with self.uow() as uow:
-            return uow.stock.lock([location]).get(location)
+            item = uow.stock.lock([location]).get(location)
+            return (item.on_hand, item.reserved, item.available) if item else (0, 0, 0)
 
     def _available(self, store: str, part: str) -> int:
         with self.uow() as uow:
@@ -287,9 +287,9 @@ class StockMachine(RuleBasedStateMachine):
                 i.available for i in uow.stock.items(StoreId(store)) if i.part_number == part
             )
 
-    def _open_reservations(self, store: str) -> list[Any]:
+    def _open_reservations(self, store: str) -> list[tuple[str, Any]]:
         with self.uow() as uow:
-            return list(uow.stock.open_reservations(StoreId(store)))
+            return [(r.id, r.expires_at) for r in uow.stock.open_reservations(StoreId(store))]
 
     def _reservation_quantity(self, store: str, reservation_id: str) -> int:
         with self.uow() as uow:
