@@ -10,4 +10,14 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "org",
         "Group, regions, stores, showrooms, warehouses, bins.",
     ),
+    "parts": (
+        "fours_cli.commands.parts",
+        "parts",
+        "Parts and accessories catalogue: add, import, show.",
+    ),
+    "stock": (
+        "fours_cli.commands.stock",
+        "stock",
+        "Parts stock: receive, issue, reserve, transfer, count, alerts.",
+    ),
 }

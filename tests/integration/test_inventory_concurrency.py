@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
 
 import pytest
 from returns.result import Failure, Success
@@ -53,7 +54,7 @@ def _clerk(url: str, schema: str, worker: int, start_at: float) -> list[Outcome]
 
 
 @pytest.fixture
-def race_engine(pg_server_url: str) -> tuple[Engine, str]:
+def race_engine(pg_server_url: str) -> Iterator[tuple[Engine, str]]:
     schema = f"fours_race_{os.getpid()}"
     admin = make_engine(pg_server_url, pool_size=1)
     with admin.begin() as conn:
@@ -61,7 +62,7 @@ def race_engine(pg_server_url: str) -> tuple[Engine, str]:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={schema}"})
     upgrade(engine)
-    yield engine, schema  # type: ignore[misc]
+    yield engine, schema
     engine.dispose()
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -94,7 +95,7 @@ def test_concurrent_clerks_never_oversell(
     assert len(outcomes) == WORKERS * ATTEMPTS
 
     with app.uow() as uow:
-        items = {i.part_number: i for i in uow.stock.items(StoreId("S1"))}
+        items = {str(i.part_number): i for i in uow.stock.items(StoreId("S1"))}
         open_reserved = {p: 0 for p in PARTS}
         for reservation in uow.stock.open_reservations(StoreId("S1")):
             open_reserved[reservation.part_number] += reservation.quantity

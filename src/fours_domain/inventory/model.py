@@ -24,7 +24,7 @@ from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec, 
 from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BinCode, StoreId, WarehouseCode
-from fours_domain.shared.money import Money, cny, is_fen_exact
+from fours_domain.shared.money import Money, cny, is_fen_exact, round_fen
 from fours_domain.shared.time import DateTime
 
 _CLASS_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
@@ -137,7 +137,7 @@ def part_class(value: str) -> str:
 def _price(value: Money) -> Money:
     if value.amount < 0 or not is_fen_exact(value):
         raise InvariantViolation(f"price {value.amount} must be ≥ 0 and in whole fen")
-    return value
+    return round_fen(value)
 
 
 def _name(value: str) -> str:
