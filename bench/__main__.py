@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup",)
+BENCHMARKS = (
+    "cli_startup",
+    "reserve_pg",
+    "reserve_sqlite",
+    "group_stock_query_pg",
+)
 
 
 def main(argv: list[str]) -> int:
