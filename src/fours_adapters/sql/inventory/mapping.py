@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import registry, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Session, registry, relationship
 
 from fours_adapters.sql.inventory import tables as t
 from fours_domain.inventory import model as m
 
 
 def map_inventory(reg: registry) -> None:
+    """Map the inventory records. ``StockItem`` is deliberately *not* mapped: the
+    repository reads it with Core (locked) and writes changes back in a
+    ``before_commit`` hook — the hot path of every reservation, kept lean."""
+    from fours_adapters.sql.inventory.repository import write_stock_changes
+
+    if not event.contains(Session, "before_commit", write_stock_changes):
+        event.listen(Session, "before_commit", write_stock_changes)
     reg.map_imperatively(m.Part, t.parts)
     reg.map_imperatively(m.SafetyStock, t.safety_stock)
-    reg.map_imperatively(m.StockItem, t.stock)
     reg.map_imperatively(m.LedgerEntry, t.ledger)
     reg.map_imperatively(m.Reservation, t.reservations)
     reg.map_imperatively(m.Backorder, t.backorders)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -85,9 +85,121 @@ class SqlPartRepository:
         return self._session.scalars(query).all()
 
 
+_INSERT_RESERVATION = t.reservations.insert()
+_TRACKED = "fours.inventory.stock"
+_STOCK_COLUMNS = (
+    *_STOCK_KEY,
+    t.stock.c.on_hand,
+    t.stock.c.reserved,
+    t.stock.c.last_received_at,
+    t.stock.c.last_issued_at,
+)
+_STOCK_FIELDS = ("on_hand", "reserved", "last_received_at", "last_issued_at")
+_WRITE_STOCK = (
+    update(t.stock)
+    .where(
+        t.stock.c.store_id == bindparam("k_store"),
+        t.stock.c.warehouse_code == bindparam("k_warehouse"),
+        t.stock.c.bin_code == bindparam("k_bin"),
+        t.stock.c.part_number == bindparam("k_part"),
+    )
+    .values(
+        on_hand=bindparam("on_hand"),
+        reserved=bindparam("reserved"),
+        last_received_at=bindparam("last_received_at"),
+        last_issued_at=bindparam("last_issued_at"),
+    )
+)
+_LOCK_PARTS = (
+    select(*_STOCK_COLUMNS)
+    .where(
+        t.stock.c.store_id == bindparam("store"),
+        t.stock.c.warehouse_code == bindparam("warehouse"),
+        t.stock.c.part_number.in_(bindparam("parts", expanding=True)),
+    )
+    .order_by(*_STOCK_KEY)
+    .with_for_update()
+)
+
+Snapshot = tuple[object, ...]
+
+
+def _state(item: StockItem) -> Snapshot:
+    return tuple(getattr(item, f) for f in _STOCK_FIELDS)
+
+
+def _tracked(session: Session) -> dict[StockLocation, tuple[StockItem, Snapshot]]:
+    tracked: dict[StockLocation, tuple[StockItem, Snapshot]] = session.info.setdefault(_TRACKED, {})
+    return tracked
+
+
+def write_stock_changes(session: Session, *_: object) -> None:
+    """``before_commit`` hook: write the stock items this session locked and changed.
+
+    Stock items are not ORM-mapped: they are read with Core (locked), handed to
+    the domain, and written back here with one UPDATE per changed row, inside
+    the same transaction and before the session's own inserts.
+    """
+    tracked = session.info.get(_TRACKED)
+    if not tracked:
+        return
+    changed = []
+    for location, (item, before) in tracked.items():
+        now = _state(item)
+        if now != before:
+            changed.append((location, item, now))
+    if not changed:
+        return
+    session.connection().execute(
+        _WRITE_STOCK,
+        [
+            {
+                "k_store": loc.store_id,
+                "k_warehouse": loc.warehouse_code,
+                "k_bin": loc.bin_code,
+                "k_part": loc.part_number,
+                **dict(zip(_STOCK_FIELDS, now, strict=True)),
+            }
+            for loc, _, now in changed
+        ],
+    )
+    for location, item, now in changed:
+        tracked[location] = (item, now)
+
+
+def _item(row: Any) -> StockItem:
+    return StockItem(
+        store_id=row.store_id,
+        warehouse_code=row.warehouse_code,
+        bin_code=row.bin_code,
+        part_number=row.part_number,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        last_received_at=row.last_received_at,
+        last_issued_at=row.last_issued_at,
+    )
+
+
 class SqlStockRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def _adopt(self, rows: Any) -> list[StockItem]:
+        """Locked rows → the session's stock items (one object per row per session)."""
+        tracked = _tracked(self._session)
+        items = []
+        for row in rows:
+            location = StockLocation(
+                row.store_id, row.warehouse_code, row.bin_code, row.part_number
+            )
+            known = tracked.get(location)
+            if known is None:
+                item = _item(row)
+                tracked[location] = (item, _state(item))
+            else:
+                item = known[0]
+            items.append(item)
+        return items
 
     def lock(
         self, locations: Collection[StockLocation], *, create: bool = False
@@ -97,20 +209,14 @@ class SqlStockRepository:
             return {}
         if create:
             self._create_missing(wanted)
-        if len(wanted) == 1:
-            (only,) = wanted
-            condition = tuple_(*_STOCK_KEY) == tuple_(
-                only.store_id, only.warehouse_code, only.bin_code, only.part_number
-            )
-        else:
-            condition = tuple_(*_STOCK_KEY).in_(
-                [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
-            )
-        query = _for_update(select(StockItem).where(condition).order_by(*_STOCK_KEY))
-        return {item.location: item for item in self._session.scalars(query)}
+        condition = tuple_(*_STOCK_KEY).in_(
+            [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
+        )
+        query = select(*_STOCK_COLUMNS).where(condition).order_by(*_STOCK_KEY).with_for_update()
+        items = self._adopt(self._session.execute(query))
+        return {item.location: item for item in items}
 
     def _create_missing(self, wanted: Sequence[StockLocation]) -> None:
-        self._session.flush()
         dialect = self._session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         rows = [
@@ -123,27 +229,25 @@ class SqlStockRepository:
                 "reserved": 0,
             }
             for w in wanted
+            if w not in _tracked(self._session)
         ]
-        self._session.execute(insert(t.stock).values(rows).on_conflict_do_nothing())
+        if rows:
+            self._session.execute(insert(t.stock).values(rows).on_conflict_do_nothing())
 
     def lock_parts(
         self, store_id: StoreId, warehouse_code: WarehouseCode, numbers: Collection[PartNumber]
     ) -> Sequence[StockItem]:
-        c = t.stock.c
-        wanted = sorted(set(numbers))
-        by_part = c.part_number == wanted[0] if len(wanted) == 1 else c.part_number.in_(wanted)
-        query = select(StockItem).where(
-            c.store_id == store_id, c.warehouse_code == warehouse_code, by_part
-        )
-        return self._session.scalars(_for_update(query.order_by(*_STOCK_KEY))).all()
+        params = {"store": store_id, "warehouse": warehouse_code, "parts": sorted(set(numbers))}
+        return self._adopt(self._session.execute(_LOCK_PARTS, params))
 
     def items(
         self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
     ) -> Sequence[StockItem]:
-        query = select(StockItem).where(t.stock.c.store_id == store_id)
+        """Unlocked snapshots (for listings and reports; never written back)."""
+        query = select(*_STOCK_COLUMNS).where(t.stock.c.store_id == store_id)
         if warehouse_code is not None:
             query = query.where(t.stock.c.warehouse_code == warehouse_code)
-        return self._session.scalars(query.order_by(*_STOCK_KEY)).all()
+        return [_item(row) for row in self._session.execute(query.order_by(*_STOCK_KEY))]
 
     def append(self, entry: LedgerEntry) -> None:
         self._session.add(entry)
@@ -156,7 +260,12 @@ class SqlStockRepository:
         return self._session.scalars(query.order_by(c.at, c.id)).all()
 
     def add_reservation(self, reservation: Reservation) -> None:
-        self._session.add(reservation)
+        # A new reservation is written straight away with Core (the hot path of
+        # reserve_parts); later changes load it through the ORM as usual.
+        self._session.execute(
+            _INSERT_RESERVATION,
+            {c.name: getattr(reservation, c.name) for c in t.reservations.columns},
+        )
 
     def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
         c = t.reservations.c
