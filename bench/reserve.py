@@ -185,7 +185,7 @@ def throughput(worker: Worker, target: str, schema: str | None, workers: int) ->
     ]
     for process in processes:
         process.start()
-    total = sum(results.get() for _ in processes)
+    total: int = sum(int(results.get()) for _ in processes)
     for process in processes:
         process.join()
     return total / seconds()
