@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -140,11 +141,22 @@ def _price(value: Money) -> Money:
     return round_fen(value)
 
 
-def _name(value: str) -> str:
+def _text(value: str, what: str) -> str:
     stripped = value.strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in stripped):
+        raise InvariantViolation(f"{what} {stripped!r} contains control characters")
+    return stripped
+
+
+def _name(value: str) -> str:
+    stripped = _text(value, "part name")
     if not stripped:
         raise InvariantViolation("a part name must not be empty")
     return stripped
+
+
+def _supplier(value: str) -> str:
+    return _text(value, "supplier")
 
 
 def parse_fitment(text: str) -> SpecPattern:
@@ -187,7 +199,7 @@ class Part:
     part_class: str = attrs.field(converter=part_class)
     list_price: Money = attrs.field(converter=_price)
     cost_price: Money = attrs.field(converter=_price)
-    supplier: str = ""
+    supplier: str = attrs.field(default="", converter=_supplier)
     fits: tuple[SpecPattern, ...] = attrs.field(default=(), converter=_fits)
     movement_class: MovementClass = MovementClass.FAST
 

@@ -49,7 +49,11 @@ def parts(draw: st.DrawFn, scope_key: str = "*") -> Part:
     return Part(
         scope_key=scope_key,
         number=draw(part_numbers()),
-        name=draw(st.text(min_size=1, max_size=30).filter(lambda s: s.strip() != "")),
+        name=draw(
+            st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=30).filter(
+                lambda s: s.strip() != ""
+            )
+        ),
         part_class=draw(st.sampled_from(PART_CLASSES)),
         list_price=cny(cost + markup),
         cost_price=cny(cost),
