@@ -222,3 +222,4 @@ quantities = _inventory.quantities
 request_lines = _inventory.request_lines
 shortage_policies = _inventory.shortage_policies
 stock_items = _inventory.stock_items
+stock_moves = _inventory.stock_moves

@@ -81,7 +81,9 @@ def request_lines(
     numbers: st.SearchStrategy[PartNumber] | None = None, max_lines: int = 4
 ) -> st.SearchStrategy[tuple[PartQuantity, ...]]:
     """Lines of a receive / issue / reserve / transfer request."""
-    line = st.builds(PartQuantity, numbers or part_numbers(), quantities(20))
+    line = st.builds(
+        PartQuantity, numbers if numbers is not None else part_numbers(), quantities(20)
+    )
     return st.lists(line, min_size=1, max_size=max_lines).map(tuple)
 
 
@@ -89,7 +91,10 @@ def count_lines(
     numbers: st.SearchStrategy[PartNumber] | None = None,
 ) -> st.SearchStrategy[CountLine]:
     return st.builds(
-        CountLine, st.sampled_from(["A-01", "A-02"]), numbers or part_numbers(), st.integers(0, 30)
+        CountLine,
+        st.sampled_from(["A-01", "A-02"]),
+        numbers if numbers is not None else part_numbers(),
+        st.integers(0, 30),
     )
 
 
@@ -103,3 +108,52 @@ def purposes() -> st.SearchStrategy[ReservationPurpose]:
 
 def shortage_policies() -> st.SearchStrategy[ShortagePolicy]:
     return st.sampled_from(list(ShortagePolicy))
+
+
+def stock_moves(
+    stores: tuple[str, ...] = ("S1", "S2"),
+    warehouse: str = "W1",
+    bins: tuple[str, ...] = ("A-01", "A-02"),
+    numbers: tuple[str, ...] = ("P-1", "P-2"),
+) -> st.SearchStrategy[object]:
+    """Inventory commands over a small fixed world, for driving the application
+    services: receipts, issues, reservations, moves, transfers and counts."""
+    from fours_domain.inventory import services as svc
+
+    store = st.sampled_from(stores)
+    bin_code = st.sampled_from(bins)
+    lines = request_lines(st.sampled_from(numbers).map(part_number), max_lines=2)
+    return st.one_of(
+        st.builds(svc.ReceiveParts, store, st.just(warehouse), bin_code, lines),
+        st.builds(svc.IssueParts, store, st.just(warehouse), lines),
+        st.builds(
+            svc.ReserveParts,
+            store,
+            st.just(warehouse),
+            lines,
+            purposes(),
+            st.just("REF"),
+            shortage_policies(),
+        ),
+        st.builds(
+            svc.MoveParts,
+            store,
+            st.sampled_from(numbers),
+            quantities(10),
+            st.just(warehouse),
+            bin_code,
+            st.just(warehouse),
+            bin_code,
+        ),
+        st.builds(
+            svc.DispatchTransfer, store, st.just(warehouse), store, st.just(warehouse), lines
+        ),
+        st.builds(
+            svc.CountStock,
+            store,
+            st.just(warehouse),
+            st.lists(count_lines(st.sampled_from(numbers).map(part_number)), min_size=1, max_size=2)
+            .filter(lambda c: len({(x.bin_code, x.part) for x in c}) == len(c))
+            .map(tuple),
+        ),
+    )
