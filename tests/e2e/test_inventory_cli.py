@@ -150,6 +150,12 @@ def test_stock_flow_and_refusals(db: str) -> None:
     assert (report["quantity_variance"], report["value_variance"]) == (-1, "-5.00")
     text = run(db, "--store", "HZ01", "stock", "count", "w1", "a1:P1:3").output
     assert "error rate 0.00% (within the 2% target)" in text
+    expected = js(db, "--store", "HZ01", "stock", "expect", "w1", "P1:6", "--eta-hours", "2")
+    assert isinstance(expected, dict)
+    due = js(db, "--store", "HZ01", "stock", "alerts")
+    assert isinstance(due, list) and [a["kind"] for a in due] == ["arrival_due"]
+    js(db, "--store", "HZ01", "stock", "receive", "w1", "a2", "P1:6", "--expected", expected["id"])
+    assert js(db, "--store", "HZ01", "stock", "alerts") == []
     no_store = run(db, "stock", "receive", "w1", "a1", "P1:1")
     assert no_store.exit_code == 2 and "needs a store" in no_store.output
     bad_line = run(db, "--store", "SH01", "stock", "receive", "w1", "a1", "P1")

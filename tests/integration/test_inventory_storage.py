@@ -286,3 +286,39 @@ def test_move_and_lend_and_return(app: FoursApp) -> None:
             "A-02": 3,
         }
         assert sum(e.quantity for e in uow.stock.ledger(StoreId("S1"))) == 4
+
+
+def test_expected_receipts_raise_arrival_alerts_until_received(app: FoursApp) -> None:
+    seed(app.uow, app.clock)
+    receipt = inv.expect_parts(
+        app.uow(),
+        inv.ExpectParts("S1", "W1", "P-2", 10, app.clock.now().add(hours=6), "PO-77"),
+        app.ids,
+    ).unwrap()
+    alerts = inv.stock_alerts(app.uow(), "S1", app.clock).unwrap()
+    assert [(a.kind, a.reference, a.quantity) for a in alerts] == [
+        (AlertKind.ARRIVAL_DUE, receipt.id, 10)
+    ]
+    wrong_part = inv.receive_parts(
+        app.uow(),
+        inv.ReceiveParts("S1", "W1", "A-01", (inv.PartQuantity("P-1", 10),), "DN-1", receipt.id),
+        app.clock,
+        app.ids,
+    )
+    assert isinstance(wrong_part, Failure)
+    with app.uow() as uow:
+        assert uow.stock.items(StoreId("S1")) == []
+    inv.receive_parts(
+        app.uow(),
+        inv.ReceiveParts("S1", "W1", "A-01", (inv.PartQuantity("P-2", 10),), "DN-2", receipt.id),
+        app.clock,
+        app.ids,
+    ).unwrap()
+    assert inv.stock_alerts(app.uow(), "S1", app.clock).unwrap() == []
+    twice = inv.receive_parts(
+        app.uow(),
+        inv.ReceiveParts("S1", "W1", "A-01", (inv.PartQuantity("P-2", 1),), "DN-3", receipt.id),
+        app.clock,
+        app.ids,
+    )
+    assert twice.failure().code == "illegal_transition"

@@ -106,15 +106,51 @@ def stock() -> None:
 @click.argument("bin_code", metavar="BIN")
 @click.argument("lines", nargs=-1, required=True)
 @click.option("--ref", "reference", default="", help="Delivery note or purchase order.")
-def receive(warehouse: str, bin_code: str, lines: tuple[str, ...], reference: str) -> None:
+@click.option("--expected", "expected_id", default=None, help="Expected receipt it fulfils.")
+def receive(
+    warehouse: str, bin_code: str, lines: tuple[str, ...], reference: str, expected_id: str | None
+) -> None:
     """Receive parts into a bin (入库); open backorders are served first-come."""
     st = state()
-    cmd = svc.ReceiveParts(st.require_store(), warehouse, bin_code, _lines(lines), reference)
+    cmd = svc.ReceiveParts(
+        st.require_store(), warehouse, bin_code, _lines(lines), reference, expected_id
+    )
     _done(svc.receive_parts(st.app.uow(), cmd, st.app.clock, st.app.ids), _entries)
 
 
 def _entries(entries: list[LedgerEntry]) -> list[dict[str, Any]]:
     return [entry_dict(e) for e in entries]
+
+
+@stock.command("expect")
+@click.argument("warehouse")
+@click.argument("line", metavar="PART:QTY")
+@click.option("--eta-hours", type=int, required=True, help="Expected arrival, hours from now.")
+@click.option("--ref", "reference", default="", help="Purchase order number.")
+def expect(warehouse: str, line: str, eta_hours: int, reference: str) -> None:
+    """Record parts on order (在途采购) for a warehouse of --store, with their ETA."""
+    st = state()
+    (wanted,) = _lines((line,))
+    cmd = svc.ExpectParts(
+        st.require_store(),
+        warehouse,
+        wanted.part,
+        wanted.quantity,
+        st.app.clock.now().add(hours=eta_hours),
+        reference,
+    )
+    _done(
+        svc.expect_parts(st.app.uow(), cmd, st.app.ids),
+        lambda r: {
+            "id": r.id,
+            "store": r.store_id,
+            "warehouse": r.warehouse_code,
+            "part": r.part_number,
+            "quantity": r.quantity,
+            "eta": r.eta.to_iso8601_string(),
+            "reference": r.reference,
+        },
+    )
 
 
 @stock.command("issue")

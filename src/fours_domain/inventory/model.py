@@ -693,6 +693,40 @@ class Transfer(EventRecorder):
         return Success(None)
 
 
+# ---------------------------------------------------------------- expected receipts
+
+
+@attrs.define(slots=False, eq=False)
+class ExpectedReceipt:
+    """Parts ordered from a supplier or the group's central purchasing (集中采购),
+    expected at a warehouse by ``eta``: the arrival alert, and what stops a
+    second store buying the same thing twice."""
+
+    store_id: StoreId
+    id: str
+    warehouse_code: WarehouseCode
+    part_number: PartNumber
+    quantity: int
+    eta: DateTime
+    reference: str = ""
+    received_at: DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _positive(self.quantity)
+
+    @property
+    def is_open(self) -> bool:
+        return self.received_at is None
+
+    def close(self, at: DateTime) -> Result[None, IllegalTransition]:
+        if not self.is_open:
+            return Failure(
+                IllegalTransition(f"expected receipt {self.id}", "received", "receive it")
+            )
+        self.received_at = at
+        return Success(None)
+
+
 # ---------------------------------------------------------------- loans
 
 

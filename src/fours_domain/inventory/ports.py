@@ -14,6 +14,7 @@ from typing import Protocol
 
 from fours_domain.inventory.model import (
     Backorder,
+    ExpectedReceipt,
     LedgerEntry,
     Loan,
     Part,
@@ -96,6 +97,11 @@ class StockRepository(Protocol):
         """Transfers to ``store_id`` still in transit."""
         ...
 
+    def add_expected_receipt(self, receipt: ExpectedReceipt) -> None: ...
+    def get_expected_receipt(
+        self, store_id: StoreId, receipt_id: str
+    ) -> ExpectedReceipt | None: ...
+    def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]: ...
     def add_loan(self, loan: Loan) -> None: ...
     def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None: ...
 

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import attrs
 
 from fours_domain.inventory.model import (
+    ExpectedReceipt,
     Part,
     SafetyStock,
     StockItem,
@@ -121,11 +122,13 @@ def alerts_for(
     incoming: Iterable[Transfer],
     *,
     now: DateTime,
+    expected: Iterable[ExpectedReceipt] = (),
     dead_after_days: int = 180,
     arrival_horizon_days: int = 1,
 ) -> list[Alert]:
-    """Below safety stock, dead stock (no issue for ``dead_after_days``) and
-    in-transit transfers whose ETA falls within ``arrival_horizon_days`` (or is past)."""
+    """Below safety stock, dead stock (no issue for ``dead_after_days``), and
+    in-transit transfers and open expected receipts whose ETA falls within
+    ``arrival_horizon_days`` (or is past)."""
     held: dict[tuple[WarehouseCode, PartNumber], int] = {}
     result: list[Alert] = []
     dead_before = now.subtract(days=dead_after_days)
@@ -174,6 +177,22 @@ def alerts_for(
                     f"units due {transfer.eta.to_iso8601_string()}{late}",
                     transfer.in_transit,
                     transfer.id,
+                )
+            )
+    for receipt in expected:
+        if receipt.is_open and receipt.eta <= due_by:
+            late = " (late)" if receipt.eta < now else ""
+            result.append(
+                Alert(
+                    AlertKind.ARRIVAL_DUE,
+                    store_id,
+                    receipt.warehouse_code,
+                    receipt.part_number,
+                    f"expected receipt {receipt.id} ({receipt.reference or 'no reference'}): "
+                    f"{receipt.quantity} × {receipt.part_number} due "
+                    f"{receipt.eta.to_iso8601_string()}{late}",
+                    receipt.quantity,
+                    receipt.id,
                 )
             )
     return result

@@ -19,6 +19,7 @@ from returns.result import Failure, Result, Success
 from fours_domain.inventory.model import (
     Backorder,
     BackorderCreated,
+    ExpectedReceipt,
     LedgerEntry,
     Loan,
     MoveKind,
@@ -97,6 +98,20 @@ class ReceiveParts:
     warehouse_code: str
     bin_code: str
     lines: tuple[PartQuantity, ...]
+    reference: str = ""
+    expected_receipt_id: str | None = None
+    """The expected receipt this delivery fulfils (closed by it), if any."""
+
+
+@attrs.frozen
+class ExpectParts:
+    """Parts on order for a warehouse, with their expected arrival."""
+
+    store_id: str
+    warehouse_code: str
+    part: str
+    quantity: int
+    eta: DateTime
     reference: str = ""
 
 
@@ -409,6 +424,12 @@ def receive_parts(
                 return Failure(where.failure())
             if isinstance(found := _require_parts(uow, store, lines), Failure):
                 return Failure(found.failure())
+            if cmd.expected_receipt_id is not None:
+                closed = _close_expected(
+                    uow, store_id, warehouse, lines, cmd.expected_receipt_id, at
+                )
+                if isinstance(closed, Failure):
+                    return Failure(closed.failure())
             locations = [StockLocation(store_id, warehouse, bin_code, n) for n in lines]
             items = _lock_or_create(uow, locations)
             entries = []
@@ -425,6 +446,62 @@ def receive_parts(
                 _serve_backorders(uow, item, at, ids)
             uow.commit()
             return Success(entries)
+
+    return _guarded(run)
+
+
+def _close_expected(
+    uow: InventoryUnitOfWork,
+    store_id: StoreId,
+    warehouse: WarehouseCode,
+    lines: dict[PartNumber, int],
+    receipt_id: str,
+    at: DateTime,
+) -> Result[None, DomainError]:
+    receipt = uow.stock.get_expected_receipt(store_id, receipt_id)
+    if receipt is None or receipt.warehouse_code != warehouse:
+        return Failure(NotFound(f"expected receipt at {store_id}/{warehouse}", receipt_id))
+    if receipt.part_number not in lines:
+        return Failure(
+            InvariantViolation(
+                f"expected receipt {receipt_id} is for {receipt.part_number}, "
+                "which this delivery does not contain"
+            )
+        )
+    return receipt.close(at)
+
+
+def expect_parts(
+    uow: InventoryUnitOfWork, cmd: ExpectParts, ids: IdSource
+) -> Result[ExpectedReceipt, DomainError]:
+    """Record parts on order (在途采购) with their ETA, for arrival alerts."""
+
+    def run() -> Result[ExpectedReceipt, DomainError]:
+        store_id, warehouse, number = (
+            _store_id(cmd.store_id),
+            _wh(cmd.warehouse_code),
+            part_number(cmd.part),
+        )
+        with uow:
+            loaded = _load_store(uow, store_id)
+            if isinstance(loaded, Failure):
+                return Failure(loaded.failure())
+            if loaded.unwrap().warehouse(warehouse) is None:
+                return Failure(NotFound(f"warehouse at store {store_id}", warehouse))
+            if isinstance(found := _require_parts(uow, loaded.unwrap(), [number]), Failure):
+                return Failure(found.failure())
+            receipt = ExpectedReceipt(
+                store_id,
+                ids.new_id(),
+                warehouse,
+                number,
+                cmd.quantity,
+                cmd.eta,
+                cmd.reference.strip(),
+            )
+            uow.stock.add_expected_receipt(receipt)
+            uow.commit()
+            return Success(receipt)
 
     return _guarded(run)
 
@@ -1066,6 +1143,7 @@ def stock_alerts(
                     uow.parts.safety_stocks(sid),
                     uow.stock.incoming_transfers(sid),
                     now=clock.now(),
+                    expected=uow.stock.open_expected_receipts(sid),
                     dead_after_days=dead_after_days,
                     arrival_horizon_days=arrival_horizon_days,
                 )

@@ -15,6 +15,7 @@ from typing import Any, Self
 from fours_domain.inventory.model import (
     Backorder,
     BackorderStatus,
+    ExpectedReceipt,
     LedgerEntry,
     Loan,
     Part,
@@ -126,6 +127,7 @@ class FakeStockRepository:
         self.backorders: list[Backorder] = []
         self.transfers: dict[str, Transfer] = {}
         self.loans: dict[tuple[StoreId, str], Loan] = {}
+        self.expected: dict[tuple[StoreId, str], ExpectedReceipt] = {}
 
     def lock(
         self, locations: Collection[StockLocation], *, create: bool = False
@@ -219,6 +221,18 @@ class FakeStockRepository:
             for t in self.transfers.values()
             if t.to_store_id == store_id and t.status is TransferStatus.IN_TRANSIT
         ]
+
+    def add_expected_receipt(self, receipt: ExpectedReceipt) -> None:
+        self.expected[(receipt.store_id, receipt.id)] = receipt
+
+    def get_expected_receipt(self, store_id: StoreId, receipt_id: str) -> ExpectedReceipt | None:
+        return self.expected.get((store_id, receipt_id))
+
+    def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]:
+        return sorted(
+            (r for (sid, _), r in self.expected.items() if sid == store_id and r.is_open),
+            key=lambda r: (r.eta, r.id),
+        )
 
     def add_loan(self, loan: Loan) -> None:
         self.loans[(loan.store_id, loan.id)] = loan

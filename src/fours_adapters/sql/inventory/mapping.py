@@ -23,6 +23,7 @@ def map_inventory(reg: registry) -> None:
     reg.map_imperatively(m.Reservation, t.reservations)
     reg.map_imperatively(m.Backorder, t.backorders)
     reg.map_imperatively(m.Loan, t.loans)
+    reg.map_imperatively(m.ExpectedReceipt, t.expected_receipts)
     reg.map_imperatively(m.TransferLine, t.transfer_lines)
     reg.map_imperatively(
         m.Transfer,

@@ -22,6 +22,7 @@ from fours_adapters.sql.inventory import tables as t
 from fours_domain.inventory.model import (
     Backorder,
     BackorderStatus,
+    ExpectedReceipt,
     LedgerEntry,
     Loan,
     Part,
@@ -311,6 +312,23 @@ class SqlStockRepository:
             c.to_store_id == store_id, c.status == TransferStatus.IN_TRANSIT
         )
         return self._session.scalars(query.order_by(c.dispatched_at, c.id)).all()
+
+    def add_expected_receipt(self, receipt: ExpectedReceipt) -> None:
+        self._session.add(receipt)
+
+    def get_expected_receipt(self, store_id: StoreId, receipt_id: str) -> ExpectedReceipt | None:
+        c = t.expected_receipts.c
+        query = select(ExpectedReceipt).where(c.store_id == store_id, c.id == receipt_id)
+        return self._session.scalars(_for_update(query)).first()
+
+    def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]:
+        c = t.expected_receipts.c
+        query = (
+            select(ExpectedReceipt)
+            .where(c.store_id == store_id, c.received_at.is_(None))
+            .order_by(c.eta, c.id)
+        )
+        return self._session.scalars(query).all()
 
     def add_loan(self, loan: Loan) -> None:
         self._session.add(loan)

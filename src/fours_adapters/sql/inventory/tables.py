@@ -166,6 +166,21 @@ transfer_lines = Table(
     info=DISTRIBUTED,
 )
 
+expected_receipts = Table(
+    "inv_expected_receipts",
+    metadata,
+    Column("store_id", String(32), primary_key=True),
+    Column("id", String(36), primary_key=True),
+    Column("warehouse_code", String(32), nullable=False),
+    Column("part_number", String(40), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("eta", UtcDateTime(), nullable=False),
+    Column("reference", String(100), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=True),
+    Index("ix_inv_expected_receipts_eta", "store_id", "eta"),
+    info=DISTRIBUTED,
+)
+
 loans = Table(
     "inv_loans",
     metadata,

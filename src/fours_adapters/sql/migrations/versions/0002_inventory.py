@@ -157,6 +157,19 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "inv_expected_receipts",
+        sa.Column("store_id", sa.String(32), nullable=False),
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("warehouse_code", sa.String(32), nullable=False),
+        sa.Column("part_number", sa.String(40), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("eta", ft.UtcDateTime(), nullable=False),
+        sa.Column("reference", sa.String(100), nullable=False),
+        sa.Column("received_at", ft.UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_inv_expected_receipts")),
+    )
+    op.create_index("ix_inv_expected_receipts_eta", "inv_expected_receipts", ["store_id", "eta"])
+    op.create_table(
         "inv_loans",
         sa.Column("store_id", sa.String(32), nullable=False),
         sa.Column("id", sa.String(36), nullable=False),
@@ -175,6 +188,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (
         "inv_loans",
+        "inv_expected_receipts",
         "inv_transfer_lines",
         "inv_transfers",
         "inv_backorders",
