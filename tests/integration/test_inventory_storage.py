@@ -16,13 +16,14 @@ from fours_domain.inventory.model import (
     ReservationPurpose,
     ReservationStatus,
     ShortagePolicy,
+    StockLocation,
     TransferStatus,
 )
 from fours_domain.inventory.reports import AlertKind
 from fours_domain.org.model import MasterDataScope
 from fours_domain.shared.catalogue import PartNumber, SpecPattern
 from fours_domain.shared.events import DomainEvent
-from fours_domain.shared.ids import BusinessUnitId, StoreId
+from fours_domain.shared.ids import BinCode, BusinessUnitId, StoreId, WarehouseCode
 from fours_domain.shared.money import cny
 from fours_domain.shared.time import FixedClock
 from tests.unit.inventory.world import seed
@@ -322,3 +323,18 @@ def test_expected_receipts_raise_arrival_alerts_until_received(app: FoursApp) ->
         app.ids,
     )
     assert twice.failure().code == "illegal_transition"
+
+
+def test_a_unit_of_work_rereads_stock_after_commit_and_rollback(app: FoursApp) -> None:
+    seed(app.uow, app.clock)
+    _receive(app, "S1", "P-1", 5)
+    location = StockLocation(StoreId("S1"), WarehouseCode("W1"), BinCode("A-01"), PartNumber("P-1"))
+    with app.uow() as uow:
+        item = uow.stock.lock([location])[location]
+        item.receive(1, at=app.clock.now(), entry_id="x1")
+        uow.rollback()
+        assert uow.stock.lock([location])[location].on_hand == 5
+        again = uow.stock.lock([location])[location]
+        uow.stock.append(again.receive(2, at=app.clock.now(), entry_id="x2"))
+        uow.commit()
+        assert uow.stock.lock([location])[location].on_hand == 7

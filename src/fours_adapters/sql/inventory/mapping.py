@@ -13,10 +13,15 @@ def map_inventory(reg: registry) -> None:
     """Map the inventory records. ``StockItem`` is deliberately *not* mapped: the
     repository reads it with Core (locked) and writes changes back in a
     ``before_commit`` hook — the hot path of every reservation, kept lean."""
-    from fours_adapters.sql.inventory.repository import write_stock_changes
+    from fours_adapters.sql.inventory.repository import forget_stock, write_stock_changes
 
-    if not event.contains(Session, "before_commit", write_stock_changes):
-        event.listen(Session, "before_commit", write_stock_changes)
+    for name, hook in (
+        ("before_commit", write_stock_changes),
+        ("after_commit", forget_stock),
+        ("after_rollback", forget_stock),
+    ):
+        if not event.contains(Session, name, hook):
+            event.listen(Session, name, hook)
     reg.map_imperatively(m.Part, t.parts)
     reg.map_imperatively(m.SafetyStock, t.safety_stock)
     reg.map_imperatively(m.LedgerEntry, t.ledger)

@@ -168,6 +168,14 @@ def write_stock_changes(session: Session, *_: object) -> None:
         tracked[location] = (item, now)
 
 
+def forget_stock(session: Session, *_: object) -> None:
+    """``after_commit`` / ``after_rollback`` hook: the locks are gone, so are the items.
+
+    A later ``lock()`` in the same session reads (and locks) the rows afresh.
+    """
+    session.info.pop(_TRACKED, None)
+
+
 def _item(row: Any) -> StockItem:
     return StockItem(
         store_id=row.store_id,
