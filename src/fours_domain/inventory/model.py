@@ -25,7 +25,7 @@ from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec, 
 from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BinCode, StoreId, WarehouseCode
-from fours_domain.shared.money import Money, cny, is_fen_exact, round_fen
+from fours_domain.shared.money import Money, is_fen_exact, round_fen
 from fours_domain.shared.time import DateTime
 
 _CLASS_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
@@ -210,9 +210,6 @@ class Part:
     def fits_vehicle(self, spec: VehicleSpec) -> bool:
         """True when the part fits ``spec`` (a part with no fitment fits every car)."""
         return not self.fits or any(p.matches(spec) for p in self.fits)
-
-    def classify(self, movement_class: MovementClass) -> None:
-        self.movement_class = movement_class
 
 
 @attrs.define(slots=False, eq=False)
@@ -761,6 +758,3 @@ class Loan:
         if self.outstanding == 0:
             self.returned_at = at
         return Success(None)
-
-
-ZERO_CNY = cny("0")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
 from fours_domain.inventory.model import (
     ExpectedReceipt,
-    Part,
     SafetyStock,
     StockItem,
     StockLocation,
@@ -19,7 +18,7 @@ from fours_domain.inventory.model import (
 )
 from fours_domain.shared.catalogue import PartNumber
 from fours_domain.shared.ids import StoreId, WarehouseCode
-from fours_domain.shared.money import Money, cny, round_fen, sum_money
+from fours_domain.shared.money import Money, round_fen, sum_money
 from fours_domain.shared.time import DateTime
 
 #: DOMAIN.md / seed 002: a stocktake should find at most 2 % error.
@@ -221,11 +220,3 @@ def availability_of(items: Iterable[StockItem]) -> list[Availability]:
         totals[key] = (on_hand + item.on_hand, reserved + item.reserved)
     rows = [Availability(s, w, oh, rs) for (s, w), (oh, rs) in sorted(totals.items())]
     return [row for row in rows if row.available > 0]
-
-
-def stock_value(items: Sequence[StockItem], parts: Mapping[PartNumber, Part]) -> Money:
-    """Value of ``items`` at cost price."""
-    return sum_money(
-        parts[i.part_number].cost_price * i.on_hand if i.part_number in parts else cny("0")
-        for i in items
-    )
