@@ -48,7 +48,7 @@ class VarianceReport:
     ``error_rate`` = Σ|counted − book| ÷ Σ book (1 when the book is empty but
     something was found); ``line_error_rate`` = lines with a variance ÷ lines.
 
-    >>> import pendulum
+    >>> from fours_domain.shared.money import cny
     >>> loc = StockLocation(StoreId("S"), WarehouseCode("W"), "A1", PartNumber("P"))
     >>> r = VarianceReport("t1", (VarianceLine(loc, 100, 98, cny("5.00")),))
     >>> (r.error_rate, str(r.value_variance.amount), r.within_target)
