@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup", "quote_resolve", "rebate_quarter", "vehicle_stock_query")
+BENCHMARKS = (
+    "cli_startup",
+    "reserve_pg",
+    "reserve_sqlite",
+    "group_stock_query_pg",
+    "vehicle_stock_query",
+    "quote_resolve",
+    "rebate_quarter",
+)
 
 
 def main(argv: list[str]) -> int:

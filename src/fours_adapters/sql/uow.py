@@ -9,6 +9,11 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fours_adapters.sql.inventory.repository import (
+    SqlGroupStockQuery,
+    SqlPartRepository,
+    SqlStockRepository,
+)
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_adapters.sql.pricing.repository import (
@@ -68,6 +73,9 @@ class SqlUnitOfWork:
         self.rebates = SqlRebateRepository(self._session)
         self.vehicles = SqlVehicleRepository(self._session)
         self.car_stock = SqlCarStockQuery(self._session)
+        self.parts = SqlPartRepository(self._session)
+        self.stock = SqlStockRepository(self._session)
+        self.group_stock = SqlGroupStockQuery(self._session)
         return self
 
     def __exit__(
