@@ -27,6 +27,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 import attrs
@@ -45,7 +46,17 @@ from fours_domain.rebates.model import (
 )
 from fours_domain.shared.catalogue import ModelCode, VehicleSpec
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import CNY, FEN, ROUNDING, VAT_13, Money, cny
+from fours_domain.shared.money import (
+    FEN,
+    ROUNDING,
+    VAT_13,
+    Money,
+    cny,
+    div_round_fen,
+    fen_of,
+    money_of_fen,
+    scaled,
+)
 from fours_domain.shared.time import Date
 
 _ZERO = Decimal(0)
@@ -56,14 +67,25 @@ KpiTable = Mapping[tuple[StoreId, Kpi], Decimal]
 
 
 class Car(NamedTuple):
-    """A car as the arithmetic sees it (a sales fact, or a hypothetical one in a what-if)."""
+    """A car as the arithmetic sees it (a sales fact, or a hypothetical one in a what-if).
 
+    Fields are in counting order: cars compare by the day they count, then VIN.
+    ``pre_tax_fen`` is the pre-tax invoice price in integer fen
+    (:meth:`~fours_domain.shared.money.VatRate.net_fen`), None when not invoiced.
+    """
+
+    counted_on: Date
     key: str
     store_id: StoreId
     model: ModelCode
-    counted_on: Date
-    pre_tax: Decimal | None
+    pre_tax_fen: int | None
     clawbacks: frozenset[ClawbackReason] = frozenset()
+
+
+_new_car = tuple.__new__
+_ORDER = itemgetter(0, 1)
+"""A car's counting order: day, then VIN."""
+_NO_CLAWBACK: frozenset[ClawbackReason] = frozenset()
 
 
 class CarBook:
@@ -71,8 +93,8 @@ class CarBook:
 
     Facts are grouped by spec, so a policy's pattern is matched once per
     distinct spec; within a spec, the cars counted by pick-up and by delivery
-    are kept sorted by day, so a policy's period is a slice (bisect). Each fact
-    becomes a :class:`Car` once per event, its pre-tax price computed once as
+    are kept sorted by day, so a policy's period is a slice (bisect). Each fact's
+    pre-tax price is computed once, in integer fen, as
     ``VAT_13.split_inclusive(price).net`` does.
     """
 
@@ -81,28 +103,41 @@ class CarBook:
         for fact in facts:
             self._by_spec[fact.spec].append(fact)
         self._sorted: dict[tuple[VehicleSpec, bool], tuple[list[Date], list[Car]]] = {}
-        self._divisor = Decimal(1) + VAT_13.rate
+        self._matches: dict[tuple[object, VehicleSpec], bool] = {}
+        self._pre_tax: dict[str, int | None] = {}
+
+    def _pre_tax_fen(self, fact: SaleFact) -> int | None:
+        vin = fact.vin.value
+        try:
+            return self._pre_tax[vin]
+        except KeyError:
+            price = fact.invoice_price
+            found = self._pre_tax[vin] = None if price is None else VAT_13.net_fen(fen_of(price))
+            return found
 
     def _cars(self, spec: VehicleSpec, pickups: bool) -> tuple[list[Date], list[Car]]:
         found = self._sorted.get((spec, pickups))
         if found is None:
             cars = []
+            pre_tax = self._pre_tax_fen
             for fact in self._by_spec[spec]:
                 day = fact.picked_up_on if pickups else fact.delivered_on
                 if day is None:
                     continue
-                price = fact.invoice_price
-                cars.append(
-                    Car(
-                        key=fact.vin.value,
-                        store_id=fact.store_id,
-                        model=fact.spec.model,
-                        counted_on=day,
-                        pre_tax=None if price is None else _fen(price.amount / self._divisor),
-                        clawbacks=fact.clawback_reasons,
-                    )
+                flagged = fact.out_of_territory or fact.bad_customer_data
+                car: Car = _new_car(
+                    Car,
+                    (
+                        day,
+                        fact.vin.value,
+                        fact.store_id,
+                        spec.model,
+                        pre_tax(fact),
+                        fact.clawback_reasons if flagged else _NO_CLAWBACK,
+                    ),
                 )
-            cars.sort(key=lambda c: (c.counted_on, c.key))
+                cars.append(car)
+            cars.sort(key=_ORDER)
             found = self._sorted[(spec, pickups)] = ([c.counted_on for c in cars], cars)
         return found
 
@@ -182,18 +217,42 @@ def _store_factor(
     return found
 
 
+class _Amounts:
+    """Money of one computation, built once per distinct amount of fen."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, Money] = {}
+
+    def __call__(self, fen: int) -> Money:
+        found = self._made.get(fen)
+        if found is None:
+            found = self._made[fen] = money_of_fen(fen)
+        return found
+
+
 def compute(
     policy: RebatePolicy, period: Period, cars: Sequence[Car], kpis: KpiTable
 ) -> PolicyResult:
     """Rebates of ``cars`` (already selected by :func:`cars_for`) under ``policy``."""
-    units: dict[str, list[Car]] = defaultdict(list)
-    for car in cars:
-        units[_scope_key(policy, car)].append(car)
+    units: dict[str, list[Car]] = {}
+    if policy.scope is TargetScope.GROUP:
+        if cars:
+            units[GROUP_SCOPE] = list(cars)
+    else:
+        for car in cars:
+            found = units.get(car.store_id)
+            if found is None:
+                units[car.store_id] = [car]
+            else:
+                found.append(car)
     results = []
     lines: list[AccrualLine] = []
     factors: dict[StoreId, Decimal] = {}
+    amounts = _Amounts()
     for scope_key in sorted(units):
-        unit, unit_lines = _compute_unit(policy, period, scope_key, units[scope_key], kpis, factors)
+        unit, unit_lines = _compute_unit(
+            policy, period, scope_key, units[scope_key], kpis, factors, amounts
+        )
         results.append(unit)
         lines.extend(unit_lines)
     return PolicyResult(policy, period, tuple(results), tuple(lines))
@@ -206,7 +265,10 @@ def _compute_unit(
     cars: Sequence[Car],
     kpis: KpiTable,
     factors: dict[StoreId, Decimal],
+    amounts: _Amounts,
 ) -> tuple[UnitResult, list[AccrualLine]]:
+    # Integer arithmetic: a car's unrounded amount is ``raw / scale`` fen, exactly;
+    # each line is rounded once, half up, by ``div_round_fen`` (ADR 0041, rule 6).
     reasons = {c.reason: c for c in policy.clawbacks}
     counted: list[Car] = []
     clawed: list[tuple[Car, ClawbackReason]] = []
@@ -216,67 +278,108 @@ def _compute_unit(
             counted.append(car)
         else:
             clawed.append((car, hit.reason))
-    counted.sort(key=lambda c: (c.counted_on, c.key))
+    counted.sort(key=_ORDER)
     target = policy.target_units(scope_key, period)
     ladder = policy.ladder(target)
     n = len(counted)
     reached = [r for r in ladder if r[0] <= n][-1] if n else ladder[0]
-    percent = policy.kind is RebateKind.INVOICE_PERCENT
-    marginal = policy.tier_basis is TierBasis.MARGINAL
+    stores = {c.store_id for c in counted}
+    store_factor = {s: _store_factor(policy, s, kpis, factors) for s in stores}
+    raws, rungs, scale = _raw_amounts(policy, counted, ladder, reached, store_factor)
 
-    raw: list[tuple[Car, Decimal, Decimal, str, Decimal]] = []
-    rung_index = 0
-    for position, car in enumerate(counted, start=1):
-        if marginal:
-            while rung_index + 1 < len(ladder) and ladder[rung_index + 1][0] <= position:
-                rung_index += 1
-            _, value, label = ladder[rung_index]
-        else:
-            _, value, label = reached
-        factor = factors.get(car.store_id)
-        if factor is None:
-            factor = _store_factor(policy, car.store_id, kpis, factors)
-        base = (_ZERO if car.pre_tax is None else value * car.pre_tax) if percent else value
-        raw.append((car, base * factor, value, label, factor))
-
-    gross = sum((r[1] for r in raw), _ZERO)
-    capped = policy.cap is not None and gross > policy.cap.amount
-    if capped and policy.cap is not None:
-        amounts = _share_out(policy.cap.amount, [r[1] for r in raw])
+    gross = sum(raws)
+    cap = policy.cap
+    capped = cap is not None and gross > fen_of(cap) * scale
+    if cap is not None and capped:
+        fens = _share_out(fen_of(cap), raws)
     else:
-        amounts = [_fen(r[1]) for r in raw]
+        fens = [div_round_fen(raw, scale) for raw in raws]
 
     pid, key = policy.id, period.key
-    # positional: this builds one line per car and policy (ADR 0043)
-    lines = [
-        AccrualLine(
-            car.store_id, pid, key, car.key, Money(amount, CNY), label, value, factor, None, capped
+    money = {fen: amounts(fen) for fen in set(fens)}
+    new = tuple.__new__
+    # one line per car and policy (ADR 0043): built positionally, amounts shared
+    lines: list[AccrualLine] = [
+        new(
+            AccrualLine,
+            (
+                car.store_id,
+                pid,
+                key,
+                car.key,
+                money[fen],
+                rung[2],
+                rung[1],
+                store_factor[car.store_id],
+                None,
+                capped,
+            ),
         )
-        for (car, _, value, label, factor), amount in zip(raw, amounts, strict=True)
+        for car, rung, fen in zip(counted, rungs, fens, strict=True)
     ]
-    for car, reason in sorted(clawed, key=lambda x: (x[0].counted_on, x[0].key)):
+    penalties = 0
+    for car, reason in sorted(clawed, key=lambda x: _ORDER(x[0])):
+        penalty = reasons[reason].penalty
+        penalties += fen_of(penalty)
         lines.append(
             AccrualLine(
                 store_id=car.store_id,
                 policy_id=policy.id,
                 period_key=period.key,
                 vin=car.key,
-                amount=-reasons[reason].penalty,
+                amount=-penalty,
                 rung="claw-back",
                 unit_value=_ZERO,
                 factor=_ONE,
                 clawback=reason,
             )
         )
-    total = cny(sum(amounts, _ZERO) - sum((reasons[r].penalty.amount for _, r in clawed), _ZERO))
+    total = money_of_fen(sum(fens) - penalties)
     return UnitResult(scope_key, n, target, reached[2], total, capped), lines
 
 
-def _share_out(cap: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Split ``cap`` in proportion to ``weights``, to the fen; the lines sum to ``cap``."""
-    total = sum(weights, _ZERO)
-    shares = [_fen(cap * w / total) for w in weights]
-    remainder = cap - sum(shares, _ZERO)
+def _raw_amounts(
+    policy: RebatePolicy,
+    counted: Sequence[Car],
+    ladder: Sequence[tuple[int, Decimal, str]],
+    reached: tuple[int, Decimal, str],
+    store_factor: Mapping[StoreId, Decimal],
+) -> tuple[list[int], list[tuple[int, Decimal, str]], int]:
+    """Each counted car's unrounded amount as ``raw / scale`` fen, exactly, and its rung."""
+    percent = policy.kind is RebateKind.INVOICE_PERCENT
+    marginal = policy.tier_basis is TierBasis.MARGINAL
+    value_places = max(scaled(v)[1] for _, v, _ in ladder)
+    factor_places = max((scaled(f)[1] for f in store_factor.values()), default=0)
+    scale = 10 ** (value_places + factor_places)
+    value_int = {v: int(v.scaleb(value_places)) for _, v, _ in ladder}
+    factor_int = {s: int(f.scaleb(factor_places)) for s, f in store_factor.items()}
+    if not percent:  # a fixed bonus is in yuan: fen = yuan × 100
+        factor_int = {s: f * 100 for s, f in factor_int.items()}
+    raws: list[int] = []
+    rungs: list[tuple[int, Decimal, str]] = []
+    rung_index = 0
+    rung = reached
+    value = value_int[reached[1]]
+    for position, car in enumerate(counted, start=1):
+        if marginal:
+            while rung_index + 1 < len(ladder) and ladder[rung_index + 1][0] <= position:
+                rung_index += 1
+            rung = ladder[rung_index]
+            value = value_int[rung[1]]
+        if percent:
+            price = car.pre_tax_fen
+            raws.append(0 if price is None else price * value * factor_int[car.store_id])
+        else:
+            raws.append(value * factor_int[car.store_id])
+        rungs.append(rung)
+    return raws, rungs, scale
+
+
+def _share_out(cap: int, weights: Sequence[int]) -> list[int]:
+    """Split ``cap`` fen in proportion to ``weights``, to the fen; the lines sum to ``cap``."""
+    total = sum(weights)
+    shares = [div_round_fen(cap * w, total) for w in weights]
+    remainder = cap - sum(shares)
     if shares and remainder:
         largest = max(range(len(shares)), key=lambda i: (weights[i], -i))
         shares[largest] += remainder
@@ -334,8 +437,9 @@ def what_if(
         extra = boundary - counted
         for model in sorted(models):
             price = models[model]
+            price_fen = None if price is None else int(_fen(price).scaleb(2))
             hypothetical = [
-                Car(f"+{model}-{i}", store, model, period.end, price) for i in range(extra)
+                Car(period.end, f"+{model}-{i}", store, model, price_fen) for i in range(extra)
             ]
             then = compute(policy, period, [*unit_cars, *hypothetical], kpis).total
             options.append(
@@ -354,13 +458,17 @@ def what_if(
 
 def average_prices(cars: Iterable[Car]) -> dict[ModelCode, Decimal | None]:
     """Average pre-tax price per model among ``cars`` (None when none was invoiced)."""
-    sums: dict[ModelCode, list[Decimal]] = defaultdict(list)
+    sums: dict[ModelCode, list[int]] = defaultdict(list)
     seen: set[ModelCode] = set()
     for car in cars:
         seen.add(car.model)
-        if car.pre_tax is not None:
-            sums[car.model].append(car.pre_tax)
+        if car.pre_tax_fen is not None:
+            sums[car.model].append(car.pre_tax_fen)
     return {
-        model: (_fen(sum(sums[model], _ZERO) / len(sums[model])) if sums[model] else None)
+        model: (
+            money_of_fen(div_round_fen(sum(sums[model]), len(sums[model]))).amount
+            if sums[model]
+            else None
+        )
         for model in seen
     }
