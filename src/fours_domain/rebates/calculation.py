@@ -23,6 +23,7 @@ applied uniformly, one more car never lowers a unit's total (claw-backs aside).
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +36,7 @@ import attrs
 from fours_domain.rebates.model import (
     GROUP_SCOPE,
     AccrualLine,
+    Clawback,
     ClawbackReason,
     Kpi,
     Period,
@@ -53,6 +55,7 @@ from fours_domain.shared.money import (
     Money,
     cny,
     div_round_fen,
+    div_round_fen_each,
     fen_of,
     money_of_fen,
     scaled,
@@ -85,7 +88,15 @@ class Car(NamedTuple):
 _new_car = tuple.__new__
 _ORDER = itemgetter(0, 1)
 """A car's counting order: day, then VIN."""
-_NO_CLAWBACK: frozenset[ClawbackReason] = frozenset()
+
+
+def _clawed_order(item: tuple[Car, ClawbackReason]) -> tuple[Date, str]:
+    return item[0][:2]
+
+
+Flags = frozenset[ClawbackReason]
+_NO_CLAWBACK: Flags = frozenset()
+_CarRest = tuple[str, StoreId, ModelCode, int | None, Flags]
 
 
 class CarBook:
@@ -103,40 +114,35 @@ class CarBook:
         for fact in facts:
             self._by_spec[fact.spec].append(fact)
         self._sorted: dict[tuple[VehicleSpec, bool], tuple[list[Date], list[Car]]] = {}
-        self._matches: dict[tuple[object, VehicleSpec], bool] = {}
-        self._pre_tax: dict[str, int | None] = {}
+        self._rest: dict[VehicleSpec, list[_CarRest]] = {}
 
-    def _pre_tax_fen(self, fact: SaleFact) -> int | None:
-        vin = fact.vin.value
-        try:
-            return self._pre_tax[vin]
-        except KeyError:
-            price = fact.invoice_price
-            found = self._pre_tax[vin] = None if price is None else VAT_13.net_fen(fen_of(price))
-            return found
+    def _car_rest(self, spec: VehicleSpec) -> list[_CarRest]:
+        """Every field of a car but its day, once per fact (both events share it)."""
+        found = self._rest.get(spec)
+        if found is None:
+            net_fen = VAT_13.net_fen
+            found = self._rest[spec] = [
+                (
+                    fact.vin.value,
+                    fact.store_id,
+                    spec.model,
+                    None if fact.invoice_price is None else net_fen(fen_of(fact.invoice_price)),
+                    fact.clawback_reasons
+                    if fact.out_of_territory or fact.bad_customer_data
+                    else _NO_CLAWBACK,
+                )
+                for fact in self._by_spec[spec]
+            ]
+        return found
 
     def _cars(self, spec: VehicleSpec, pickups: bool) -> tuple[list[Date], list[Car]]:
         found = self._sorted.get((spec, pickups))
         if found is None:
-            cars = []
-            pre_tax = self._pre_tax_fen
-            for fact in self._by_spec[spec]:
-                day = fact.picked_up_on if pickups else fact.delivered_on
-                if day is None:
-                    continue
-                flagged = fact.out_of_territory or fact.bad_customer_data
-                car: Car = _new_car(
-                    Car,
-                    (
-                        day,
-                        fact.vin.value,
-                        fact.store_id,
-                        spec.model,
-                        pre_tax(fact),
-                        fact.clawback_reasons if flagged else _NO_CLAWBACK,
-                    ),
-                )
-                cars.append(car)
+            cars: list[Car] = [
+                _new_car(Car, (day, *rest))
+                for fact, rest in zip(self._by_spec[spec], self._car_rest(spec), strict=True)
+                if (day := fact.picked_up_on if pickups else fact.delivered_on) is not None
+            ]
             cars.sort(key=_ORDER)
             found = self._sorted[(spec, pickups)] = ([c.counted_on for c in cars], cars)
         return found
@@ -177,14 +183,73 @@ class UnitResult:
         return (Decimal(self.counted) / self.target).quantize(Decimal("0.0001"))
 
 
+class UnitAccruals(NamedTuple):
+    """A unit's per-car results, kept compact: the lines are built from them on demand."""
+
+    counted: Sequence[Car]
+    rungs: Sequence[tuple[int, Decimal, str]]
+    fens: Sequence[int]
+    """Each counted car's rebate in integer fen, rounded (and capped) already."""
+    factors: Mapping[StoreId, Decimal]
+    capped: bool
+    clawed: Sequence[tuple[Car, Clawback]]
+
+
 @attrs.frozen
 class PolicyResult:
-    """A policy's rebates for a period: per unit, and per car."""
+    """A policy's rebates for a period: per unit, and per car.
+
+    Every car's amount is computed with the units; the :class:`AccrualLine` values
+    are built from those amounts the first time :attr:`lines` is read (ADR 0043).
+    """
 
     policy: RebatePolicy
     period: Period
     units: tuple[UnitResult, ...]
-    lines: tuple[AccrualLine, ...]
+    accruals: tuple[UnitAccruals, ...] = attrs.field(repr=False, eq=False)
+
+    @functools.cached_property
+    def lines(self) -> tuple[AccrualLine, ...]:
+        """One line per car: the counted cars of each unit, then its claw-backs."""
+        pid, key = self.policy.id, self.period.key
+        new = tuple.__new__
+        lines: list[AccrualLine] = []
+        for unit in self.accruals:
+            money = {fen: money_of_fen(fen) for fen in set(unit.fens)}
+            factors, capped = unit.factors, unit.capped
+            lines.extend(
+                new(
+                    AccrualLine,
+                    (
+                        car.store_id,
+                        pid,
+                        key,
+                        car.key,
+                        money[fen],
+                        rung[2],
+                        rung[1],
+                        factors[car.store_id],
+                        None,
+                        capped,
+                    ),
+                )
+                for car, rung, fen in zip(unit.counted, unit.rungs, unit.fens, strict=True)
+            )
+            lines.extend(
+                AccrualLine(
+                    store_id=car.store_id,
+                    policy_id=pid,
+                    period_key=key,
+                    vin=car.key,
+                    amount=-clawback.penalty,
+                    rung="claw-back",
+                    unit_value=_ZERO,
+                    factor=_ONE,
+                    clawback=clawback.reason,
+                )
+                for car, clawback in unit.clawed
+            )
+        return tuple(lines)
 
     @property
     def total(self) -> Money:
@@ -217,19 +282,6 @@ def _store_factor(
     return found
 
 
-class _Amounts:
-    """Money of one computation, built once per distinct amount of fen."""
-
-    def __init__(self) -> None:
-        self._made: dict[int, Money] = {}
-
-    def __call__(self, fen: int) -> Money:
-        found = self._made.get(fen)
-        if found is None:
-            found = self._made[fen] = money_of_fen(fen)
-        return found
-
-
 def compute(
     policy: RebatePolicy, period: Period, cars: Sequence[Car], kpis: KpiTable
 ) -> PolicyResult:
@@ -246,16 +298,15 @@ def compute(
             else:
                 found.append(car)
     results = []
-    lines: list[AccrualLine] = []
+    accruals = []
     factors: dict[StoreId, Decimal] = {}
-    amounts = _Amounts()
     for scope_key in sorted(units):
-        unit, unit_lines = _compute_unit(
-            policy, period, scope_key, units[scope_key], kpis, factors, amounts
+        unit, unit_accruals = _compute_unit(
+            policy, period, scope_key, units[scope_key], kpis, factors
         )
         results.append(unit)
-        lines.extend(unit_lines)
-    return PolicyResult(policy, period, tuple(results), tuple(lines))
+        accruals.append(unit_accruals)
+    return PolicyResult(policy, period, tuple(results), tuple(accruals))
 
 
 def _compute_unit(
@@ -265,8 +316,7 @@ def _compute_unit(
     cars: Sequence[Car],
     kpis: KpiTable,
     factors: dict[StoreId, Decimal],
-    amounts: _Amounts,
-) -> tuple[UnitResult, list[AccrualLine]]:
+) -> tuple[UnitResult, UnitAccruals]:
     # Integer arithmetic: a car's unrounded amount is ``raw / scale`` fen, exactly;
     # each line is rounded once, half up, by ``div_round_fen`` (ADR 0041, rule 6).
     reasons = {c.reason: c for c in policy.clawbacks}
@@ -293,49 +343,13 @@ def _compute_unit(
     if cap is not None and capped:
         fens = _share_out(fen_of(cap), raws)
     else:
-        fens = [div_round_fen(raw, scale) for raw in raws]
+        fens = div_round_fen_each(raws, scale)
 
-    pid, key = policy.id, period.key
-    money = {fen: amounts(fen) for fen in set(fens)}
-    new = tuple.__new__
-    # one line per car and policy (ADR 0043): built positionally, amounts shared
-    lines: list[AccrualLine] = [
-        new(
-            AccrualLine,
-            (
-                car.store_id,
-                pid,
-                key,
-                car.key,
-                money[fen],
-                rung[2],
-                rung[1],
-                store_factor[car.store_id],
-                None,
-                capped,
-            ),
-        )
-        for car, rung, fen in zip(counted, rungs, fens, strict=True)
-    ]
-    penalties = 0
-    for car, reason in sorted(clawed, key=lambda x: _ORDER(x[0])):
-        penalty = reasons[reason].penalty
-        penalties += fen_of(penalty)
-        lines.append(
-            AccrualLine(
-                store_id=car.store_id,
-                policy_id=policy.id,
-                period_key=period.key,
-                vin=car.key,
-                amount=-penalty,
-                rung="claw-back",
-                unit_value=_ZERO,
-                factor=_ONE,
-                clawback=reason,
-            )
-        )
+    clawed_in_order = [(car, reasons[reason]) for car, reason in sorted(clawed, key=_clawed_order)]
+    penalties = sum(fen_of(clawback.penalty) for _, clawback in clawed_in_order)
     total = money_of_fen(sum(fens) - penalties)
-    return UnitResult(scope_key, n, target, reached[2], total, capped), lines
+    unit = UnitResult(scope_key, n, target, reached[2], total, capped)
+    return unit, UnitAccruals(counted, rungs, fens, store_factor, capped, clawed_in_order)
 
 
 def _raw_amounts(

@@ -35,6 +35,7 @@ __all__ = [
     "VatRate",
     "cny",
     "div_round_fen",
+    "div_round_fen_each",
     "fen_of",
     "is_fen_exact",
     "money_of_fen",
@@ -93,6 +94,21 @@ def div_round_fen(numerator: int, denominator: int) -> int:
     if numerator >= 0:
         return (2 * numerator + denominator) // (2 * denominator)
     return -((-2 * numerator + denominator) // (2 * denominator))
+
+
+def div_round_fen_each(numerators: Iterable[int], denominator: int) -> list[int]:
+    """:func:`div_round_fen` of each numerator over one denominator (the same rule, in bulk).
+
+    >>> div_round_fen_each([5, -5, 7], 2)
+    [3, -3, 4]
+    """
+    if denominator <= 0:
+        raise InvariantViolation(f"division by {denominator}")
+    twice = 2 * denominator
+    return [
+        (2 * n + denominator) // twice if n >= 0 else -((denominator - 2 * n) // twice)
+        for n in numerators
+    ]
 
 
 def fen_of(money: Money) -> int:
