@@ -2,7 +2,10 @@
 
 Ours: ``estimate_rebates(..., EstimateRebates("2026-Q3", record=False))`` through the
 public service and the SQL unit of work — load the policies, the quarter's
-sales facts and KPI readings, compute every car under every matching policy.
+sales facts and KPI readings, compute every car under every matching policy
+(each car's amount in fen, each unit's total). Nothing is persisted. The
+``AccrualLine`` objects are built on first read; ``with_lines_ms`` times the same
+call plus reading ``estimate.lines``, so that choice is visible in the output.
 Baseline, in the same run: merely loading those 10,000 sales rows (the same
 select, rows through the same column types, no domain objects).
 
