@@ -181,3 +181,10 @@ def test_sales_are_selected_by_brand_and_period(app: FoursApp) -> None:
         )
         assert [f.vin.value for f in found] == [VINS[6]]
         assert found[0].spec == spec and found[0].picked_up_on == pendulum.Date(2026, 7, 1)
+
+
+def test_sale_rows_unpack_the_table_columns_in_their_order() -> None:
+    from fours_adapters.sql.rebates import tables
+    from fours_adapters.sql.rebates.repository import _SALE_COLUMNS
+
+    assert tuple(tables.sales.c.keys()) == _SALE_COLUMNS

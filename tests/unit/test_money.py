@@ -5,7 +5,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fours_domain.shared.errors import InvariantViolation
-from fours_domain.shared.money import VAT_13, VatRate, cny, is_fen_exact, round_fen, sum_money
+from fours_domain.shared.money import (
+    VAT_13,
+    VatRate,
+    cny,
+    div_round_fen,
+    div_round_fen_each,
+    fen_of,
+    is_fen_exact,
+    money_of_fen,
+    round_fen,
+    sum_money,
+)
 from fours_domain.testing import strategies as fs
 
 
@@ -56,3 +67,23 @@ def test_vat_rate_bounds() -> None:
     with pytest.raises(InvariantViolation):
         VatRate(Decimal("1.2"))
     assert str(VatRate(Decimal("0.09"))) == "9%"
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(1, 10**9))
+def test_integer_fen_rounding_is_round_fen(numerator: int, denominator: int) -> None:
+    exact = cny(Decimal(numerator) / Decimal(denominator) / 100)
+    expected = round_fen(exact).amount.scaleb(2)
+    assert div_round_fen(numerator, denominator) == expected
+    assert div_round_fen_each([numerator], denominator) == [expected]
+
+
+@given(st.integers(1, 10**12))
+def test_net_fen_is_the_split_net(gross_fen: int) -> None:
+    split = VAT_13.split_inclusive(money_of_fen(gross_fen))
+    assert VAT_13.net_fen(gross_fen) == fen_of(split.net)
+    assert money_of_fen(fen_of(split.net)) == split.net
+
+
+def test_fen_of_refuses_sub_fen_amounts() -> None:
+    with pytest.raises(InvariantViolation, match="fen"):
+        fen_of(cny("0.005"))

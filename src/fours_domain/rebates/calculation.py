@@ -23,10 +23,12 @@ applied uniformly, one more car never lowers a unit's total (claw-backs aside).
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 import attrs
@@ -34,6 +36,7 @@ import attrs
 from fours_domain.rebates.model import (
     GROUP_SCOPE,
     AccrualLine,
+    Clawback,
     ClawbackReason,
     Kpi,
     Period,
@@ -45,7 +48,18 @@ from fours_domain.rebates.model import (
 )
 from fours_domain.shared.catalogue import ModelCode, VehicleSpec
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import CNY, FEN, ROUNDING, VAT_13, Money, cny
+from fours_domain.shared.money import (
+    FEN,
+    ROUNDING,
+    VAT_13,
+    Money,
+    cny,
+    div_round_fen,
+    div_round_fen_each,
+    fen_of,
+    money_of_fen,
+    scaled,
+)
 from fours_domain.shared.time import Date
 
 _ZERO = Decimal(0)
@@ -56,14 +70,33 @@ KpiTable = Mapping[tuple[StoreId, Kpi], Decimal]
 
 
 class Car(NamedTuple):
-    """A car as the arithmetic sees it (a sales fact, or a hypothetical one in a what-if)."""
+    """A car as the arithmetic sees it (a sales fact, or a hypothetical one in a what-if).
 
+    Fields are in counting order: cars compare by the day they count, then VIN.
+    ``pre_tax_fen`` is the pre-tax invoice price in integer fen
+    (:meth:`~fours_domain.shared.money.VatRate.net_fen`), None when not invoiced.
+    """
+
+    counted_on: Date
     key: str
     store_id: StoreId
     model: ModelCode
-    counted_on: Date
-    pre_tax: Decimal | None
+    pre_tax_fen: int | None
     clawbacks: frozenset[ClawbackReason] = frozenset()
+
+
+_new_car = tuple.__new__
+_ORDER = itemgetter(0, 1)
+"""A car's counting order: day, then VIN."""
+
+
+def _clawed_order(item: tuple[Car, ClawbackReason]) -> tuple[Date, str]:
+    return item[0][:2]
+
+
+Flags = frozenset[ClawbackReason]
+_NO_CLAWBACK: Flags = frozenset()
+_CarRest = tuple[str, StoreId, ModelCode, int | None, Flags]
 
 
 class CarBook:
@@ -71,8 +104,8 @@ class CarBook:
 
     Facts are grouped by spec, so a policy's pattern is matched once per
     distinct spec; within a spec, the cars counted by pick-up and by delivery
-    are kept sorted by day, so a policy's period is a slice (bisect). Each fact
-    becomes a :class:`Car` once per event, its pre-tax price computed once as
+    are kept sorted by day, so a policy's period is a slice (bisect). Each fact's
+    pre-tax price is computed once, in integer fen, as
     ``VAT_13.split_inclusive(price).net`` does.
     """
 
@@ -81,28 +114,36 @@ class CarBook:
         for fact in facts:
             self._by_spec[fact.spec].append(fact)
         self._sorted: dict[tuple[VehicleSpec, bool], tuple[list[Date], list[Car]]] = {}
-        self._divisor = Decimal(1) + VAT_13.rate
+        self._rest: dict[VehicleSpec, list[_CarRest]] = {}
+
+    def _car_rest(self, spec: VehicleSpec) -> list[_CarRest]:
+        """Every field of a car but its day, once per fact (both events share it)."""
+        found = self._rest.get(spec)
+        if found is None:
+            net_fen = VAT_13.net_fen
+            found = self._rest[spec] = [
+                (
+                    fact.vin.value,
+                    fact.store_id,
+                    spec.model,
+                    None if fact.invoice_price is None else net_fen(fen_of(fact.invoice_price)),
+                    fact.clawback_reasons
+                    if fact.out_of_territory or fact.bad_customer_data
+                    else _NO_CLAWBACK,
+                )
+                for fact in self._by_spec[spec]
+            ]
+        return found
 
     def _cars(self, spec: VehicleSpec, pickups: bool) -> tuple[list[Date], list[Car]]:
         found = self._sorted.get((spec, pickups))
         if found is None:
-            cars = []
-            for fact in self._by_spec[spec]:
-                day = fact.picked_up_on if pickups else fact.delivered_on
-                if day is None:
-                    continue
-                price = fact.invoice_price
-                cars.append(
-                    Car(
-                        key=fact.vin.value,
-                        store_id=fact.store_id,
-                        model=fact.spec.model,
-                        counted_on=day,
-                        pre_tax=None if price is None else _fen(price.amount / self._divisor),
-                        clawbacks=fact.clawback_reasons,
-                    )
-                )
-            cars.sort(key=lambda c: (c.counted_on, c.key))
+            cars: list[Car] = [
+                _new_car(Car, (day, *rest))
+                for fact, rest in zip(self._by_spec[spec], self._car_rest(spec), strict=True)
+                if (day := fact.picked_up_on if pickups else fact.delivered_on) is not None
+            ]
+            cars.sort(key=_ORDER)
             found = self._sorted[(spec, pickups)] = ([c.counted_on for c in cars], cars)
         return found
 
@@ -142,14 +183,73 @@ class UnitResult:
         return (Decimal(self.counted) / self.target).quantize(Decimal("0.0001"))
 
 
+class UnitAccruals(NamedTuple):
+    """A unit's per-car results, kept compact: the lines are built from them on demand."""
+
+    counted: Sequence[Car]
+    rungs: Sequence[tuple[int, Decimal, str]]
+    fens: Sequence[int]
+    """Each counted car's rebate in integer fen, rounded (and capped) already."""
+    factors: Mapping[StoreId, Decimal]
+    capped: bool
+    clawed: Sequence[tuple[Car, Clawback]]
+
+
 @attrs.frozen
 class PolicyResult:
-    """A policy's rebates for a period: per unit, and per car."""
+    """A policy's rebates for a period: per unit, and per car.
+
+    Every car's amount is computed with the units; the :class:`AccrualLine` values
+    are built from those amounts the first time :attr:`lines` is read (ADR 0043).
+    """
 
     policy: RebatePolicy
     period: Period
     units: tuple[UnitResult, ...]
-    lines: tuple[AccrualLine, ...]
+    accruals: tuple[UnitAccruals, ...] = attrs.field(repr=False, eq=False)
+
+    @functools.cached_property
+    def lines(self) -> tuple[AccrualLine, ...]:
+        """One line per car: the counted cars of each unit, then its claw-backs."""
+        pid, key = self.policy.id, self.period.key
+        new = tuple.__new__
+        lines: list[AccrualLine] = []
+        for unit in self.accruals:
+            money = {fen: money_of_fen(fen) for fen in set(unit.fens)}
+            factors, capped = unit.factors, unit.capped
+            lines.extend(
+                new(
+                    AccrualLine,
+                    (
+                        car.store_id,
+                        pid,
+                        key,
+                        car.key,
+                        money[fen],
+                        rung[2],
+                        rung[1],
+                        factors[car.store_id],
+                        None,
+                        capped,
+                    ),
+                )
+                for car, rung, fen in zip(unit.counted, unit.rungs, unit.fens, strict=True)
+            )
+            lines.extend(
+                AccrualLine(
+                    store_id=car.store_id,
+                    policy_id=pid,
+                    period_key=key,
+                    vin=car.key,
+                    amount=-clawback.penalty,
+                    rung="claw-back",
+                    unit_value=_ZERO,
+                    factor=_ONE,
+                    clawback=clawback.reason,
+                )
+                for car, clawback in unit.clawed
+            )
+        return tuple(lines)
 
     @property
     def total(self) -> Money:
@@ -186,17 +286,27 @@ def compute(
     policy: RebatePolicy, period: Period, cars: Sequence[Car], kpis: KpiTable
 ) -> PolicyResult:
     """Rebates of ``cars`` (already selected by :func:`cars_for`) under ``policy``."""
-    units: dict[str, list[Car]] = defaultdict(list)
-    for car in cars:
-        units[_scope_key(policy, car)].append(car)
+    units: dict[str, list[Car]] = {}
+    if policy.scope is TargetScope.GROUP:
+        if cars:
+            units[GROUP_SCOPE] = list(cars)
+    else:
+        for car in cars:
+            found = units.get(car.store_id)
+            if found is None:
+                units[car.store_id] = [car]
+            else:
+                found.append(car)
     results = []
-    lines: list[AccrualLine] = []
+    accruals = []
     factors: dict[StoreId, Decimal] = {}
     for scope_key in sorted(units):
-        unit, unit_lines = _compute_unit(policy, period, scope_key, units[scope_key], kpis, factors)
+        unit, unit_accruals = _compute_unit(
+            policy, period, scope_key, units[scope_key], kpis, factors
+        )
         results.append(unit)
-        lines.extend(unit_lines)
-    return PolicyResult(policy, period, tuple(results), tuple(lines))
+        accruals.append(unit_accruals)
+    return PolicyResult(policy, period, tuple(results), tuple(accruals))
 
 
 def _compute_unit(
@@ -206,7 +316,9 @@ def _compute_unit(
     cars: Sequence[Car],
     kpis: KpiTable,
     factors: dict[StoreId, Decimal],
-) -> tuple[UnitResult, list[AccrualLine]]:
+) -> tuple[UnitResult, UnitAccruals]:
+    # Integer arithmetic: a car's unrounded amount is ``raw / scale`` fen, exactly;
+    # each line is rounded once, half up, by ``div_round_fen`` (ADR 0041, rule 6).
     reasons = {c.reason: c for c in policy.clawbacks}
     counted: list[Car] = []
     clawed: list[tuple[Car, ClawbackReason]] = []
@@ -216,67 +328,72 @@ def _compute_unit(
             counted.append(car)
         else:
             clawed.append((car, hit.reason))
-    counted.sort(key=lambda c: (c.counted_on, c.key))
+    counted.sort(key=_ORDER)
     target = policy.target_units(scope_key, period)
     ladder = policy.ladder(target)
     n = len(counted)
     reached = [r for r in ladder if r[0] <= n][-1] if n else ladder[0]
+    stores = {c.store_id for c in counted}
+    store_factor = {s: _store_factor(policy, s, kpis, factors) for s in stores}
+    raws, rungs, scale = _raw_amounts(policy, counted, ladder, reached, store_factor)
+
+    gross = sum(raws)
+    cap = policy.cap
+    capped = cap is not None and gross > fen_of(cap) * scale
+    if cap is not None and capped:
+        fens = _share_out(fen_of(cap), raws)
+    else:
+        fens = div_round_fen_each(raws, scale)
+
+    clawed_in_order = [(car, reasons[reason]) for car, reason in sorted(clawed, key=_clawed_order)]
+    penalties = sum(fen_of(clawback.penalty) for _, clawback in clawed_in_order)
+    total = money_of_fen(sum(fens) - penalties)
+    unit = UnitResult(scope_key, n, target, reached[2], total, capped)
+    return unit, UnitAccruals(counted, rungs, fens, store_factor, capped, clawed_in_order)
+
+
+def _raw_amounts(
+    policy: RebatePolicy,
+    counted: Sequence[Car],
+    ladder: Sequence[tuple[int, Decimal, str]],
+    reached: tuple[int, Decimal, str],
+    store_factor: Mapping[StoreId, Decimal],
+) -> tuple[list[int], list[tuple[int, Decimal, str]], int]:
+    """Each counted car's unrounded amount as ``raw / scale`` fen, exactly, and its rung."""
     percent = policy.kind is RebateKind.INVOICE_PERCENT
     marginal = policy.tier_basis is TierBasis.MARGINAL
-
-    raw: list[tuple[Car, Decimal, Decimal, str, Decimal]] = []
+    value_places = max(scaled(v)[1] for _, v, _ in ladder)
+    factor_places = max((scaled(f)[1] for f in store_factor.values()), default=0)
+    scale = 10 ** (value_places + factor_places)
+    value_int = {v: int(v.scaleb(value_places)) for _, v, _ in ladder}
+    factor_int = {s: int(f.scaleb(factor_places)) for s, f in store_factor.items()}
+    if not percent:  # a fixed bonus is in yuan: fen = yuan × 100
+        factor_int = {s: f * 100 for s, f in factor_int.items()}
+    raws: list[int] = []
+    rungs: list[tuple[int, Decimal, str]] = []
     rung_index = 0
+    rung = reached
+    value = value_int[reached[1]]
     for position, car in enumerate(counted, start=1):
         if marginal:
             while rung_index + 1 < len(ladder) and ladder[rung_index + 1][0] <= position:
                 rung_index += 1
-            _, value, label = ladder[rung_index]
+            rung = ladder[rung_index]
+            value = value_int[rung[1]]
+        if percent:
+            price = car.pre_tax_fen
+            raws.append(0 if price is None else price * value * factor_int[car.store_id])
         else:
-            _, value, label = reached
-        factor = factors.get(car.store_id)
-        if factor is None:
-            factor = _store_factor(policy, car.store_id, kpis, factors)
-        base = (_ZERO if car.pre_tax is None else value * car.pre_tax) if percent else value
-        raw.append((car, base * factor, value, label, factor))
-
-    gross = sum((r[1] for r in raw), _ZERO)
-    capped = policy.cap is not None and gross > policy.cap.amount
-    if capped and policy.cap is not None:
-        amounts = _share_out(policy.cap.amount, [r[1] for r in raw])
-    else:
-        amounts = [_fen(r[1]) for r in raw]
-
-    pid, key = policy.id, period.key
-    # positional: this builds one line per car and policy (ADR 0043)
-    lines = [
-        AccrualLine(
-            car.store_id, pid, key, car.key, Money(amount, CNY), label, value, factor, None, capped
-        )
-        for (car, _, value, label, factor), amount in zip(raw, amounts, strict=True)
-    ]
-    for car, reason in sorted(clawed, key=lambda x: (x[0].counted_on, x[0].key)):
-        lines.append(
-            AccrualLine(
-                store_id=car.store_id,
-                policy_id=policy.id,
-                period_key=period.key,
-                vin=car.key,
-                amount=-reasons[reason].penalty,
-                rung="claw-back",
-                unit_value=_ZERO,
-                factor=_ONE,
-                clawback=reason,
-            )
-        )
-    total = cny(sum(amounts, _ZERO) - sum((reasons[r].penalty.amount for _, r in clawed), _ZERO))
-    return UnitResult(scope_key, n, target, reached[2], total, capped), lines
+            raws.append(value * factor_int[car.store_id])
+        rungs.append(rung)
+    return raws, rungs, scale
 
 
-def _share_out(cap: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """Split ``cap`` in proportion to ``weights``, to the fen; the lines sum to ``cap``."""
-    total = sum(weights, _ZERO)
-    shares = [_fen(cap * w / total) for w in weights]
-    remainder = cap - sum(shares, _ZERO)
+def _share_out(cap: int, weights: Sequence[int]) -> list[int]:
+    """Split ``cap`` fen in proportion to ``weights``, to the fen; the lines sum to ``cap``."""
+    total = sum(weights)
+    shares = [div_round_fen(cap * w, total) for w in weights]
+    remainder = cap - sum(shares)
     if shares and remainder:
         largest = max(range(len(shares)), key=lambda i: (weights[i], -i))
         shares[largest] += remainder
@@ -334,8 +451,9 @@ def what_if(
         extra = boundary - counted
         for model in sorted(models):
             price = models[model]
+            price_fen = None if price is None else int(_fen(price).scaleb(2))
             hypothetical = [
-                Car(f"+{model}-{i}", store, model, period.end, price) for i in range(extra)
+                Car(period.end, f"+{model}-{i}", store, model, price_fen) for i in range(extra)
             ]
             then = compute(policy, period, [*unit_cars, *hypothetical], kpis).total
             options.append(
@@ -354,13 +472,17 @@ def what_if(
 
 def average_prices(cars: Iterable[Car]) -> dict[ModelCode, Decimal | None]:
     """Average pre-tax price per model among ``cars`` (None when none was invoiced)."""
-    sums: dict[ModelCode, list[Decimal]] = defaultdict(list)
+    sums: dict[ModelCode, list[int]] = defaultdict(list)
     seen: set[ModelCode] = set()
     for car in cars:
         seen.add(car.model)
-        if car.pre_tax is not None:
-            sums[car.model].append(car.pre_tax)
+        if car.pre_tax_fen is not None:
+            sums[car.model].append(car.pre_tax_fen)
     return {
-        model: (_fen(sum(sums[model], _ZERO) / len(sums[model])) if sums[model] else None)
+        model: (
+            money_of_fen(div_round_fen(sum(sums[model]), len(sums[model]))).amount
+            if sums[model]
+            else None
+        )
         for model in seen
     }

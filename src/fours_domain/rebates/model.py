@@ -431,6 +431,17 @@ class SaleEvent(enum.Enum):
     DELIVERY = "delivery"
 
 
+_FLAGS: dict[tuple[bool, bool], frozenset[ClawbackReason]] = {
+    (oot, bad): frozenset(
+        (*((ClawbackReason.OUT_OF_TERRITORY,) if oot else ()),)
+        + ((ClawbackReason.BAD_CUSTOMER_DATA,) if bad else ())
+    )
+    for oot in (False, True)
+    for bad in (False, True)
+}
+"""A car's claw-back flags → its reasons (one shared set per combination)."""
+
+
 @attrs.define(slots=False, eq=False)
 class SaleFact:
     """One car's sales facts (返利计提基数): the accrual base of every rebate.
@@ -464,12 +475,7 @@ class SaleFact:
 
     @property
     def clawback_reasons(self) -> frozenset[ClawbackReason]:
-        reasons = set()
-        if self.out_of_territory:
-            reasons.add(ClawbackReason.OUT_OF_TERRITORY)
-        if self.bad_customer_data:
-            reasons.add(ClawbackReason.BAD_CUSTOMER_DATA)
-        return frozenset(reasons)
+        return _FLAGS[bool(self.out_of_territory), bool(self.bad_customer_data)]
 
     def counted_on(self, kind: RebateKind) -> Date | None:
         """The day the car counts for a policy of ``kind``: picked up, or delivered."""

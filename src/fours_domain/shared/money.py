@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -33,8 +34,13 @@ __all__ = [
     "TaxSplit",
     "VatRate",
     "cny",
+    "div_round_fen",
+    "div_round_fen_each",
+    "fen_of",
     "is_fen_exact",
+    "money_of_fen",
     "round_fen",
+    "scaled",
     "sum_money",
 ]
 
@@ -74,6 +80,73 @@ ZERO = cny(0)
 def round_fen(money: Money) -> Money:
     """Round to the fen, half up: the rounding rule of the whole project."""
     return Money(money.amount.quantize(FEN, rounding=ROUNDING), money.currency)
+
+
+def div_round_fen(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded to a whole number, half up (away from zero):
+    :func:`round_fen` for amounts held as integer fen, exact at any size.
+
+    >>> div_round_fen(5, 2), div_round_fen(-5, 2), div_round_fen(7, 3)
+    (3, -3, 2)
+    """
+    if denominator <= 0:
+        raise InvariantViolation(f"division by {denominator}")
+    if numerator >= 0:
+        return (2 * numerator + denominator) // (2 * denominator)
+    return -((-2 * numerator + denominator) // (2 * denominator))
+
+
+def div_round_fen_each(numerators: Iterable[int], denominator: int) -> list[int]:
+    """:func:`div_round_fen` of each numerator over one denominator (the same rule, in bulk).
+
+    >>> div_round_fen_each([5, -5, 7], 2)
+    [3, -3, 4]
+    """
+    if denominator <= 0:
+        raise InvariantViolation(f"division by {denominator}")
+    twice = 2 * denominator
+    return [
+        (2 * n + denominator) // twice if n >= 0 else -((denominator - 2 * n) // twice)
+        for n in numerators
+    ]
+
+
+def fen_of(money: Money) -> int:
+    """The whole number of fen of an amount that has no more than two decimals.
+
+    >>> fen_of(cny("1299.5"))
+    129950
+    """
+    scaled_amount = money.amount.scaleb(2)
+    fen = int(scaled_amount)
+    if fen != scaled_amount:
+        raise InvariantViolation(f"{money} is not exact to the fen")
+    return fen
+
+
+def money_of_fen(fen: int) -> Money:
+    """The CNY amount of ``fen`` fen, two decimals.
+
+    >>> money_of_fen(-129950)
+    Money('-1299.50', 'CNY')
+    """
+    return Money(Decimal(fen).scaleb(-2), CNY)
+
+
+def scaled(value: Decimal) -> tuple[int, int]:
+    """``value`` as an integer and a power of ten: ``value == n / 10**e``, ``e ≥ 0``.
+
+    >>> scaled(Decimal("0.015")), scaled(Decimal(500))
+    ((15, 3), (500, 0))
+    """
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int):
+        raise InvariantViolation(f"{value!r} is not a finite number")
+    places = max(0, -exponent)
+    return int(value.scaleb(places)), places
+
+
+_scaled_rate = functools.lru_cache(maxsize=16)(scaled)
 
 
 def is_fen_exact(money: Money) -> bool:
@@ -120,6 +193,15 @@ class VatRate:
         gross = round_fen(gross)
         net = round_fen(Money(gross.amount / (Decimal(1) + self.rate), gross.currency))
         return TaxSplit(net=net, vat=gross - net, gross=gross)
+
+    def net_fen(self, gross_fen: int) -> int:
+        """:meth:`split_inclusive`'s net, in integer fen, for a gross in integer fen.
+
+        >>> VAT_13.net_fen(11300000)
+        10000000
+        """
+        rate, places = _scaled_rate(self.rate)
+        return div_round_fen(gross_fen * 10**places, 10**places + rate)
 
     def add_to(self, net: Money) -> TaxSplit:
         """Add VAT to a pre-tax amount: vat = round(net × rate), gross = net + vat."""

@@ -8,7 +8,7 @@ the same spec.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import String, and_, delete, insert, or_, select, type_coerce
@@ -32,25 +32,70 @@ class SaleRows:
         self._specs: dict[tuple[Any, ...], VehicleSpec] = {}
 
     def fact(self, row: Any) -> SaleFact:
-        key = (row.brand, row.model, row.trim, row.colour, row.interior, row.model_year)
-        spec = self._specs.get(key)
-        if spec is None:
-            spec = self._specs[key] = VehicleSpec(*key)
-        # Rehydrated like the ORM does (no __init__): rows were validated on the way in.
-        fact: SaleFact = SaleFact.__new__(SaleFact)
-        fact.__dict__.update(
-            store_id=StoreId(row.store_id),
-            vin=row.vin,
-            spec=spec,
-            picked_up_on=row.picked_up_on,
-            sold_on=row.sold_on,
-            delivered_on=row.delivered_on,
-            invoice_price=row.invoice_price,
-            purchase_cost=row.purchase_cost,
-            out_of_territory=row.out_of_territory,
-            bad_customer_data=row.bad_customer_data,
-        )
-        return fact
+        return self.facts([row])[0]
+
+    def facts(self, rows: Iterable[Any]) -> list[SaleFact]:
+        """Facts of ``select(t.sales)`` rows, positionally (columns in the table's order)."""
+        specs = self._specs
+        new = object.__new__
+        made: list[SaleFact] = []
+        for (
+            store_id,
+            vin,
+            brand,
+            model,
+            trim,
+            colour,
+            interior,
+            model_year,
+            picked_up_on,
+            sold_on,
+            delivered_on,
+            invoice_price,
+            purchase_cost,
+            out_of_territory,
+            bad_customer_data,
+        ) in rows:
+            key = (brand, model, trim, colour, interior, model_year)
+            spec = specs.get(key)
+            if spec is None:
+                spec = specs[key] = VehicleSpec(*key)
+            # Rehydrated like the ORM does (no __init__): rows were validated on the way in.
+            fact: SaleFact = new(SaleFact)
+            fact.__dict__ = {
+                "store_id": store_id,
+                "vin": vin,
+                "spec": spec,
+                "picked_up_on": picked_up_on,
+                "sold_on": sold_on,
+                "delivered_on": delivered_on,
+                "invoice_price": invoice_price,
+                "purchase_cost": purchase_cost,
+                "out_of_territory": out_of_territory,
+                "bad_customer_data": bad_customer_data,
+            }
+            made.append(fact)
+        return made
+
+
+_SALE_COLUMNS = (
+    "store_id",
+    "vin",
+    "brand",
+    "model",
+    "trim",
+    "colour",
+    "interior",
+    "model_year",
+    "picked_up_on",
+    "sold_on",
+    "delivered_on",
+    "invoice_price",
+    "purchase_cost",
+    "out_of_territory",
+    "bad_customer_data",
+)
+"""The order :meth:`SaleRows.facts` unpacks ``reb_sales`` rows in (a test checks the table)."""
 
 
 def sale_row(fact: SaleFact) -> dict[str, Any]:
@@ -140,9 +185,7 @@ class SqlRebateRepository:
     def sales_between(
         self, brands: Collection[BrandCode], start: Date, end: Date
     ) -> Sequence[SaleFact]:
-        rows = SaleRows()
-        result = self._session.execute(sales_between_query(brands, start, end))
-        return [rows.fact(row) for row in result]
+        return SaleRows().facts(self._session.execute(sales_between_query(brands, start, end)))
 
     def sales_by_vin(self, vins: Collection[str]) -> Sequence[SaleFact]:
         if not vins:
@@ -152,7 +195,7 @@ class SqlRebateRepository:
         wanted = sorted(vins)
         for i in range(0, len(wanted), 500):
             query = select(t.sales).where(_vin_text.in_(wanted[i : i + 500]))
-            found.extend(rows.fact(row) for row in self._session.execute(query))
+            found.extend(rows.facts(self._session.execute(query)))
         return found
 
     # KPI readings ------------------------------------------------------------
