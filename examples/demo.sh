@@ -70,14 +70,6 @@ say "Later the floor goes up: the accepted quote stays frozen"
 fours prices add floor 420000 --scope store:SH-AUDI-01 --brand AUDI --model A6L --trim 45TFSI --id SH-A6L45-FLOOR >/dev/null
 fours --store SH-AUDI-01 quotes show "$QUOTE"
 fours --store SH-AUDI-01 prices resolve AUDI/A6L/45TFSI/WHITE/BEIGE
-say "Parts counter sale: group policy, and a special discount beyond the requester's authority"
-fours prices part-policy add ACC MEMBER_GOLD 0.95 >/dev/null
-fours --json prices part 4H0-061-160 --class ACC --list-price 1280 --customer MEMBER_GOLD
-fours prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 --role SHOWROOM_MANAGER || true
-PART_OK=$(fours --json --store SH-AUDI-01 prices part-approve 4H0-061-160 --class ACC --list-price 1280 \
-  --price 1050 --by wang.gm --role GM --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-fours --store SH-AUDI-01 prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 \
-  --role SHOWROOM_MANAGER --approval "$PART_OK"
 
 
 say "Vehicles: cars arrive at the stores, a PDI, a transfer and a reservation"
@@ -142,7 +134,9 @@ fours parts add 4H0-698-151 "前刹车片 Front brake pads" --class REPAIR --lis
   --cost-price 880.00 --supplier "一汽-大众配件" --fits AUDI/A6L --fits AUDI/Q5L >/dev/null
 fours parts add OIL-5W30 "机油 5W-30 Engine oil 4L" --class MAINTENANCE --list-price 398.00 \
   --cost-price 240.00 >/dev/null
-fours --store SH-AUDI-01 stock receive PARTS A-01 4H0-698-151:8 OIL-5W30:40 --ref PO-2026-001
+fours parts add 4H0-061-160 "原厂脚垫 Floor mats" --class ACCESSORY --list-price 1280.00 \
+  --cost-price 760.00 --fits AUDI/A6L >/dev/null
+fours --store SH-AUDI-01 stock receive PARTS A-01 4H0-698-151:8 OIL-5W30:40 4H0-061-160:6 --ref PO-2026-001
 fours --store SH-AUDI-01 stock safety PARTS 4H0-698-151 6 >/dev/null
 transfer_id=$(fours --json --store SH-AUDI-01 stock transfer PARTS 4H0-698-151:3 \
   --to GZ-MIX-01 --eta-hours 20 --ref TR-001 | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
@@ -155,5 +149,14 @@ fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:9 --ref WO-0002 || true
 say "Where is 4H0-698-151 across the group"
 fours stock available 4H0-698-151
 fours --store SH-AUDI-01 stock alerts
+say "Parts counter sale: list price from the catalogue above, group policy, a special discount"
+fours prices part-policy add ACCESSORY MEMBER_GOLD 0.95 >/dev/null
+fours --json --store SH-AUDI-01 prices part 4H0-061-160 --customer MEMBER_GOLD
+fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --role SHOWROOM_MANAGER || true
+PART_OK=$(fours --json --store SH-AUDI-01 prices part-approve 4H0-061-160 \
+  --price 1050 --by wang.gm --role GM --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --role SHOWROOM_MANAGER --approval "$PART_OK"
+echo "A part that is not in the catalogue: refused, naming the store's catalogue"
+fours --store SH-AUDI-01 prices part 4H0-000-000 || true
 
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"

@@ -126,3 +126,7 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "store GZ-MIX-01: 广州天河汽车城 [AUDI, BYD]" in done.stdout
     assert "Total 2026-Q3: ¥43600.00" in done.stdout  # the rebates section
+    # the parts counter sale prices the floor mats the inventory section put in the catalogue
+    assert '"policy_price": "1216.00"' in done.stdout
+    assert "list 1280.00 (group catalogue); RETAIL pays 1280.00" in done.stdout
+    assert "part 4H0-000-000 not found in the catalogue of store SH-AUDI-01" in done.stderr

@@ -179,6 +179,19 @@ def test_quote_needs_approval_then_is_frozen(db: str) -> None:
 def test_parts_counter_discount(db: str) -> None:
     as_json(
         db,
+        "parts",
+        "add",
+        "p-1",
+        "Mats",
+        "--class",
+        "acc",
+        "--list-price",
+        "100",
+        "--cost-price",
+        "60",
+    )
+    as_json(
+        db,
         "prices",
         "authority",
         "set",
@@ -191,37 +204,17 @@ def test_parts_counter_discount(db: str) -> None:
         "0.9",
     )
     as_json(db, "prices", "part-policy", "add", "acc", "*", "0.98")
-    priced = as_json(db, "prices", "part", "p-1", "--class", "acc", "--list-price", "100")
+    priced = as_json(db, "--store", "sh01", "prices", "part", "p-1")
     assert priced["policy_price"] == "98.00"
-    ok = run(
-        db,
-        "prices",
-        "part",
-        "p-1",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
-        "--price",
-        "90",
-        "--role",
-        "showroom_manager",
+    assert (priced["list_price"], priced["part_class"], priced["catalogue_scope"]) == (
+        "100.00",
+        "ACC",
+        "*",
     )
+    sh01 = ("--store", "sh01", "prices", "part", "p-1")
+    ok = run(db, *sh01, "--price", "90", "--role", "showroom_manager")
     assert ok.exit_code == 0
-    refused = run(
-        db,
-        "prices",
-        "part",
-        "p-1",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
-        "--price",
-        "89.99",
-        "--role",
-        "showroom_manager",
-    )
+    refused = run(db, *sh01, "--price", "89.99", "--role", "showroom_manager")
     assert refused.exit_code == 1 and "90% of list = 90.00" in refused.output
     as_json(db, "prices", "authority", "set", "gm", "--subject", "parts", "--basis", "unlimited")
     approval = as_json(
@@ -231,10 +224,6 @@ def test_parts_counter_discount(db: str) -> None:
         "prices",
         "part-approve",
         "p-1",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
         "--price",
         "80",
         "--by",
@@ -245,22 +234,7 @@ def test_parts_counter_discount(db: str) -> None:
         "fleet",
     )
     granted = run(
-        db,
-        "--store",
-        "sh01",
-        "prices",
-        "part",
-        "p-1",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
-        "--price",
-        "80",
-        "--role",
-        "showroom_manager",
-        "--approval",
-        approval["id"],
+        db, *sh01, "--price", "80", "--role", "showroom_manager", "--approval", approval["id"]
     )
     assert granted.exit_code == 0, granted.output
     elsewhere = run(
@@ -270,10 +244,6 @@ def test_parts_counter_discount(db: str) -> None:
         "prices",
         "part",
         "p-1",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
         "--price",
         "80",
         "--role",
@@ -282,3 +252,83 @@ def test_parts_counter_discount(db: str) -> None:
         approval["id"],
     )
     assert elsewhere.exit_code == 2 and "not found" in elsewhere.output
+
+
+NOPE_AT_SH02 = (
+    "part NOPE not found in the catalogue of store SH02 (business unit PREMIUM, then group)"
+)
+
+
+def test_parts_are_priced_from_the_store_catalogue(db: str) -> None:
+    as_json(db, "org", "add-unit", "premium", "Premium")
+    as_json(
+        db,
+        "org",
+        "add-store",
+        "sh02",
+        "SH2",
+        "--region",
+        "east",
+        "--brand",
+        "audi",
+        "--unit",
+        "premium",
+    )
+    common = ("--class", "acc", "--cost-price", "1")
+    as_json(db, "parts", "add", "mat-1", "Mats", "--list-price", "1000", *common)
+    as_json(
+        db, "parts", "add", "mat-1", "Mats", "--list-price", "1200", "--unit", "premium", *common
+    )
+    as_json(
+        db,
+        "parts",
+        "add",
+        "mat-2",
+        "Premium mats",
+        "--list-price",
+        "500",
+        "--unit",
+        "premium",
+        *common,
+    )
+    unit_price = as_json(db, "--store", "sh02", "prices", "part", "mat-1")
+    assert (unit_price["list_price"], unit_price["catalogue_scope"]) == ("1200.00", "PREMIUM")
+    group_price = as_json(db, "--store", "sh01", "prices", "part", "mat-1")
+    assert (group_price["list_price"], group_price["catalogue_scope"]) == ("1000.00", "*")
+    assert as_json(db, "--store", "sh02", "prices", "part", "mat-2")["list_price"] == "500.00"
+
+    unknown = run(db, "--store", "sh01", "prices", "part", "mat-2", "--customer", "member_gold")
+    assert unknown.exit_code == 2
+    assert unknown.output == "Error: part MAT-2 not found in the catalogue of store SH01 (group)\n"
+    missing = run(
+        db,
+        "--store",
+        "sh02",
+        "prices",
+        "part-approve",
+        "nope",
+        "--price",
+        "1",
+        "--by",
+        "w",
+        "--role",
+        "gm",
+        "--reason",
+        "x",
+    )
+    assert missing.exit_code == 2
+    assert missing.output == f"Error: {NOPE_AT_SH02}\n"
+    as_error = run(db, "--json", "--store", "sh02", "prices", "part", "nope")
+    assert as_error.exit_code == 2
+    assert json.loads(as_error.output) == {
+        "error": "not_found",
+        "message": NOPE_AT_SH02,
+        "kind": "part",
+        "key": "NOPE",
+        "store": "SH02",
+        "catalogue": "business unit PREMIUM, then group",
+    }
+    no_store = run(db, "prices", "part", "mat-1")
+    assert no_store.exit_code == 2 and "needs a store" in no_store.output
+    removed = run(db, "--store", "sh01", "prices", "part", "mat-1", "--list-price", "1")
+    assert removed.exit_code == 2 and "No such option" in removed.output

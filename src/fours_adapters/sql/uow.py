@@ -16,6 +16,7 @@ from fours_adapters.sql.inventory.repository import (
 )
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
+from fours_adapters.sql.pricing.catalogue import SqlPartListPrices
 from fours_adapters.sql.pricing.repository import (
     SqlAuthorityRepository,
     SqlPartApprovalRepository,
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self.vehicles = SqlVehicleRepository(self._session)
         self.car_stock = SqlCarStockQuery(self._session)
         self.parts = SqlPartRepository(self._session)
+        self.part_list_prices = SqlPartListPrices(self.parts)
         self.stock = SqlStockRepository(self._session)
         self.group_stock = SqlGroupStockQuery(self._session)
         return self

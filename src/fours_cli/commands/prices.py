@@ -12,13 +12,8 @@ from fours_cli.output import emit, fail, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import AuthorityRule, Basis, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, Resolution
-from fours_domain.pricing.parts import (
-    PartDiscountPolicy,
-    PartListing,
-    PartPrice,
-    PartPriceApproval,
-)
-from fours_domain.shared.catalogue import PartNumber, VehicleSpec
+from fours_domain.pricing.parts import PartDiscountPolicy, PartPrice, PartPriceApproval
+from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.time import DateTime
 
@@ -313,55 +308,35 @@ def part_policy_list() -> None:
     emit(rows)
 
 
-class _OneListing:
-    """The list price given on the command line (until the catalogue binding lands)."""
-
-    def __init__(self, listing: PartListing) -> None:
-        self._listing = listing
-
-    def listing(self, part_number: PartNumber) -> PartListing | None:
-        return self._listing if part_number == self._listing.part_number else None
-
-
 def part_price_dict(p: PartPrice) -> dict[str, Any]:
     return {
         "part_number": p.listing.part_number,
         "part_class": p.listing.part_class,
         "list_price": str(p.listing.list_price.amount),
+        "catalogue_scope": p.listing.scope.key,
         "customer_type": p.customer_type,
         "policy": None if p.policy is None else policy_dict(p.policy),
         "policy_price": str(p.price.amount),
     }
 
 
-def _catalogue(part: str, part_class: str, list_price: str) -> _OneListing:
-    from fours_domain.pricing.quotes import money_of
-    from fours_domain.shared.catalogue import part_number
-
-    return _OneListing(PartListing(part_number(part), part_class, money_of(list_price)))
-
-
 @prices.command("part")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
-@click.option("--list-price", required=True, help="List price (until the catalogue is bound).")
-@click.option("--class", "part_class", required=True, help="Part class code.")
 @click.option("--price", default=None, help="Counter price asked for: checks the authority.")
 @click.option("--role", default=None, help="Role of whoever grants --price.")
-@click.option("--approval", "approval_id", default=None, help="Recorded approval (needs --store).")
+@click.option("--approval", "approval_id", default=None, help="Recorded approval at --store.")
 def part(
     part: str,
     customer_type: str,
-    list_price: str,
-    part_class: str,
     price: str | None,
     role: str | None,
     approval_id: str | None,
 ) -> None:
-    """Policy price of PART for a customer type; with --price, whether it may be granted."""
+    """Policy price of PART at --store for a customer type; with --price, whether it may
+    be granted. List price and class come from the catalogue the store sees."""
     st = state()
-    catalogue = parsed(_catalogue, part, part_class, list_price)
-    cmd = svc.PricePart(part, customer_type, price, role, st.store, approval_id)
+    cmd = svc.PricePart(st.require_store(), part, customer_type, price, role, approval_id)
 
     def render(p: PartPrice) -> dict[str, Any]:
         data = part_price_dict(p)
@@ -370,7 +345,22 @@ def part(
             data["granted_by"] = f"approval {approval_id}" if approval_id else f"role {role}"
         return data
 
-    done(svc.price_part(st.app.uow(), cmd, catalogue, st.app.clock), render)
+    def human(p: PartPrice) -> str:
+        data = render(p)
+        scope = p.listing.scope.business_unit_id
+        catalogue = "group" if scope is None else f"business unit {scope}"
+        policy = "no policy applies" if p.policy is None else f"policy {p.policy.describe()}"
+        store = cmd.store_id.strip().upper()
+        line = (
+            f"part {p.listing.part_number} [{p.listing.part_class}] at {store}: "
+            f"list {data['list_price']} ({catalogue} catalogue); {p.customer_type} pays "
+            f"{data['policy_price']} ({policy})"
+        )
+        if price is not None:
+            line += f"; {data['granted_price']} granted by {data['granted_by']}"
+        return line
+
+    done(svc.price_part(st.app.uow(), cmd, st.app.clock), render, human)
 
 
 def _money(text: str) -> Any:
@@ -397,8 +387,6 @@ def part_approval_dict(a: PartPriceApproval) -> dict[str, Any]:
 @prices.command("part-approve")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
-@click.option("--list-price", required=True, help="List price (until the catalogue is bound).")
-@click.option("--class", "part_class", required=True, help="Part class code.")
 @click.option("--price", required=True, help="Counter price approved.")
 @click.option("--by", "approver", required=True)
 @click.option("--role", required=True, help="The approver's role, e.g. GM.")
@@ -407,8 +395,6 @@ def part_approval_dict(a: PartPriceApproval) -> dict[str, Any]:
 def part_approve(
     part: str,
     customer_type: str,
-    list_price: str,
-    part_class: str,
     price: str,
     approver: str,
     role: str,
@@ -417,11 +403,10 @@ def part_approve(
 ) -> None:
     """Record a counter-sale special discount for PART at --store (配件特价审批)."""
     st = state()
-    catalogue = parsed(_catalogue, part, part_class, list_price)
     cmd = svc.ApprovePartPrice(
         st.require_store(), part, customer_type, price, approver, role, reason, hours
     )
     done(
-        svc.approve_part_price(st.app.uow(), cmd, catalogue, st.app.clock, st.app.ids),
+        svc.approve_part_price(st.app.uow(), cmd, st.app.clock, st.app.ids),
         part_approval_dict,
     )

@@ -36,7 +36,7 @@ from fours_domain.inventory.model import (
     TransferDispatched,
     TransferLine,
 )
-from fours_domain.inventory.ports import InventoryUnitOfWork
+from fours_domain.inventory.ports import InventoryUnitOfWork, PartRepository
 from fours_domain.inventory.reports import (
     Alert,
     Availability,
@@ -262,14 +262,16 @@ def _load_store(uow: InventoryUnitOfWork, store_id: StoreId) -> Result[Store, Do
 
 
 def visible_part(
-    uow: InventoryUnitOfWork, unit: BusinessUnitId | None, number: PartNumber
+    parts: PartRepository, unit: BusinessUnitId | None, number: PartNumber
 ) -> Part | None:
-    """The part a store of business unit ``unit`` sees: its unit's own entry, else the group's."""
+    """The part a store of business unit ``unit`` sees: its unit's own entry, else the group's.
+
+    Also the lookup behind pricing's ``PartListPrices`` (the catalogue binding)."""
     if unit is not None:
-        own = uow.parts.get(MasterDataScope(unit), number)
+        own = parts.get(MasterDataScope(unit), number)
         if own is not None:
             return own
-    return uow.parts.get(MasterDataScope.group(), number)
+    return parts.get(MasterDataScope.group(), number)
 
 
 def _require_parts(
@@ -277,7 +279,7 @@ def _require_parts(
 ) -> Result[dict[PartNumber, Part], DomainError]:
     found: dict[PartNumber, Part] = {}
     for number in numbers:
-        part = visible_part(uow, store.business_unit_id, number)
+        part = visible_part(uow.parts, store.business_unit_id, number)
         if part is None:
             return Failure(NotFound(f"part (catalogue of store {store.id})", number))
         found[number] = part

@@ -2,7 +2,8 @@
 
 * The **list price** and **part class** come from the parts catalogue through
   the narrow :class:`PartListPrices` port (the inventory context owns the
-  catalogue; pricing needs only these two facts).
+  catalogue; pricing needs only these two facts, and which catalogue scope —
+  the store's business unit or the group — they came from).
 * The group's **discount policy** gives a share of list per part class and
   customer type or member tier; the most specific policy wins (class and
   customer > class only > customer only > everything), no two policies may
@@ -21,10 +22,11 @@ from typing import NewType, Protocol
 
 import attrs
 
+from fours_domain.org.model import MasterDataScope
 from fours_domain.pricing.authority import AuthorityLadder, Basis, RoleCode, role_code
 from fours_domain.shared.catalogue import PartNumber
-from fours_domain.shared.errors import DomainError, InvariantViolation
-from fours_domain.shared.ids import StoreId, UserId
+from fours_domain.shared.errors import DomainError, InvariantViolation, NotFound
+from fours_domain.shared.ids import BusinessUnitId, StoreId, UserId
 from fours_domain.shared.money import Money, round_fen
 from fours_domain.shared.time import DateTime, ensure_aware
 
@@ -41,22 +43,64 @@ def class_code(value: str) -> str:
 
 @attrs.frozen
 class PartListing:
-    """What pricing needs from the catalogue: the list price and the part class."""
+    """What pricing needs from the catalogue: the list price and the part class,
+    and the catalogue ``scope`` (group or business unit) whose entry gave them."""
 
     part_number: PartNumber
     part_class: str = attrs.field(converter=class_code)
     list_price: Money = attrs.field(converter=round_fen)
+    scope: MasterDataScope = attrs.field(factory=MasterDataScope.group)
 
     @list_price.validator
     def _positive(self, _attribute: object, value: Money) -> None:
         if value.amount <= 0 or value != round_fen(value):
-            raise InvariantViolation(f"list price {value} must be positive, in fen")
+            raise InvariantViolation(
+                f"part {self.part_number}: list price {value.amount} must be positive, in fen"
+            )
 
 
 class PartListPrices(Protocol):
-    """Port: part number → list price and part class (the inventory catalogue)."""
+    """Port: part number → list price and part class (the inventory catalogue).
 
-    def listing(self, part_number: PartNumber) -> PartListing | None: ...
+    ``business_unit_id`` is the selling store's business unit (``None``: the store
+    belongs to none): the unit's own catalogue entry wins, else the group's.
+    """
+
+    def listing(
+        self, business_unit_id: BusinessUnitId | None, part_number: PartNumber
+    ) -> PartListing | None: ...
+
+
+def catalogue_of(business_unit_id: BusinessUnitId | None) -> str:
+    """Where a store of ``business_unit_id`` looks a part up, for messages.
+
+    >>> catalogue_of(BusinessUnitId("PREMIUM"))
+    'business unit PREMIUM, then group'
+    >>> catalogue_of(None)
+    'group'
+    """
+    return "group" if business_unit_id is None else f"business unit {business_unit_id}, then group"
+
+
+class UnknownPart(NotFound):
+    """The part is in no catalogue entry the selling store sees.
+
+    >>> UnknownPart(PartNumber("X-1"), StoreId("SH01"), BusinessUnitId("PREMIUM")).message
+    'part X-1 not found in the catalogue of store SH01 (business unit PREMIUM, then group)'
+    """
+
+    def __init__(
+        self, number: PartNumber, store_id: StoreId, business_unit_id: BusinessUnitId | None
+    ) -> None:
+        where = catalogue_of(business_unit_id)
+        DomainError.__init__(
+            self,
+            f"part {number} not found in the catalogue of store {store_id} ({where})",
+            kind="part",
+            key=str(number),
+            store=str(store_id),
+            catalogue=where,
+        )
 
 
 def _rate(value: Decimal | str) -> Decimal:

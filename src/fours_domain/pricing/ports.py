@@ -8,7 +8,12 @@ from typing import Protocol
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
-from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
+from fours_domain.pricing.parts import (
+    PartApprovalId,
+    PartDiscountPolicy,
+    PartListPrices,
+    PartPriceApproval,
+)
 from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.shared.catalogue import ModelCode
 from fours_domain.shared.ids import BrandCode, StoreId
@@ -97,3 +102,8 @@ class PricingUnitOfWork(OrgUnitOfWork, Protocol):
 
     @property
     def part_approvals(self) -> PartApprovalRepository: ...
+
+    @property
+    def part_list_prices(self) -> PartListPrices:
+        """The parts catalogue, read in this unit of work's transaction."""
+        ...

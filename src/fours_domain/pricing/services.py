@@ -43,9 +43,10 @@ from fours_domain.pricing.parts import (
     CounterDiscountRequiresApproval,
     PartApprovalId,
     PartDiscountPolicy,
-    PartListPrices,
+    PartListing,
     PartPrice,
     PartPriceApproval,
+    UnknownPart,
     check_policy_conflict,
     policy_price,
 )
@@ -59,7 +60,7 @@ from fours_domain.pricing.quotes import (
     QuoteLine,
     money_of,
 )
-from fours_domain.shared.catalogue import SpecPattern, VehicleSpec, part_number
+from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec, part_number
 from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViolation, NotFound
 from fours_domain.shared.ids import IdSource, RegionId, StoreId, UserId
 from fours_domain.shared.money import Money, VatRate
@@ -421,48 +422,67 @@ def add_part_policy(
 
 @attrs.frozen
 class PricePart:
-    """Price a part for a customer type; with ``price`` check a counter discount
-    (requested by ``requester_role``, possibly under a recorded approval)."""
+    """Price a part at a store for a customer type; with ``price`` check a counter
+    discount (requested by ``requester_role``, possibly under a recorded approval).
 
+    List price and part class come from the catalogue the store sees
+    (:attr:`PricingUnitOfWork.part_list_prices`): its business unit's entry, else
+    the group's."""
+
+    store_id: str
     part_number: str
     customer_type: str
     price: str | Decimal | None = None
     requester_role: str | None = None
-    store_id: str | None = None
     approval_id: str | None = None
 
 
+def _listing(
+    uow: PricingUnitOfWork, store: Store, number: PartNumber
+) -> Result[PartListing, DomainError]:
+    listing = uow.part_list_prices.listing(store.business_unit_id, number)
+    if listing is None:
+        return Failure(UnknownPart(number, store.id, store.business_unit_id))
+    return Success(listing)
+
+
 def price_part(
-    uow: PricingUnitOfWork, cmd: PricePart, catalogue: PartListPrices, clock: Clock
+    uow: PricingUnitOfWork, cmd: PricePart, clock: Clock
 ) -> Result[PartPrice, DomainError]:
-    """The policy price; and, when ``price`` is lower, whether it may be granted."""
+    """The policy price; and, when ``price`` is lower, whether it may be granted.
+
+    An unknown part is ``NotFound`` naming the part, the store and its catalogue scope."""
 
     def run() -> Result[PartPrice, DomainError]:
         number = part_number(cmd.part_number)
-        listing = catalogue.listing(number)
-        if listing is None:
-            return Failure(NotFound("part", number))
         if cmd.price is not None and not cmd.requester_role:
             return Failure(InvariantViolation("a counter price needs the requester's role"))
-        if cmd.approval_id and not cmd.store_id:
-            return Failure(InvariantViolation("an approval is looked up in a store: give it"))
         with uow:
+            match _store(uow, cmd.store_id):
+                case Failure(error):
+                    return Failure(error)
+                case Success(store):
+                    pass
+            match _listing(uow, store, number):
+                case Failure(error):
+                    return Failure(error)
+                case Success(listing):
+                    pass
             quoted = policy_price(listing, cmd.customer_type, uow.part_policies.policies())
             if cmd.price is None:
                 return Success(quoted)
-            store_id = None if not cmd.store_id else StoreId(code(cmd.store_id, "store code"))
             approval = None
-            if cmd.approval_id and store_id is not None:
-                approval = uow.part_approvals.get(store_id, PartApprovalId(cmd.approval_id.strip()))
+            if cmd.approval_id:
+                approval = uow.part_approvals.get(store.id, PartApprovalId(cmd.approval_id.strip()))
                 if approval is None:
-                    return Failure(NotFound(f"part approval at store {store_id}", cmd.approval_id))
+                    return Failure(NotFound(f"part approval at store {store.id}", cmd.approval_id))
             refusal = CounterDiscountRequiresApproval.check(
                 quoted,
                 money_of(cmd.price),
                 cmd.requester_role or "",  # checked above
                 ladder(uow, Subject.PARTS),
                 approval,
-                store_id=store_id,
+                store_id=store.id,
                 at=clock.now(),
             )
             if refusal is not None:
@@ -487,19 +507,13 @@ class ApprovePartPrice:
 
 
 def approve_part_price(
-    uow: PricingUnitOfWork,
-    cmd: ApprovePartPrice,
-    catalogue: PartListPrices,
-    clock: Clock,
-    ids: IdSource,
+    uow: PricingUnitOfWork, cmd: ApprovePartPrice, clock: Clock, ids: IdSource
 ) -> Result[PartPriceApproval, DomainError]:
-    """Refused unless ``role``'s parts authority covers the price."""
+    """Refused unless ``role``'s parts authority covers the price (on the list price
+    of the catalogue the store sees)."""
 
     def run() -> Result[PartPriceApproval, DomainError]:
         number = part_number(cmd.part_number)
-        listing = catalogue.listing(number)
-        if listing is None:
-            return Failure(NotFound("part", number))
         if not 1 <= cmd.valid_hours <= 24 * 90:
             return Failure(InvariantViolation("an approval is valid 1 hour to 90 days"))
         price = money_of(cmd.price)
@@ -509,6 +523,11 @@ def approve_part_price(
                 case Failure(error):
                     return Failure(error)
                 case Success(store):
+                    pass
+            match _listing(uow, store, number):
+                case Failure(error):
+                    return Failure(error)
+                case Success(listing):
                     pass
             parts_ladder = ladder(uow, Subject.PARTS)
             refs = {Basis.LIST: listing.list_price}

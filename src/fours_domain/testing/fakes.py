@@ -27,10 +27,16 @@ from fours_domain.inventory.model import (
     TransferStatus,
 )
 from fours_domain.inventory.reports import Availability, availability_of
+from fours_domain.inventory.services import visible_part
 from fours_domain.org.model import Brand, BusinessUnit, Group, MasterDataScope, Region, Store
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
-from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
+from fours_domain.pricing.parts import (
+    PartApprovalId,
+    PartDiscountPolicy,
+    PartListing,
+    PartPriceApproval,
+)
 from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.catalogue import ModelCode, PartNumber
@@ -197,6 +203,21 @@ class FakePartRepository:
         return [r for k, r in sorted(self.safety.items()) if k[0] == store_id]
 
 
+class FakePartListPrices:
+    """Pricing's ``PartListPrices`` over the fake catalogue (same lookup as the SQL one)."""
+
+    def __init__(self, parts: FakePartRepository) -> None:
+        self._parts = parts
+
+    def listing(
+        self, business_unit_id: BusinessUnitId | None, part_number: PartNumber
+    ) -> PartListing | None:
+        part = visible_part(self._parts, business_unit_id, part_number)
+        if part is None:
+            return None
+        return PartListing(part.number, part.part_class, part.list_price, part.scope)
+
+
 class FakeStockRepository:
     """Stock, ledger, reservations, backorders, transfers, loans; also the group query."""
 
@@ -350,6 +371,10 @@ class FakeUnitOfWork:
     @property
     def group_stock(self) -> FakeStockRepository:
         return self.stock
+
+    @property
+    def part_list_prices(self) -> FakePartListPrices:
+        return FakePartListPrices(self.parts)
 
     def _repositories(self) -> dict[str, Any]:
         return {

@@ -5,8 +5,12 @@ from typing import Any
 
 import pendulum
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
+from fours_domain.inventory import services as inv
+from fours_domain.inventory.model import Part
 from fours_domain.org import services as org
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import Basis, RoleCode, Subject, default_rules
@@ -16,6 +20,7 @@ from fours_domain.pricing.parts import (
     CounterDiscountRequiresApproval,
     PartListing,
     PartPrice,
+    UnknownPart,
 )
 from fours_domain.pricing.quotes import (
     ApprovalRequired,
@@ -24,12 +29,18 @@ from fours_domain.pricing.quotes import (
     QuoteAccepted,
     QuoteStatus,
 )
-from fours_domain.shared.catalogue import PartNumber, VehicleSpec
-from fours_domain.shared.errors import DomainError, IllegalTransition, NotFound
-from fours_domain.shared.ids import SequentialIdSource
+from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import (
+    DomainError,
+    IllegalTransition,
+    InvariantViolation,
+    NotFound,
+)
+from fours_domain.shared.ids import BusinessUnitId, SequentialIdSource
 from fours_domain.shared.money import cny
 from fours_domain.shared.time import FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
+from fours_domain.testing.strategies_inventory import parts as inventory_parts
 
 CAR = VehicleSpec("AUDI", "A6L", trim="45TFSI", colour="WHITE")
 
@@ -129,35 +140,34 @@ def test_set_authority_replaces_a_role(uow: FakeUnitOfWork) -> None:
     assert rules[RoleCode("SALES")].amount_off == cny(3000) and len(rules) == 3
 
 
-class Catalogue:
-    def listing(self, number: PartNumber) -> PartListing | None:
-        if number == "4H0-061-160":
-            return PartListing(number, "ACC", cny("1000"))
-        return None
+def add_part(uow: FakeUnitOfWork, number: str, list_price: str, unit: str | None = None) -> None:
+    cmd = inv.AddPart(number, number, "ACC", list_price, "1", business_unit_id=unit)
+    inv.add_part(uow, cmd).unwrap()
 
 
 def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    add_part(uow, "4H0-061-160", "1000")
     svc.add_part_policy(uow, svc.AddPartPolicy("*", "*", Decimal(1))).unwrap()
     svc.add_part_policy(uow, svc.AddPartPolicy("ACC", "MEMBER_GOLD", Decimal("0.95"))).unwrap()
     dup = svc.add_part_policy(uow, svc.AddPartPolicy("acc", "member_gold", Decimal("0.9")))
     assert isinstance(dup.failure(), ConflictingPolicy)
-    cat = Catalogue()
 
     def price(cmd: svc.PricePart) -> Result[PartPrice, DomainError]:
-        return svc.price_part(uow, cmd, cat, clock)
+        return svc.price_part(uow, cmd, clock)
 
-    assert price(svc.PricePart("4h0-061-160", "MEMBER_GOLD")).unwrap().price == cny(950)
+    assert price(svc.PricePart("SH01", "4h0-061-160", "MEMBER_GOLD")).unwrap().price == cny(950)
     assert isinstance(
-        price(svc.PricePart("4H0-061-160", "RETAIL", "900", "SHOWROOM_MANAGER")), Success
+        price(svc.PricePart("SH01", "4H0-061-160", "RETAIL", "900", "SHOWROOM_MANAGER")), Success
     )
-    refused = price(svc.PricePart("4H0-061-160", "RETAIL", "880", "SHOWROOM_MANAGER")).failure()
+    refused = price(
+        svc.PricePart("SH01", "4H0-061-160", "RETAIL", "880", "SHOWROOM_MANAGER")
+    ).failure()
     assert isinstance(refused, CounterDiscountRequiresApproval)
     assert "approval needed from SALES_MANAGER, GM" in refused.message
     ids = SequentialIdSource("A")
     weak = svc.approve_part_price(
         uow,
         svc.ApprovePartPrice("SH01", "4H0-061-160", "RETAIL", "800", "li", "SALES_MANAGER", "x"),
-        cat,
         clock,
         ids,
     )
@@ -167,18 +177,97 @@ def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork, clock: FixedCloc
         svc.ApprovePartPrice(
             "SH01", "4H0-061-160", "RETAIL", "800", "wang", "GM", "fleet customer", 2
         ),
-        cat,
         clock,
         ids,
     ).unwrap()
-    granted = svc.PricePart("4H0-061-160", "RETAIL", "800", "SHOWROOM_MANAGER", "SH01", approval.id)
+    granted = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "800", "SHOWROOM_MANAGER", approval.id)
     assert isinstance(price(granted), Success)
-    lower = svc.PricePart("4H0-061-160", "RETAIL", "799", "SHOWROOM_MANAGER", "SH01", approval.id)
+    lower = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "799", "SHOWROOM_MANAGER", approval.id)
     assert "does not cover it" in price(lower).failure().message
     other = svc.PricePart(
-        "4H0-061-160", "MEMBER_GOLD", "800", "SHOWROOM_MANAGER", "SH01", approval.id
+        "SH01", "4H0-061-160", "MEMBER_GOLD", "800", "SHOWROOM_MANAGER", approval.id
     )
     assert isinstance(price(other).failure(), CounterDiscountRequiresApproval)
     clock.advance(hours=2)
     assert isinstance(price(granted).failure(), CounterDiscountRequiresApproval)
-    assert isinstance(price(svc.PricePart("NOPE", "RETAIL")).failure(), NotFound)
+    unknown = price(svc.PricePart("SH01", "NOPE", "RETAIL")).failure()
+    assert isinstance(unknown, UnknownPart) and isinstance(unknown, NotFound)
+    assert unknown.message == "part NOPE not found in the catalogue of store SH01 (group)"
+
+
+def test_parts_are_priced_from_the_catalogue_the_store_sees(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    org.add_business_unit(uow, org.AddBusinessUnit("PREMIUM", "Premium")).unwrap()
+    cmd = org.OpenStore("SH02", "SH2", "EAST", "Asia/Shanghai", ("AUDI",), "PREMIUM")
+    org.open_store(uow, cmd, clock).unwrap()
+    add_part(uow, "MAT-1", "1000")
+    add_part(uow, "MAT-1", "1200", unit="PREMIUM")
+    add_part(uow, "MAT-2", "500", unit="PREMIUM")
+
+    def listing(store: str, part: str) -> Result[PartPrice, DomainError]:
+        return svc.price_part(uow, svc.PricePart(store, part, "RETAIL"), clock)
+
+    unit_entry = listing("SH02", "mat-1").unwrap().listing
+    assert unit_entry.list_price == cny(1200) and unit_entry.scope.key == "PREMIUM"
+    group_entry = listing("SH01", "MAT-1").unwrap().listing
+    assert group_entry.list_price == cny(1000) and group_entry.scope.key == "*"
+    assert listing("SH02", "MAT-2").unwrap().listing.list_price == cny(500)
+    elsewhere = listing("SH01", "MAT-2").failure()
+    assert isinstance(elsewhere, UnknownPart) and "store SH01 (group)" in elsewhere.message
+    missing = listing("SH02", "MAT-3").failure()
+    assert missing.message == (
+        "part MAT-3 not found in the catalogue of store SH02 (business unit PREMIUM, then group)"
+    )
+    assert isinstance(listing("NOWHERE", "MAT-1").failure(), NotFound)
+    approval = svc.approve_part_price(
+        uow,
+        svc.ApprovePartPrice("SH02", "MAT-1", "RETAIL", "1000", "wang", "GM", "x"),
+        clock,
+        SequentialIdSource("A"),
+    )
+    assert isinstance(approval, Success)
+    refused = svc.approve_part_price(
+        uow,
+        svc.ApprovePartPrice("SH01", "MAT-2", "RETAIL", "400", "wang", "GM", "x"),
+        clock,
+        SequentialIdSource("B"),
+    )
+    assert isinstance(refused.failure(), UnknownPart)
+
+
+@settings(max_examples=50)
+@given(
+    group=st.lists(inventory_parts(), max_size=4, unique_by=lambda p: p.number),
+    unit=st.lists(inventory_parts("PREMIUM"), max_size=4, unique_by=lambda p: p.number),
+    business_unit=st.sampled_from([None, BusinessUnitId("PREMIUM"), BusinessUnitId("OTHER")]),
+)
+def test_the_fake_catalogue_binding_prefers_the_unit_entry(
+    group: list[Part], unit: list[Part], business_unit: BusinessUnitId | None
+) -> None:
+    fake = FakeUnitOfWork()
+    for part in [*group, *unit]:
+        fake.parts.add(part)
+    visible = {p.number: p for p in group}
+    if business_unit == "PREMIUM":
+        visible |= {p.number: p for p in unit}
+    for number in {p.number for p in [*group, *unit]}:
+        entry = visible.get(number)
+        if entry is not None and entry.list_price.amount == 0:
+            with pytest.raises(InvariantViolation, match=f"part {number}: list price 0.00"):
+                fake.part_list_prices.listing(business_unit, number)
+            continue
+        expected = (
+            None
+            if entry is None
+            else PartListing(number, entry.part_class, entry.list_price, entry.scope)
+        )
+        assert fake.part_list_prices.listing(business_unit, number) == expected
+
+
+def test_a_catalogue_entry_without_a_list_price_cannot_be_priced(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    add_part(uow, "FREE-1", "0")
+    refused = svc.price_part(uow, svc.PricePart("SH01", "FREE-1", "RETAIL"), clock).failure()
+    assert refused.message == "part FREE-1: list price 0.00 must be positive, in fen"
