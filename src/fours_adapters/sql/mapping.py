@@ -22,5 +22,8 @@ def start_mappers() -> None:
         from fours_adapters.sql.org.mapping import map_org
 
         map_org(mapper_registry)
+        from fours_adapters.sql.dms.mapping import map_dms
+
+        map_dms(mapper_registry)
         mapper_registry.configure()
         _started = True

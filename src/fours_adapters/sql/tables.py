@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("fours_adapters.sql.org.tables",)
+TABLE_MODULES = (
+    "fours_adapters.sql.org.tables",
+    "fours_adapters.sql.dms.tables",
+)
 
 
 def import_all_tables() -> None:

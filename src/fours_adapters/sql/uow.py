@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fours_adapters.sql.dms.repository import SqlImportJournal
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
+        self.dms_imports = SqlImportJournal(self._session)
         return self
 
     def __exit__(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import BinaryIO, Protocol, TypeVar
+from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -123,6 +123,8 @@ class Located:
 
     record: Record
     location: SourceLocation
+    raw: str | None = None
+    """The source row as the feed read it (CSV text), so a refusal can be re-fed."""
 
 
 FeedItem = Located | Rejection | FeedWarning
@@ -137,6 +139,7 @@ class DocumentIdentity:
     description: str = ""
 
 
+@runtime_checkable
 class InboundFeed(Protocol):
     """Port: reads one format into neutral records (implemented by adapters)."""
 
@@ -176,6 +179,7 @@ class Envelope:
     dealer_code: str | None = None
 
 
+@runtime_checkable
 class OutboundFeed(Protocol):
     """Port: writes neutral records in one format."""
 

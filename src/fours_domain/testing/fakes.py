@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from fours_domain.dms.ports import ImportRecord
+from fours_domain.dms.records import RecordKind
 from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
@@ -71,11 +73,26 @@ class FakeOrgRepository:
         )
 
 
+class FakeImportJournal:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, RecordKind, str], ImportRecord] = {}
+
+    def find(self, adapter: str, kind: RecordKind, document_key: str) -> ImportRecord | None:
+        return self.entries.get((adapter, kind, document_key))
+
+    def add(self, entry: ImportRecord) -> None:
+        self.entries[(entry.adapter, entry.kind, entry.document_key)] = entry
+
+    def recent(self, limit: int = 20) -> Sequence[ImportRecord]:
+        return sorted(self.entries.values(), key=lambda e: e.imported_at, reverse=True)[:limit]
+
+
 class FakeUnitOfWork:
     """Satisfies the context unit-of-work protocols in memory."""
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
+        self.dms_imports = FakeImportJournal()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []

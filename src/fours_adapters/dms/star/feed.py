@@ -128,6 +128,19 @@ class StarFeed:
         schema = self._schema(document, kind)
         if schema is None:
             return  # the reader refuses the wrong root with a clear message
+        tree = self._small_tree(document)
+        if tree is not None:
+            if schema.validate(tree):
+                return
+            errors: list[Any] = list(cast(Iterable[Any], schema.error_log))
+            first = errors[0]
+            raise DocumentRefused(
+                document.name,
+                f"does not validate against {schema_name(kind)} (--strict): line {first.line}: "
+                f"{first.message} ({len(errors)} deviation(s) in all)",
+                line=first.line,
+                deviations=len(errors),
+            )
         with document.open() as stream:
             try:
                 for _event, elem in etree.iterparse(
@@ -137,37 +150,40 @@ class StarFeed:
                         continue
                     elem.clear(keep_tail=True)
             except etree.XMLSyntaxError as exc:
-                entries: list[Any] = list(cast(Iterable[Any], exc.error_log))
-                line = entries[0].line if entries else exc.lineno
                 raise DocumentRefused(
                     document.name,
-                    f"does not validate against {schema_name(kind)} (--strict): "
-                    f"line {line}: {exc.msg}",
-                    line=line,
+                    f"does not validate against {schema_name(kind)} (--strict): {exc.msg}",
+                ) from None
+
+    def _small_tree(self, document: Document) -> etree._ElementTree | None:
+        """The parsed document when it is small enough to hold (else None)."""
+        with document.open() as stream:
+            stream.seek(0, 2)
+            if stream.tell() > LENIENT_SCHEMA_CHECK_BYTES:
+                return None
+            stream.seek(0)
+            try:
+                return etree.parse(
+                    stream,
+                    etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False),
+                )
+            except etree.XMLSyntaxError as exc:
+                raise DocumentRefused(
+                    document.name, f"not well-formed XML: {exc}", line=exc.lineno
                 ) from None
 
     def _deviations(self, document: Document, kind: RecordKind) -> Iterator[FeedWarning]:
         schema = self._schema(document, kind)
         if schema is None:
             return
-        with document.open() as stream:
-            stream.seek(0, 2)
-            size = stream.tell()
-            if size > LENIENT_SCHEMA_CHECK_BYTES:
-                yield FeedWarning(
-                    SourceLocation(document.name),
-                    f"schema deviations not checked for documents over "
-                    f"{LENIENT_SCHEMA_CHECK_BYTES // (1024 * 1024)} MB; use --strict",
-                )
-                return
-            stream.seek(0)
-            try:
-                tree = etree.parse(
-                    stream,
-                    etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False),
-                )
-            except etree.XMLSyntaxError:
-                return  # the reader refuses it with the position of the error
+        tree = self._small_tree(document)
+        if tree is None:
+            yield FeedWarning(
+                SourceLocation(document.name),
+                f"schema deviations not checked for documents over "
+                f"{LENIENT_SCHEMA_CHECK_BYTES // (1024 * 1024)} MB; use --strict",
+            )
+            return
         if schema.validate(tree):
             return
         errors: list[Any] = list(cast(Iterable[Any], schema.error_log))
