@@ -18,11 +18,16 @@ from sqlalchemy import Engine, text
 
 from fours_adapters.bootstrap import FoursApp, bootstrap
 from fours_adapters.sql.engine import make_engine
+from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.metadata import metadata
 from fours_adapters.sql.migrate import upgrade
 from fours_adapters.sql.tables import import_all_tables
 from fours_domain.shared.ids import SequentialIdSource
 from fours_domain.shared.time import FixedClock
+
+# Domain objects built before the mappers start lack ORM instrumentation (and hypothesis
+# builds them before any fixture runs), so map once for the whole session.
+start_mappers()
 
 settings.register_profile(
     "ci",
@@ -66,9 +71,10 @@ def pg_server_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_schema_engine(pg_server_url: str, worker_id: str) -> Iterator[Engine]:
+def pg_schema_engine(pg_server_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """An engine whose search_path is a private schema with the migrated fours schema."""
-    schema = f"fours_t_{os.getpid()}_{worker_id}".lower()
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    schema = f"fours_t_{os.getpid()}_{worker}".lower()
     admin = make_engine(pg_server_url, pool_size=1)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

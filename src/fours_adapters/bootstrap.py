@@ -11,6 +11,11 @@ True
 The CLI builds the same thing through ``fours_cli.containers.Container``
 (dependency-injector), which calls :func:`bootstrap` with the adapters its
 configuration selects. Nothing here runs at import time.
+
+Call :func:`bootstrap` (or :func:`fours_adapters.sql.mapping.start_mappers`)
+before building domain objects you mean to store: SQLAlchemy instruments the
+classes when they are mapped, and an instance created earlier cannot be added
+to a session.
 """
 
 from __future__ import annotations

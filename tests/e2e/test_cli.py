@@ -73,8 +73,9 @@ def test_status_reports_pending_migrations(db: str) -> None:
 
 def test_real_subprocess_without_schema_prints_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "FOURS_DB_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
+    fours = str(Path(sys.executable).parent / "fours")  # the installed console script
     done = subprocess.run(
-        [sys.executable, "-m", "fours_cli", "org", "show"],
+        [fours, "org", "show"],
         capture_output=True,
         text=True,
         env=env,
@@ -83,9 +84,7 @@ def test_real_subprocess_without_schema_prints_one_line(tmp_path: Path) -> None:
     assert done.returncode == 3
     assert done.stderr.strip().startswith("Error: the database has no fours schema yet")
     assert "Traceback" not in done.stderr
-    helped = subprocess.run(
-        [sys.executable, "-m", "fours_cli", "--help"], capture_output=True, text=True, check=True
-    )
+    helped = subprocess.run([fours, "--help"], capture_output=True, text=True, check=True)
     assert "org" in helped.stdout and "db" in helped.stdout
 
 

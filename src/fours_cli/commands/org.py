@@ -227,15 +227,39 @@ def _store_table(rows: list[dict[str, Any]]) -> str:
 def _render_tree(data: dict[str, Any]) -> str:
     group = data["group"]
     lines = [f"{group['name']} ({group['id']})" if group else "(no group: run 'fours org init')"]
-    for region in data["regions"]:
-        lines.append(f"└─ region {region['id']}: {region['name']}")
-        for store in (s for s in data["stores"] if s["region"] == region["id"]):
-            lines.append(
-                f"   └─ store {store['id']}: {store['name']} "
-                f"[{', '.join(store['brands'])}] {store['time_zone']}"
-            )
-            lines.extend(f"      ├─ showroom {code}" for code in store["showrooms"])
-            for wh in store["warehouses"]:
-                bins = ", ".join(wh["bins"]) or "no bins"
-                lines.append(f"      └─ warehouse {wh['code']} ({wh['kind']}): {bins}")
+    lines.extend(
+        _branches(
+            [
+                (f"region {r['id']}: {r['name']}", _region_children(r, data["stores"]))
+                for r in data["regions"]
+            ]
+        )
+    )
     return "\n".join(lines)
+
+
+Node = tuple[str, list[Any]]
+
+
+def _region_children(region: dict[str, Any], stores: list[dict[str, Any]]) -> list[Node]:
+    return [
+        (
+            f"store {s['id']}: {s['name']} [{', '.join(s['brands'])}] {s['time_zone']}",
+            [(f"showroom {code}", []) for code in s["showrooms"]]
+            + [
+                (f"warehouse {w['code']} ({w['kind']}): {', '.join(w['bins']) or 'no bins'}", [])
+                for w in s["warehouses"]
+            ],
+        )
+        for s in stores
+        if s["region"] == region["id"]
+    ]
+
+
+def _branches(nodes: list[Node], indent: str = "") -> list[str]:
+    lines: list[str] = []
+    for i, (label, children) in enumerate(nodes):
+        last = i == len(nodes) - 1
+        lines.append(f"{indent}{'└─' if last else '├─'} {label}")
+        lines.extend(_branches(children, indent + ("   " if last else "│  ")))
+    return lines

@@ -1,0 +1,49 @@
+"""The org mapper round-trips generated organisation trees on SQLite and PostgreSQL."""
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from sqlalchemy import Engine
+
+from fours_adapters.bootstrap import bootstrap
+from fours_domain.org.model import Group, Store
+from fours_domain.testing import strategies as fs
+from tests.conftest import _wipe
+
+
+def _snapshot(store: Store) -> dict[str, Any]:
+    return {
+        "id": store.id,
+        "name": store.name,
+        "region": store.region_id,
+        "zone": store.time_zone,
+        "unit": store.business_unit_id,
+        "brands": store.brands,
+        "showrooms": sorted((s.code, s.name) for s in store.showrooms),
+        "warehouses": sorted(
+            (w.code, w.name, w.kind, tuple(sorted(b.code for b in w.bins)))
+            for w in store.warehouses
+        ),
+    }
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tree=fs.org_trees())
+def test_generated_org_trees_round_trip(engine: Engine, tree: fs.OrgTree) -> None:
+    _wipe(engine)
+    app = bootstrap(engine=engine)
+    expected = {store.id: _snapshot(store) for store in tree.stores}
+    with app.uow() as uow:
+        uow.org.add_group(Group("G", "Group"))
+        for region in tree.regions:
+            uow.org.add_region(region)
+        for unit in tree.business_units:
+            uow.org.add_business_unit(unit)
+        for brand in tree.brands:
+            uow.org.add_brand(brand)
+        for store in tree.stores:
+            uow.org.add_store(store)
+        uow.commit()
+    with app.uow() as uow:
+        loaded = {store.id: _snapshot(store) for store in uow.org.list_stores()}
+    assert loaded == expected
