@@ -35,7 +35,6 @@ def vehicle_record(serial: int, dealer: str = "FAW-0101") -> VehicleInventoryRec
         manufacturer_state="IN_TRANSIT",
         dealer_code=dealer,
         order_number=f"PO-{serial:07d}",
-        allocation_number=f"AL-{serial:07d}",
         ship_date=pendulum.Date(2026, 11, 20),
         eta=pendulum.Date(2026, 11, 28),
         carrier="中铁特货",

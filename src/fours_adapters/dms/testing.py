@@ -133,7 +133,13 @@ def check_round_trip(case: ConformanceCase) -> None:
         return
     records = [i.record for i in _items(case, case.sample) if isinstance(i, Located)]
     sink = io.BytesIO()
-    envelope = Envelope("conformance-1", pendulum.datetime(2026, 1, 1, tz="UTC"))
+    # Dealer codes travel in the envelope of document formats (STAR: Sender/DealerNumberID).
+    dealers = {getattr(r, "dealer_code", None) for r in records}
+    envelope = Envelope(
+        "conformance-1",
+        pendulum.datetime(2026, 1, 1, tz="UTC"),
+        dealer_code=dealers.pop() if len(dealers) == 1 else None,
+    )
     written = case.writer.write(case.kind, records, sink, envelope)
     if written != len(records):
         raise _fail(f"write() reported {written} records for {len(records)}")

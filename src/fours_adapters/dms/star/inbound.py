@@ -162,7 +162,10 @@ class StarReader:
                 if event == "start":
                     if root_seen is None:
                         if tag not in roots:
-                            raise DocumentRefused(self.name, _wrong_root(tag, self.kind), root=tag)
+                            found = local(elem.getroottree().getroot().tag)
+                            raise DocumentRefused(
+                                self.name, _wrong_root(found, self.kind), root=found
+                            )
                         root_seen = tag
                     elif tag in containers:
                         counters[tag] = counters.get(tag, 0) + 1
@@ -179,12 +182,7 @@ class StarReader:
                 elif tag == line_item:
                     yield from self._line_item(elem, self._path(root_seen, counters, line_item))
                     elem.clear()
-                    previous = elem.getprevious()
-                    while previous is not None and local(previous.tag) == line_item:
-                        parent = elem.getparent()
-                        assert parent is not None
-                        parent.remove(previous)
-                        previous = elem.getprevious()
+                    _drop_previous(elem, line_item)
                 elif tag in containers:
                     if tag in parents and items_in_container == 0:
                         yield FeedWarning(
@@ -193,8 +191,10 @@ class StarReader:
                             ),
                             f"{tag} has no {line_item}: nothing to import from it",
                         )
-                    if tag == containers[0]:
-                        elem.clear()
+                    # Done with this container: drop it and its finished siblings, so
+                    # memory holds one line item (and the envelope) at a time.
+                    elem.clear()
+                    _drop_previous(elem, tag)
         except etree.XMLSyntaxError as exc:
             raise DocumentRefused(
                 self.name, f"not well-formed XML: {exc}", line=exc.lineno
@@ -357,9 +357,6 @@ class StarReader:
                 manufacturer_state=raw_state or state.value,
                 dealer_code=self.envelope.dealer,
                 order_number=text_of(elem, "{*}VehicleOrderNumber"),
-                allocation_number=text_of(invoice, "{*}DealerAssignedNumberString")
-                if invoice is not None
-                else None,
                 ship_date=ship_date,
                 eta=eta,
                 carrier=text_of(invoice, "{*}CarrierID") if invoice is not None else None,
@@ -430,6 +427,15 @@ class StarReader:
             status_date=status_date,
             eta=eta,
         )
+
+
+def _drop_previous(elem: etree._Element, tag: str) -> None:
+    """Remove the already-read siblings named ``tag`` before ``elem``."""
+    parent = elem.getparent()
+    previous = elem.getprevious()
+    while parent is not None and previous is not None and local(previous.tag) == tag:
+        parent.remove(previous)
+        previous = elem.getprevious()
 
 
 def _line(elem: etree._Element) -> int | None:

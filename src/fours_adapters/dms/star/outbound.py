@@ -5,6 +5,10 @@ Written incrementally with ``lxml.etree.xmlfile``: one car at a time, so a
 report of any size is written in bounded memory. Each car goes in its own
 ``Invoice`` so invoice-level facts (number, ETA, carrier) stay with it. The
 output validates against the Rev 5.5.4 XSDs (tests check it).
+
+STAR has no field for a manufacturer allocation number (配车单号): the only
+invoice-level candidate, ``DealerAssignedNumberString``, follows the line items,
+so a streaming reader could not attach it to them. It is not written.
 """
 
 from __future__ import annotations
@@ -83,10 +87,11 @@ def vehicle_line_item(record: VehicleInventoryRecord) -> etree._Element:
     _sub(vehicle, "MakeString", spec.brand)
     if spec.trim:
         _sub(vehicle, "TrimCode", spec.trim)
-    if spec.colour:
+    if spec.colour or record.colour_name:
         group = _sub(vehicle, "ColorGroup")
         _sub(group, "ColorItemCode", "Exterior")
-        _sub(group, "ManufacturerColorCode", spec.colour)
+        if spec.colour:
+            _sub(group, "ManufacturerColorCode", spec.colour)
         if record.colour_name:
             _sub(group, "ColorName", record.colour_name)
     if spec.interior:
@@ -110,8 +115,6 @@ def vehicle_line_item(record: VehicleInventoryRecord) -> etree._Element:
     for option in record.options:
         opt = _sub(item, "Option")
         _sub(opt, "OptionID", option)
-    if record.allocation_number:
-        _sub(invoice, "DealerAssignedNumberString", record.allocation_number)
     return invoice
 
 
