@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("cli_startup",)
+BENCHMARKS = (
+    "cli_startup",
+    "star_vehicle_inventory",
+)
 
 
 def main(argv: list[str]) -> int:
