@@ -18,6 +18,7 @@ from fours_domain.dms.ports import (
     Applied,
     Change,
     Document,
+    DocumentIdentity,
     FeedWarning,
     ImportRecord,
     ImportStatus,
@@ -76,11 +77,12 @@ def _import(app: FoursApp, data: bytes, applier: _CountingApplier) -> ImportSumm
     st.integers(0, 10**6),
 )
 def test_journal_entries_round_trip(app: FoursApp, key: str, kind: RecordKind, count: int) -> None:
+    entry_id = app.ids.new_id()  # examples share the database: keys must differ
     entry = ImportRecord(
-        id=app.ids.new_id(),
+        id=entry_id,
         adapter="csv",
         kind=kind,
-        document_key=f"sha256:{key}"[:200],
+        document_key=DocumentIdentity(f"{entry_id}:{key}", "0" * 64).key,
         document_name="名称.csv",
         sha256="0" * 64,
         imported_at=pendulum.datetime(2026, 11, 25, 1, 2, 3, 456789, tz="UTC"),
@@ -124,3 +126,39 @@ def test_a_crash_midway_leaves_no_journal_entry(app: FoursApp) -> None:
     with app.uow() as uow:
         assert uow.dms_imports.recent() == []
     assert _import(app, data, _CountingApplier()).status is ImportStatus.APPLIED
+
+
+def _entry(app: FoursApp, key: str) -> ImportRecord:
+    return ImportRecord(
+        id=app.ids.new_id(),
+        adapter="t",
+        kind=PARTS,
+        document_key=key,
+        document_name=key,
+        sha256="0" * 64,
+        imported_at=pendulum.datetime(2026, 11, 25, tz="UTC"),
+    )
+
+
+def test_savepoint_units_of_work_nest_inside_one_transaction(app: FoursApp) -> None:
+    from fours_adapters.sql.dms.nested import SavepointUnitOfWork
+
+    with app.uow() as outer:
+        nested = SavepointUnitOfWork(outer)
+        with nested:
+            nested.dms_imports.add(_entry(app, "kept"))
+            nested.commit()
+        with nested:
+            nested.dms_imports.add(_entry(app, "dropped"))  # left without commit
+        assert outer.dms_imports.find("t", PARTS, "kept") is not None
+        outer.commit()
+    with app.uow() as uow:
+        assert uow.dms_imports.find("t", PARTS, "kept") is not None
+        assert uow.dms_imports.find("t", PARTS, "dropped") is None
+    with app.uow() as outer:
+        nested = SavepointUnitOfWork(outer)
+        with nested:
+            nested.dms_imports.add(_entry(app, "outer-rolled-back"))
+            nested.commit()
+    with app.uow() as uow:
+        assert uow.dms_imports.find("t", PARTS, "outer-rolled-back") is None

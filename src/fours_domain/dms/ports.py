@@ -17,6 +17,7 @@ record, what happened (:class:`Applied` or :class:`Rejection`).
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
 
@@ -130,11 +131,24 @@ class Located:
 FeedItem = Located | Rejection | FeedWarning
 
 
+def _storable_key(value: str) -> str:
+    r"""Keys longer than 200 characters or with control characters are replaced by a digest.
+
+    >>> _storable_key("BODID:42")
+    'BODID:42'
+    >>> _storable_key("BODID:\x00").startswith("digest:")
+    True
+    """
+    if len(value) <= 200 and value.isprintable():
+        return value
+    return "digest:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @attrs.frozen
 class DocumentIdentity:
     """What makes re-imports idempotent: STAR ``BODID``, or the file's hash."""
 
-    key: str
+    key: str = attrs.field(converter=_storable_key)
     sha256: str
     description: str = ""
 

@@ -159,7 +159,7 @@ def import_document(
                 adapter=feed.name,
                 kind=cmd.kind,
                 document_key=identity.key,
-                document_name=cmd.document.name,
+                document_name=cmd.document.name.replace("\x00", "")[:500],
                 sha256=identity.sha256,
                 imported_at=clock.now(),
                 created=summary.created,
