@@ -14,7 +14,9 @@ from fours_domain.dms.records import RecordKind
 
 
 def _notice(count: int, bad_row: int | None = None) -> Iterator[bytes]:
-    yield (json.dumps({"type": "header", "document_id": "ACME-1", "dealer": "ACME-SH-01"}) + "\n").encode()
+    yield (
+        json.dumps({"type": "header", "document_id": "ACME-1", "dealer": "ACME-SH-01"}) + "\n"
+    ).encode()
     lines = []
     for serial in range(1, count + 1):
         vehicle = {

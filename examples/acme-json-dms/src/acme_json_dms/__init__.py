@@ -70,7 +70,9 @@ def _date(obj: Mapping[str, Any], field: str) -> pendulum.Date | None:
     return parsed
 
 
-def _vehicle(obj: Mapping[str, Any], dealer: str | None) -> tuple[VehicleInventoryRecord, list[str]]:
+def _vehicle(
+    obj: Mapping[str, Any], dealer: str | None
+) -> tuple[VehicleInventoryRecord, list[str]]:
     vin_result = Vin.parse(str(obj.get("vin", "")), VinCheck.LENIENT)
     vin = vin_result.value_or(None)
     if vin is None:
