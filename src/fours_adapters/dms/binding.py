@@ -9,8 +9,10 @@ it anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+
+import attrs
 
 from fours_domain.dms.ports import RecordApplier
 from fours_domain.dms.records import Record, RecordKind
@@ -19,7 +21,27 @@ RecordSource = Callable[[Any], Iterator[Record]]
 """Reads a kind's records out of the contexts, given an open unit of work."""
 
 
-def bound_appliers() -> dict[RecordKind, RecordApplier[Any]]:
+@attrs.frozen
+class BindingContext:
+    """What appliers need to know about the import they serve.
+
+    ``source`` names the feed in the contexts' histories (e.g. ``star``);
+    ``dealers`` maps manufacturer dealer codes to store ids (``[dealers]`` in
+    ``dms.toml``); ``default_store`` (the CLI's ``--store``) takes records whose
+    dealer code is not mapped.
+    """
+
+    source: str
+    dealers: Mapping[str, str] = attrs.field(factory=dict)
+    default_store: str | None = None
+
+    def store_for(self, dealer_code: str | None) -> str | None:
+        if dealer_code is not None and dealer_code in self.dealers:
+            return self.dealers[dealer_code]
+        return self.default_store
+
+
+def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, RecordApplier[Any]]:
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
     appliers: dict[RecordKind, RecordApplier[Any]] = {}
     return appliers

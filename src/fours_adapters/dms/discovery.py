@@ -19,6 +19,9 @@ path in ``FOURS_DMS_CONFIG``)::
     [brands.BYD]
     adapter = "csv"
     mapping = "cn-oem"          # a built-in mapping name or a path to a TOML file
+
+    [dealers]                   # manufacturer dealer codes → our store ids
+    "FAW-0101" = "SH-AUDI-01"
 """
 
 from __future__ import annotations
@@ -77,12 +80,26 @@ class BrandRoute:
     options: Mapping[str, str]
 
 
-def load_routes(path: Path) -> dict[str, BrandRoute]:
-    """Brand → adapter routes from a ``dms.toml``."""
+def _read_config(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise AdapterProblem(f"cannot read DMS configuration {path}: {exc}") from None
+
+
+def load_dealers(path: Path) -> dict[str, str]:
+    """Manufacturer dealer code → store id, from ``[dealers]`` of a ``dms.toml``."""
+    dealers = _read_config(path).get("dealers", {})
+    if not isinstance(dealers, dict) or not all(isinstance(v, str) for v in dealers.values()):
+        raise AdapterProblem(
+            f'{path}: [dealers] must map dealer codes to store ids ("CODE" = "STORE")'
+        )
+    return {str(code): store.strip().upper() for code, store in dealers.items()}
+
+
+def load_routes(path: Path) -> dict[str, BrandRoute]:
+    """Brand → adapter routes from a ``dms.toml``."""
+    data = _read_config(path)
     routes: dict[str, BrandRoute] = {}
     brands = data.get("brands", {})
     if not isinstance(brands, dict):

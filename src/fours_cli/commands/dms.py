@@ -51,6 +51,20 @@ def _route(
     return route.adapter, _options(mapping, dict(route.options))
 
 
+def _binding_context(source: str) -> Any:
+    """Dealer codes → stores from ``[dealers]`` of FOURS_DMS_CONFIG; ``--store`` for the rest."""
+    from fours_adapters.dms.binding import BindingContext
+    from fours_adapters.dms.discovery import AdapterProblem, load_dealers
+
+    config = os.environ.get("FOURS_DMS_CONFIG")
+    try:
+        dealers = load_dealers(Path(config)) if config else {}
+    except AdapterProblem as exc:
+        fail(DmsUsageError(str(exc)))
+    store = state().store
+    return BindingContext(source, dealers, store.strip().upper() if store else None)
+
+
 def _load(name: str, options: dict[str, str]) -> Any:
     from fours_adapters.dms.discovery import AdapterProblem, load_adapter
     from fours_adapters.dms.spreadsheet.mapping import MappingProblem
@@ -140,6 +154,7 @@ def import_document(
 
     name, options = _route(adapter_name, brand, mapping)
     feed = _load(name, options)
+    context = _binding_context(name)
     kind = RecordKind(kind_name)
     counters: list[Any] = []
 
@@ -179,7 +194,7 @@ def import_document(
                 result = import_document(
                     app.uow(),
                     feed,
-                    bound_appliers().get(kind),
+                    bound_appliers(context).get(kind),
                     ImportDocument(document, kind, strict=strict, check_only=check_only),
                     clock=app.clock,
                     ids=app.ids,
