@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = (
     "cli_startup",
+    "rebate_quarter",
     "star_vehicle_inventory",
 )
 

@@ -30,4 +30,33 @@ fours org show
 say "Stores"
 fours org stores
 
+say "Manufacturer rebates: Audi's Q3 policy (tiers, KPI gate, claw-backs + a pick-up bonus)"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+fours rebates policy add "$HERE/rebates/audi-2026q3.toml"
+say "Sales facts for Q3 (until the sales context feeds them)"
+for i in 1 2 3 4 5 6; do
+  fours --store SH-AUDI-01 rebates sale add "LFV2A24G0N300000$i" --brand AUDI --model A6L \
+    --trim 45TFSI --picked-up-on "2026-07-0$i" --sold-on "2026-08-1$i" --delivered-on "2026-08-1$i" \
+    --price 339000 --cost 316400 >/dev/null
+done
+for i in 1 2 3; do
+  fours --store GZ-MIX-01 rebates sale add "LFV3A28K0N400000$i" --brand AUDI --model A4L \
+    --sold-on "2026-09-0$i" --delivered-on "2026-09-0$i" --price 282500 --cost 265550 >/dev/null
+done
+fours --store GZ-MIX-01 rebates sale add LFV3A28K0N4000004 --brand AUDI --model A4L \
+  --sold-on 2026-09-20 --delivered-on 2026-09-21 --price 282500 --out-of-territory >/dev/null
+fours --store SH-AUDI-01 rebates kpi csi 92.5 --period 2026-Q3 >/dev/null
+fours --store SH-AUDI-01 rebates kpi stock_depth 1.1 --period 2026-Q3 >/dev/null
+fours --store GZ-MIX-01 rebates kpi csi 87 --period 2026-Q3 >/dev/null
+fours --store GZ-MIX-01 rebates kpi stock_depth 0.9 --period 2026-Q3 >/dev/null
+say "The quarter's rebate estimate (预估), per store and policy"
+fours rebates estimate 2026-Q3
+say "What if: how many more cars reach the next tier, and what that is worth"
+fours --store SH-AUDI-01 rebates what-if AUDI-2026Q3-TARGET 2026-Q3
+fours --store GZ-MIX-01 rebates what-if AUDI-2026Q3-TARGET 2026-Q3
+say "Effective vehicle cost after rebates"
+fours --store SH-AUDI-01 rebates cost LFV2A24G0N3000001
+say "Reconciling the manufacturer's statement, car by car"
+fours rebates reconcile 2026-Q3 "$HERE/rebates/statement-2026q3.csv"
+
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"

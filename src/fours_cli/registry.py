@@ -15,4 +15,9 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "org",
         "Group, regions, stores, showrooms, warehouses, bins.",
     ),
+    "rebates": (
+        "fours_cli.commands.rebates",
+        "rebates",
+        "Manufacturer rebates: estimate, confirm, settle, reconcile.",
+    ),
 }

@@ -125,3 +125,4 @@ def test_demo_runs(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "store GZ-MIX-01: 广州天河汽车城 [AUDI, BYD]" in done.stdout
+    assert "Total 2026-Q3: ¥43600.00" in done.stdout  # the rebates section

@@ -22,6 +22,9 @@ def start_mappers() -> None:
         from fours_adapters.sql.org.mapping import map_org
 
         map_org(mapper_registry)
+        from fours_adapters.sql.rebates.mapping import map_rebates
+
+        map_rebates(mapper_registry)
         from fours_adapters.sql.dms.mapping import map_dms
 
         map_dms(mapper_registry)

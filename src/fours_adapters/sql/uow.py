@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fours_adapters.sql.dms.repository import SqlImportJournal
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
+from fours_adapters.sql.rebates.repository import SqlRebateRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
 
 EventPublisher = Callable[[DomainEvent], None]
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
+        self.rebates = SqlRebateRepository(self._session)
         self.dms_imports = SqlImportJournal(self._session)
         return self
 

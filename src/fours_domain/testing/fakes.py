@@ -8,15 +8,17 @@ when ``commit()`` is called (uncommitted work is rolled back by snapshot).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self
 
 from fours_domain.dms.ports import ImportRecord
 from fours_domain.dms.records import RecordKind
 from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
+from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.shared.time import Date
 
 
 class FakeOrgRepository:
@@ -73,6 +75,80 @@ class FakeOrgRepository:
         )
 
 
+class FakeRebateRepository:
+    def __init__(self) -> None:
+        self.policies: dict[PolicyId, RebatePolicy] = {}
+        self.sales: dict[tuple[StoreId, str], SaleFact] = {}
+        self.kpis: dict[tuple[StoreId, str, str], KpiReading] = {}
+        self.claims: dict[tuple[StoreId, PolicyId, str], RebateClaim] = {}
+
+    def get_policy(self, policy_id: PolicyId) -> RebatePolicy | None:
+        return self.policies.get(policy_id)
+
+    def add_policy(self, policy: RebatePolicy) -> None:
+        self.policies[policy.id] = policy
+
+    def list_policies(self, brand: BrandCode | None = None) -> Sequence[RebatePolicy]:
+        return sorted(
+            (p for p in self.policies.values() if brand is None or p.brand == brand),
+            key=lambda p: p.id,
+        )
+
+    def get_sale(self, store_id: StoreId, vin: str) -> SaleFact | None:
+        return self.sales.get((store_id, vin))
+
+    def save_sale(self, fact: SaleFact) -> None:
+        self.sales[(fact.store_id, fact.vin.value)] = fact
+
+    def sales_between(
+        self, brands: Collection[BrandCode], start: Date, end: Date
+    ) -> Sequence[SaleFact]:
+        def inside(day: Date | None) -> bool:
+            return day is not None and start <= day <= end
+
+        return [
+            f
+            for _, f in sorted(self.sales.items())
+            if f.spec.brand in brands and (inside(f.picked_up_on) or inside(f.delivered_on))
+        ]
+
+    def sales_by_vin(self, vins: Collection[str]) -> Sequence[SaleFact]:
+        return [f for _, f in sorted(self.sales.items()) if f.vin.value in vins]
+
+    def set_kpi(self, reading: KpiReading) -> None:
+        self.kpis[(reading.store_id, reading.period_key, reading.kpi.value)] = reading
+
+    def kpis_for(self, period_key: str) -> Sequence[KpiReading]:
+        return [r for r in self.kpis.values() if r.period_key == period_key]
+
+    def get_claim(
+        self, store_id: StoreId, policy_id: PolicyId, period_key: str
+    ) -> RebateClaim | None:
+        return self.claims.get((store_id, policy_id, period_key))
+
+    def add_claim(self, claim: RebateClaim) -> None:
+        self.claims[(claim.store_id, claim.policy_id, claim.period_key)] = claim
+
+    def claims_for(
+        self, period_keys: Collection[str], store_id: StoreId | None = None
+    ) -> Sequence[RebateClaim]:
+        return [
+            c
+            for key, c in sorted(self.claims.items())
+            if c.period_key in period_keys and (store_id is None or c.store_id == store_id)
+        ]
+
+    def claims_of(self, store_id: StoreId, policy_id: PolicyId) -> Sequence[RebateClaim]:
+        return [
+            c
+            for key, c in sorted(self.claims.items())
+            if c.store_id == store_id and c.policy_id == policy_id
+        ]
+
+    def claims_of_store(self, store_id: StoreId) -> Sequence[RebateClaim]:
+        return [c for key, c in sorted(self.claims.items()) if c.store_id == store_id]
+
+
 class FakeImportJournal:
     def __init__(self) -> None:
         self.entries: dict[tuple[str, RecordKind, str], ImportRecord] = {}
@@ -92,6 +168,7 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
+        self.rebates = FakeRebateRepository()
         self.dms_imports = FakeImportJournal()
         self.committed = 0
         self.published: list[DomainEvent] = []

@@ -207,3 +207,11 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
                 store.add_bin(warehouse, bin_code)
         stores.append(store)
     return OrgTree(regions=regions, business_units=units, brands=brands, stores=tuple(stores))
+
+
+# Rebate policies and sales facts live in their own module (it uses vins() above).
+from fours_domain.testing import strategies_rebates as _rebates  # noqa: E402
+
+rebate_policies = _rebates.rebate_policies
+sale_facts = _rebates.sale_facts
+fact_lists = _rebates.fact_lists

@@ -1,0 +1,1 @@
+"""Non-SQL adapters of the rebates context (manufacturer statement formats)."""

@@ -1,0 +1,1 @@
+"""SQL storage of the rebates context (tables ``reb_*``)."""

@@ -1,0 +1,99 @@
+"""(Un)structuring rebate policies: the one place that knows their wire shape.
+
+A private :class:`cattrs.Converter` with explicit hooks:
+
+* ``Decimal`` ↔ string (``"0.015"``); on the way in also ``"1.5%"`` (→ 0.015)
+  and ints; **floats are refused** (TOML is parsed with ``parse_float=Decimal``).
+* ``Money`` ↔ string of yuan (``"5000.00"``).
+* pendulum ``Date`` ↔ ISO string (``"2026-07-01"``); TOML dates are accepted.
+* enums by value; ``SpecPattern`` as a table of codes.
+
+The same shape is stored as JSON in ``reb_policies.definition`` and written
+by users as TOML (``fours rebates policy add FILE``), see docs/rebates.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import cattrs
+import pendulum
+from moneyed import Money
+
+from fours_domain.rebates.model import RebatePolicy
+from fours_domain.shared.errors import InvariantViolation
+from fours_domain.shared.money import cny
+
+_converter = cattrs.Converter(omit_if_default=True)
+
+
+def _structure_decimal(value: Any, _type: Any) -> Decimal:
+    if isinstance(value, bool | float):
+        raise InvariantViolation(f"{value!r}: write decimals as strings (no floats)")
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    text = str(value).strip().replace(",", "")
+    try:
+        if text.endswith("%"):
+            return Decimal(text[:-1].strip()) / 100
+        return Decimal(text)
+    except InvalidOperation:
+        raise InvariantViolation(f"{value!r} is not a decimal number") from None
+
+
+def _structure_money(value: Any, _type: Any) -> Money:
+    if isinstance(value, bool | float):
+        raise InvariantViolation(f"{value!r}: write amounts as strings (no floats)")
+    return cny(value)
+
+
+def _structure_date(value: Any, _type: Any) -> pendulum.Date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return pendulum.Date(value.year, value.month, value.day)
+    parsed = pendulum.parse(str(value), exact=True)
+    if not isinstance(parsed, pendulum.Date) or isinstance(parsed, pendulum.DateTime):
+        raise InvariantViolation(f"{value!r} is not a date (YYYY-MM-DD)")
+    return parsed
+
+
+_converter.register_structure_hook(Decimal, _structure_decimal)
+_converter.register_unstructure_hook(Decimal, str)
+_converter.register_structure_hook(Money, _structure_money)
+_converter.register_unstructure_hook(Money, lambda m: f"{m.amount:f}")
+_converter.register_structure_hook(pendulum.Date, _structure_date)
+_converter.register_unstructure_hook(pendulum.Date, lambda d: d.isoformat())
+
+
+def unstructure_policy(policy: RebatePolicy) -> dict[str, Any]:
+    """The policy as plain JSON-able data."""
+    data: dict[str, Any] = _converter.unstructure(policy)
+    return data
+
+
+def structure_policy(data: dict[str, Any]) -> RebatePolicy:
+    """A policy from plain data (JSON or TOML); problems become one :class:`InvariantViolation`."""
+    try:
+        return _converter.structure(data, RebatePolicy)
+    except InvariantViolation:
+        raise
+    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as error:
+        raise InvariantViolation(f"policy definition is not valid: {_describe(error)}") from None
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, cattrs.BaseValidationError):
+        messages = cattrs.transform_error(error)
+        return "; ".join(messages)
+    return str(error)
+
+
+def policy_to_json(policy: RebatePolicy) -> str:
+    return json.dumps(unstructure_policy(policy), ensure_ascii=False, sort_keys=True)
+
+
+def policy_from_json(text: str) -> RebatePolicy:
+    loaded: dict[str, Any] = json.loads(text)
+    return structure_policy(loaded)
