@@ -47,6 +47,18 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
     return appliers
 
 
+#: Kinds bound to a context as a report rather than record by record: a rebate statement
+#: is reconciled whole by the rebates context (``fours_domain.dms.reconcile``).
+BOUND_AS_REPORT: dict[RecordKind, str] = {
+    RecordKind.REBATE_STATEMENT: "reconciliation against the rebates context's accruals",
+}
+
+
+def bound_kinds(context: BindingContext | None = None) -> list[RecordKind]:
+    """Every kind this build can apply (record by record, or as a report)."""
+    return sorted({*bound_appliers(context), *BOUND_AS_REPORT}, key=lambda k: k.value)
+
+
 def bound_sources() -> dict[RecordKind, RecordSource]:
     """Record sources for ``fours dms export`` from the contexts this build has."""
     sources: dict[RecordKind, RecordSource] = {}

@@ -83,10 +83,10 @@ def dms() -> None:
 @dms.command("list")
 def list_adapters() -> None:
     """Installed adapters (entry points ``fours.dms``), their kinds, and the bound kinds."""
-    from fours_adapters.dms.binding import bound_appliers
+    from fours_adapters.dms.binding import bound_kinds
     from fours_adapters.dms.discovery import as_outbound, discovered
 
-    bound = bound_appliers()
+    bound = bound_kinds()
     rows = []
     for name, entry in sorted(discovered().items()):
         feed = _load(name, _options(None))
@@ -127,6 +127,11 @@ def list_adapters() -> None:
     help="Where rejected rows go (default: next to FILE).",
 )
 @click.option(
+    "--period",
+    metavar="PERIOD",
+    help="rebate-statement: the statement's period (2026-Q3, 2026-09…).",
+)
+@click.option(
     "--ack",
     "ack_path",
     type=click.Path(path_type=Path),
@@ -143,6 +148,7 @@ def import_document(
     strict: bool,
     check_only: bool,
     rejects_path: Path | None,
+    period: str | None,
     ack_path: Path | None,
     file: Path,
 ) -> None:
@@ -191,6 +197,9 @@ def import_document(
             if bar_cm is not None:
                 bar_cm.__enter__()
             try:
+                if kind is RecordKind.REBATE_STATEMENT and not check_only:
+                    _reconcile(feed, document, context, period, strict, sink, partial, target)
+                    return
                 result = import_document(
                     app.uow(),
                     feed,
@@ -207,6 +216,71 @@ def import_document(
         _report(result, sink, partial, target, ack_path, feed, app)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _reconcile(
+    feed: Any,
+    document: Any,
+    context: Any,
+    period: str | None,
+    strict: bool,
+    sink: Any,
+    partial: Path,
+    target: Path,
+) -> None:
+    """Rebate statements are reconciled whole (nothing stored; re-running gives the same)."""
+    from fours_domain.dms.reconcile import ReconcileDocument, reconcile_statement_document
+
+    if not period:
+        raise click.UsageError("a rebate statement needs --period (e.g. 2026-Q3)")
+    result = reconcile_statement_document(
+        state().app.uow(),
+        feed,
+        ReconcileDocument(document, period, context.dealers, context.default_store, strict),
+        sink,
+    )
+    match result:
+        case Success(outcome):
+            report = outcome.report
+            data: dict[str, Any] = {
+                "adapter": feed.name,
+                "kind": RecordKind.REBATE_STATEMENT.value,
+                "document": document.name,
+                "status": "reconciled",
+                "period": report.period_key,
+                "lines_read": outcome.lines_read,
+                "rejected": outcome.rejected,
+                "warnings": outcome.warnings,
+                "ours_total": str(report.ours_total.amount),
+                "theirs_total": str(report.theirs_total.amount),
+                "difference": str(report.difference.amount),
+                "differences": [
+                    {
+                        "vin": line.vin,
+                        "policy": line.policy_id,
+                        "ours": str(line.ours.amount),
+                        "theirs": str(line.theirs.amount),
+                        "difference": line.difference.value,
+                        "cause": None if line.cause is None else line.cause.value,
+                        "explanation": line.explanation,
+                    }
+                    for line in report.differences
+                ],
+                "reject_file": None,
+            }
+            if outcome.rejected:
+                sink_file = partial
+                data["reject_file"] = str(target)
+                sink_file.replace(target)
+            human = (
+                f"{document.name}: reconciled {outcome.lines_read} statement lines for "
+                f"{report.period_key}: ours ¥{data['ours_total']}, statement "
+                f"¥{data['theirs_total']}, difference ¥{data['difference']} over "
+                f"{len(report.differences)} line(s); {outcome.rejected} rejected"
+            )
+            emit(data, human)
+        case Failure(error):
+            fail(error)
 
 
 def _report(
