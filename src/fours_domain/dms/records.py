@@ -192,6 +192,8 @@ class PartPriceRecord:
     dealer_price: Money | None = attrs.field(default=None, validator=_check_money)
     unit: str | None = attrs.field(default=None, converter=_optional_text)
     effective_from: Date | None = None
+    part_class: str | None = attrs.field(default=None, converter=_optional_text)
+    """The manufacturer's part category (配件类别), when the file has one."""
 
     @property
     def key(self) -> str:

@@ -400,6 +400,7 @@ def _part_price(values: Mapping[str, str], mapping: KindMapping, warnings: list[
             dealer_price=dealer,
             unit=values.get("unit"),
             effective_from=effective,
+            part_class=values.get("part_class"),
         ),
     )
 

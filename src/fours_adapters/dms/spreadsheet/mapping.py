@@ -74,6 +74,7 @@ FIELDS: dict[RecordKind, dict[str, bool]] = {
         "dealer_price": False,
         "unit": False,
         "effective_from": False,
+        "part_class": False,
     },
     RecordKind.PARTS_INVENTORY: {
         "part_number": True,
