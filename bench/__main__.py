@@ -9,6 +9,8 @@ BENCHMARKS = (
     "cli_startup",
     "rebate_quarter",
     "star_vehicle_inventory",
+    "dms_import_parts_pg",
+    "dms_import_parts_sqlite",
 )
 
 
