@@ -17,8 +17,8 @@ import attrs
 from fours_domain.dms.ports import RecordApplier
 from fours_domain.dms.records import Record, RecordKind
 
-RecordSource = Callable[[Any], Iterator[Record]]
-"""Reads a kind's records out of the contexts, given an open unit of work."""
+RecordSource = Callable[[Any, "BindingContext"], Iterator[Record]]
+"""Reads a kind's records out of the contexts, given an open unit of work and the context."""
 
 
 @attrs.frozen

@@ -65,6 +65,15 @@ def _binding_context(source: str) -> Any:
     return BindingContext(source, dealers, store.strip().upper() if store else None)
 
 
+def _dealer_of(context: Any) -> str | None:
+    """The manufacturer's dealer code of ``--store`` (from ``[dealers]``), else the store id."""
+    if context.default_store is None:
+        return None
+    store: str = context.default_store
+    codes = [str(code) for code, mapped in context.dealers.items() if mapped == store]
+    return codes[0] if codes else store
+
+
 def _load(name: str, options: dict[str, str]) -> Any:
     from fours_adapters.dms.discovery import AdapterProblem, load_adapter
     from fours_adapters.dms.spreadsheet.mapping import MappingProblem
@@ -395,8 +404,14 @@ def export_document(
             source = bound_sources().get(kind)
             if source is None:
                 fail(KindNotBound(kind, KIND_CONTEXT[kind]))
+            context = _binding_context(adapter_name)
+            envelope = Envelope(
+                document_id=envelope.document_id,
+                created_at=envelope.created_at,
+                dealer_code=_dealer_of(context),
+            )
             with app.uow() as uow:
-                count = writer.write(kind, source(uow), sink, envelope)
+                count = writer.write(kind, source(uow, context), sink, envelope)
     except DomainError as error:
         fail(error)
     finally:
