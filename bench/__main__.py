@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = (
     "cli_startup",
     "rebate_quarter",
+    "vehicle_stock_query",
     "star_vehicle_inventory",
     "dms_import_parts_pg",
     "dms_import_parts_sqlite",

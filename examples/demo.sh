@@ -30,6 +30,35 @@ fours org show
 say "Stores"
 fours org stores
 
+say "Vehicles: cars arrive at the stores, a PDI, a transfer and a reservation"
+fours --store SH-AUDI-01 vehicles add LFV3A24G6P3000101 --brand AUDI --model A6L --trim 45TFSI \
+  --colour BLACK --interior BEIGE --year 2026 --engine-number DKW123456 --certificate WAC123456789 \
+  --option PANORAMA --order-number FAW-PO-0001 --invoice-price 398000.00 --by 王店长
+fours --store SH-AUDI-01 vehicles add LFV3A24G8P3000102 --brand AUDI --model A6L --trim 45TFSI \
+  --colour WHITE --year 2026 --by 王店长 >/dev/null
+fours --store GZ-MIX-01 vehicles add LGXCE4CB8P0000201 --brand BYD --model HAN --colour RED \
+  --year 2026 --by 李经理 >/dev/null
+fours --store HZ-BYD-01 vehicles add LGXCE4CBXP0000202 --brand BYD --model HAN --colour RED \
+  --year 2026 --state in_transit --eta 2026-12-01 --carrier 安吉物流 --by 张主管 >/dev/null
+fours --store SH-AUDI-01 vehicles pdi LFV3A24G6P3000101 --inspector 赵技师 \
+  --item brakes=ok --item paint=ok --item electrics=ok
+fours --store SH-AUDI-01 vehicles pdi LFV3A24G8P3000102 --inspector 赵技师 \
+  --item brakes=ok --item "paint=fail:scratch on the rear bumper"
+fours --store SH-AUDI-01 vehicles repair LFV3A24G8P3000102 --reason "bumper repainted"
+fours --store SH-AUDI-01 vehicles pdi LFV3A24G8P3000102 --inspector 赵技师 --item brakes=ok --item paint=ok
+fours --store GZ-MIX-01 vehicles pdi LGXCE4CB8P0000201 --inspector 陈技师 --item brakes=ok
+say "Transfer (调拨): SH-AUDI-01 sends an A6L to GZ-MIX-01, which confirms receipt"
+fours --store SH-AUDI-01 vehicles transfer LFV3A24G8P3000102 --to GZ-MIX-01 --by 王店长
+fours vehicles find --model A6L
+fours --store GZ-MIX-01 vehicles receive LFV3A24G8P3000102 --by 李经理
+say "Reservation (预留) for a customer, 48 hours"
+fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-0001 --hours 48 --by 销售-小刘
+fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-0002 --by 销售-小周 \
+  || echo "(refused as expected: the car is already reserved)"
+say "Group-wide car stock (集团车辆全局库存)"
+fours vehicles find
+fours vehicles find --model HAN --colour RED --free
+fours vehicles history LFV3A24G8P3000102
 say "Manufacturer rebates: Audi's Q3 policy (tiers, KPI gate, claw-backs + a pick-up bonus)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fours rebates policy add "$HERE/rebates/audi-2026q3.toml"

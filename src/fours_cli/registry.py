@@ -20,4 +20,9 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "rebates",
         "Manufacturer rebates: estimate, confirm, settle, reconcile.",
     ),
+    "vehicles": (
+        "fours_cli.commands.vehicles",
+        "vehicles",
+        "Cars by VIN: lifecycle, PDI, reservations, transfers, stock.",
+    ),
 }

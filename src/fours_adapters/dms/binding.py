@@ -43,7 +43,12 @@ class BindingContext:
 
 def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, RecordApplier[Any]]:
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
-    appliers: dict[RecordKind, RecordApplier[Any]] = {}
+    from fours_adapters.dms.appliers.vehicles import VehicleInventoryApplier
+
+    context = context or BindingContext("dms")
+    appliers: dict[RecordKind, RecordApplier[Any]] = {
+        RecordKind.VEHICLE_INVENTORY: VehicleInventoryApplier(context),
+    }
     return appliers
 
 
@@ -61,5 +66,9 @@ def bound_kinds(context: BindingContext | None = None) -> list[RecordKind]:
 
 def bound_sources() -> dict[RecordKind, RecordSource]:
     """Record sources for ``fours dms export`` from the contexts this build has."""
-    sources: dict[RecordKind, RecordSource] = {}
+    from fours_adapters.dms.appliers.vehicles import vehicle_stock_records
+
+    sources: dict[RecordKind, RecordSource] = {
+        RecordKind.VEHICLE_INVENTORY: vehicle_stock_records,
+    }
     return sources

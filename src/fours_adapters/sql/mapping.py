@@ -25,6 +25,9 @@ def start_mappers() -> None:
         from fours_adapters.sql.rebates.mapping import map_rebates
 
         map_rebates(mapper_registry)
+        from fours_adapters.sql.vehicles.mapping import map_vehicles
+
+        map_vehicles(mapper_registry)
         from fours_adapters.sql.dms.mapping import map_dms
 
         map_dms(mapper_registry)

@@ -13,6 +13,7 @@ from fours_adapters.sql.dms.repository import SqlImportJournal
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_adapters.sql.rebates.repository import SqlRebateRepository
+from fours_adapters.sql.vehicles.repository import SqlCarStockQuery, SqlVehicleRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
 
 EventPublisher = Callable[[DomainEvent], None]
@@ -54,6 +55,8 @@ class SqlUnitOfWork:
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
         self.rebates = SqlRebateRepository(self._session)
+        self.vehicles = SqlVehicleRepository(self._session)
+        self.car_stock = SqlCarStockQuery(self._session)
         self.dms_imports = SqlImportJournal(self._session)
         return self
 

@@ -8,6 +8,7 @@ report every bad row without exceptions.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from typing import Self
 
@@ -45,6 +46,7 @@ _VIN_VALUES = {
 _VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 
 
+@functools.lru_cache(maxsize=65536)
 def vin_check_digit(vin: str) -> str:
     """The check digit (position 9) a 17-character VIN should carry.
 

@@ -19,6 +19,7 @@ from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, Rebate
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
 from fours_domain.shared.time import Date
+from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
 
 class FakeOrgRepository:
@@ -169,11 +170,16 @@ class FakeUnitOfWork:
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
         self.rebates = FakeRebateRepository()
+        self.vehicles = FakeVehicleRepository()
         self.dms_imports = FakeImportJournal()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []
         self._snapshot: dict[str, Any] = {}
+
+    @property
+    def car_stock(self) -> FakeCarStockQuery:
+        return FakeCarStockQuery(self.vehicles, self.org)
 
     def _repositories(self) -> dict[str, Any]:
         return {

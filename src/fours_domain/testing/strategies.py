@@ -215,3 +215,9 @@ from fours_domain.testing import strategies_rebates as _rebates  # noqa: E402
 rebate_policies = _rebates.rebate_policies
 sale_facts = _rebates.sale_facts
 fact_lists = _rebates.fact_lists
+
+# Vehicles context (re-exported: ``fs.vehicles()``, ``fs.vehicle_specs()``…).
+from fours_domain.testing.strategies_vehicles import build_vehicle as build_vehicle  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import perform as perform  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import vehicle_specs as vehicle_specs  # noqa: E402, PLC0414
+from fours_domain.testing.strategies_vehicles import vehicles as vehicles  # noqa: E402, PLC0414

@@ -1,0 +1,1 @@
+"""SQL storage of the vehicles context (tables ``veh_*``)."""

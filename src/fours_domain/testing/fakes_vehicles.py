@@ -1,0 +1,106 @@
+"""In-memory fakes of the vehicles ports (attached in ``FakeUnitOfWork``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from fours_domain.org.model import Store
+from fours_domain.shared.identifiers import Vin
+from fours_domain.shared.ids import StoreId
+from fours_domain.shared.time import DateTime
+from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
+from fours_domain.vehicles.model import HistoryEntry, Vehicle
+from fours_domain.vehicles.ports import Availability, CarStockFilter, CarStockLine
+
+HELD_STATES = STOCK_STATES | {VehicleState.IN_TRANSFER}
+
+
+class _Stores(Protocol):
+    def get_store(self, store_id: StoreId) -> Store | None: ...
+
+
+class FakeVehicleRepository:
+    def __init__(self) -> None:
+        self.cars: dict[str, Vehicle] = {}
+        self.saves = 0
+
+    def get(self, vin: Vin) -> Vehicle | None:
+        return self.cars.get(vin.value)
+
+    def add(self, vehicle: Vehicle) -> None:
+        self.cars[vehicle.vin.value] = vehicle
+
+    def save(self, vehicle: Vehicle) -> None:
+        self.saves += 1
+
+    def reserved_until_before(
+        self, at: DateTime, store_id: StoreId | None = None
+    ) -> Sequence[Vehicle]:
+        return sorted(
+            (
+                c
+                for c in self.cars.values()
+                if c.state is VehicleState.RESERVED
+                and c.reserved_until is not None
+                and c.reserved_until <= at
+                and (store_id is None or c.store_id == store_id)
+            ),
+            key=lambda c: c.vin.value,
+        )
+
+
+class FakeCarStockQuery:
+    """The group-wide stock over the fake repository (same filter rules as SQL)."""
+
+    def __init__(self, cars: FakeVehicleRepository, stores: _Stores) -> None:
+        self._cars = cars
+        self._stores = stores
+
+    def find(self, wanted: CarStockFilter) -> Sequence[CarStockLine]:
+        states = set(wanted.states if wanted.states is not None else HELD_STATES)
+        if wanted.availability is Availability.FREE:
+            states &= {VehicleState.IN_STOCK}
+        elif wanted.availability is Availability.RESERVED:
+            states &= {VehicleState.RESERVED}
+        lines = []
+        for car in self._cars.cars.values():
+            if car.state not in states:
+                continue
+            if any(
+                want is not None and want != have
+                for want, have in (
+                    (wanted.brand, car.brand),
+                    (wanted.store_id, car.store_id),
+                    (wanted.model, car.model),
+                    (wanted.trim, car.trim),
+                    (wanted.colour, car.colour),
+                )
+            ):
+                continue
+            store = self._stores.get_store(car.store_id)
+            if store is None:
+                continue
+            lines.append(
+                CarStockLine(
+                    vin=car.vin.value,
+                    store_id=car.store_id,
+                    brand=car.brand,
+                    model=car.model,
+                    trim=car.trim,
+                    colour=car.colour,
+                    interior=car.interior,
+                    model_year=car.model_year,
+                    state=car.state,
+                    reserved_for=car.reserved_for,
+                    transfer_to=car.transfer_to,
+                    in_stock_since=car.in_stock_since,
+                    time_zone=store.time_zone,
+                )
+            )
+        lines.sort(key=lambda c: (c.model, c.colour or "", c.store_id, c.vin))
+        return lines[: wanted.limit]
+
+    def history(self, vin: Vin) -> Sequence[HistoryEntry]:
+        car = self._cars.get(vin)
+        return [] if car is None else list(car.history)

@@ -1,0 +1,689 @@
+"""Application services of the vehicles context.
+
+Each opens the unit of work, loads the car, calls one aggregate method, saves,
+commits and returns ``Success`` or ``Failure``. Saving uses optimistic locking
+(docs/vehicles.md, "Concurrency"): when two clerks act on the same car at the
+same moment the loser's write fails with
+:class:`~fours_domain.vehicles.model.ConcurrentChange`; the service then runs
+the whole command again on fresh data, so the loser gets the refusal that the
+winner's change implies (e.g. "vehicle … is RESERVED: cannot reserve").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from fours_domain.org.model import code
+from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import DomainError, NotFound
+from fours_domain.shared.identifiers import Vin, VinCheck
+from fours_domain.shared.ids import StoreId
+from fours_domain.shared.time import Clock, DateTime
+from fours_domain.vehicles.lifecycle import (
+    PIPELINE_STATES,
+    VehicleAction,
+    VehicleState,
+    path_to,
+)
+from fours_domain.vehicles.model import (
+    ChecklistItem,
+    ConcurrentChange,
+    HistoryEntry,
+    HolderKind,
+    ManufacturerData,
+    PdiInspection,
+    Vehicle,
+    VehicleRefused,
+    WrongStore,
+)
+from fours_domain.vehicles.ports import CarStockFilter, CarStockLine, VehiclesUnitOfWork
+
+T = TypeVar("T")
+A = VehicleAction
+S = VehicleState
+
+MAX_ATTEMPTS = 3
+"""How often a command is run again after losing a race on the same car."""
+
+
+def _store(value: str) -> StoreId:
+    return StoreId(code(value, "store code"))
+
+
+def lookup_vin(raw: str) -> Vin:
+    """A VIN typed to find a car: shape checked, check digit not judged (the car
+    may be an import accepted in lenient mode)."""
+    parsed = Vin.parse(raw, VinCheck.LENIENT)
+    if isinstance(parsed, Failure):
+        raise parsed.failure()
+    return parsed.unwrap()
+
+
+def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
+    try:
+        return action()
+    except DomainError as error:
+        return Failure(error)
+
+
+def _with_car(
+    uow: VehiclesUnitOfWork,
+    vin: str,
+    store_id: str | None,
+    clock: Clock,
+    change: Callable[[Vehicle, DateTime], Result[T, DomainError]],
+) -> Result[T, DomainError]:
+    """Load the car (held by ``store_id`` when given), change it, save, commit;
+    run again on a lost race."""
+
+    def attempt() -> Result[T, DomainError]:
+        wanted = lookup_vin(vin)
+        acting = None if store_id is None else _store(store_id)
+        with uow:
+            car = uow.vehicles.get(wanted)
+            if car is None:
+                return Failure(NotFound("vehicle", wanted))
+            if acting is not None and car.store_id != acting:
+                return Failure(
+                    WrongStore(
+                        f"vehicle {wanted} is held by store {car.store_id}, not {acting}",
+                        vin=wanted.value,
+                        store=car.store_id,
+                    )
+                )
+            outcome = change(car, clock.now())
+            if isinstance(outcome, Success):
+                uow.vehicles.save(car)
+                uow.track(car)
+                uow.commit()
+            return outcome
+
+    return _retrying(attempt)
+
+
+def _retrying(attempt: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
+    lost: ConcurrentChange | None = None
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return _guarded(attempt)
+        except ConcurrentChange as error:
+            lost = error
+    assert lost is not None
+    return Failure(lost)
+
+
+# ---------------------------------------------------------------------- commands
+
+
+@attrs.frozen
+class AddVehicle:
+    """Record a car at a store: ordered, shipped or arrived (default)."""
+
+    store_id: str
+    vin: str
+    spec: VehicleSpec
+    actor: str
+    state: VehicleState = S.ARRIVED
+    engine_number: str | None = None
+    certificate_number: str | None = None
+    options: tuple[str, ...] = ()
+    manufacturer: ManufacturerData = attrs.field(factory=ManufacturerData)
+    vin_check: VinCheck = VinCheck.STRICT
+    reason: str | None = None
+
+
+ADDABLE_STATES = frozenset({S.ON_ORDER, S.IN_TRANSIT, S.ARRIVED})
+"""A clerk records a car before its PDI; stock comes only through an inspection."""
+
+
+def add_vehicle(
+    uow: VehiclesUnitOfWork, cmd: AddVehicle, clock: Clock
+) -> Result[Vehicle, DomainError]:
+    """Add a car to a store that sells its brand; the VIN must be new to the group."""
+
+    def run() -> Result[Vehicle, DomainError]:
+        if cmd.state not in ADDABLE_STATES:
+            return Failure(
+                VehicleRefused(
+                    f"a car is added as ON_ORDER, IN_TRANSIT or ARRIVED, not {cmd.state.value}"
+                )
+            )
+        vin = Vin.parse(cmd.vin, cmd.vin_check)
+        if isinstance(vin, Failure):
+            return Failure(vin.failure())
+        return _create(
+            uow,
+            store_id=_store(cmd.store_id),
+            vin=vin.unwrap(),
+            spec=cmd.spec,
+            state=cmd.state,
+            actor=cmd.actor,
+            clock=clock,
+            engine_number=cmd.engine_number,
+            certificate_number=cmd.certificate_number,
+            options=cmd.options,
+            manufacturer=cmd.manufacturer,
+            reason=cmd.reason,
+        )
+
+    return _retrying(run)
+
+
+def _create(
+    uow: VehiclesUnitOfWork,
+    *,
+    store_id: StoreId,
+    vin: Vin,
+    spec: VehicleSpec,
+    state: VehicleState,
+    actor: str,
+    clock: Clock,
+    engine_number: str | None,
+    certificate_number: str | None,
+    options: tuple[str, ...],
+    manufacturer: ManufacturerData,
+    reason: str | None,
+    then: Callable[[Vehicle, DateTime], Result[HistoryEntry, DomainError]] | None = None,
+) -> Result[Vehicle, DomainError]:
+    with uow:
+        store = uow.org.get_store(store_id)
+        if store is None:
+            return Failure(NotFound("store", store_id))
+        if not store.sells(spec.brand):
+            return Failure(
+                VehicleRefused(
+                    f"store {store_id} does not sell {spec.brand}",
+                    store=store_id,
+                    brand=spec.brand,
+                )
+            )
+        existing = uow.vehicles.get(vin)
+        if existing is not None:
+            return Failure(
+                VehicleRefused(
+                    f"vehicle {vin} already exists (at store {existing.store_id})",
+                    vin=vin.value,
+                    store=existing.store_id,
+                )
+            )
+        now = clock.now()
+        car = Vehicle.record_new(
+            store_id=store_id,
+            vin=vin,
+            spec=spec,
+            state=state,
+            actor=actor,
+            at=now,
+            engine_number=engine_number,
+            certificate_number=certificate_number,
+            options=options,
+            manufacturer=manufacturer,
+            reason=reason,
+        )
+        if then is not None:
+            follow = then(car, now)
+            if isinstance(follow, Failure):
+                return Failure(follow.failure())
+        uow.vehicles.add(car)
+        uow.vehicles.save(car)
+        uow.track(car)
+        uow.commit()
+        return Success(car)
+
+
+@attrs.frozen
+class InspectVehicle:
+    """Record a PDI (新车首检) for a car of ``store_id``."""
+
+    store_id: str
+    vin: str
+    inspector: str
+    items: tuple[ChecklistItem, ...]
+    findings: str | None = None
+
+
+def inspect_vehicle(
+    uow: VehiclesUnitOfWork, cmd: InspectVehicle, clock: Clock
+) -> Result[PdiInspection, DomainError]:
+    return _with_car(
+        uow,
+        cmd.vin,
+        cmd.store_id,
+        clock,
+        lambda car, now: car.inspect(
+            inspector=cmd.inspector, items=cmd.items, findings=cmd.findings, at=now
+        ),
+    )
+
+
+@attrs.frozen
+class ReserveVehicle:
+    """Reserve a car of ``store_id`` for a customer or a sales order."""
+
+    store_id: str
+    vin: str
+    holder_kind: HolderKind
+    holder: str
+    actor: str
+    until: DateTime | None = None
+
+
+def reserve_vehicle(
+    uow: VehiclesUnitOfWork, cmd: ReserveVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    """Exactly one of several concurrent reservations of one car wins."""
+    return _with_car(
+        uow,
+        cmd.vin,
+        cmd.store_id,
+        clock,
+        lambda car, now: car.reserve(
+            holder_kind=cmd.holder_kind,
+            holder=cmd.holder,
+            actor=cmd.actor,
+            at=now,
+            until=cmd.until,
+        ),
+    )
+
+
+@attrs.frozen
+class SellVehicle:
+    store_id: str
+    vin: str
+    buyer: str
+    actor: str
+    reason: str | None = None
+
+
+def sell_vehicle(
+    uow: VehiclesUnitOfWork, cmd: SellVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    """Sell a free, reserved (to its holder only) or consigned car."""
+    return _with_car(
+        uow,
+        cmd.vin,
+        cmd.store_id,
+        clock,
+        lambda car, now: car.sell(buyer=cmd.buyer, actor=cmd.actor, at=now, reason=cmd.reason),
+    )
+
+
+@attrs.frozen
+class TransferVehicle:
+    """Dispatch a car from ``store_id`` to ``to_store`` (调拨)."""
+
+    store_id: str
+    vin: str
+    to_store: str
+    actor: str
+    reason: str | None = None
+
+
+def transfer_vehicle(
+    uow: VehiclesUnitOfWork, cmd: TransferVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    """The source's stock drops at once; the target gains the car on receipt."""
+
+    def change(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
+        target = _store(cmd.to_store)
+        store = uow.org.get_store(target)
+        if store is None:
+            return Failure(NotFound("store", target))
+        if not store.sells(car.brand):
+            return Failure(
+                VehicleRefused(f"store {target} does not sell {car.brand}", store=target)
+            )
+        return car.dispatch(to_store=target, actor=cmd.actor, at=now, reason=cmd.reason)
+
+    return _with_car(uow, cmd.vin, cmd.store_id, clock, change)
+
+
+@attrs.frozen
+class ReceiveVehicle:
+    """The target store ``store_id`` confirms (or refuses) a transferred car."""
+
+    store_id: str
+    vin: str
+    actor: str
+    reason: str | None = None
+
+
+def receive_vehicle(
+    uow: VehiclesUnitOfWork, cmd: ReceiveVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    return _with_car(
+        uow,
+        cmd.vin,
+        None,
+        clock,
+        lambda car, now: car.receive(
+            at_store=_store(cmd.store_id), actor=cmd.actor, at=now, reason=cmd.reason
+        ),
+    )
+
+
+def refuse_transfer(
+    uow: VehiclesUnitOfWork, cmd: ReceiveVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    """The target refuses the car; it returns to the source's stock."""
+    return _with_car(
+        uow,
+        cmd.vin,
+        None,
+        clock,
+        lambda car, now: car.refuse(
+            at_store=_store(cmd.store_id), actor=cmd.actor, at=now, reason=cmd.reason
+        ),
+    )
+
+
+@attrs.frozen
+class ConsignVehicle:
+    """Consign a car of ``store_id`` to another group company (委托销售)."""
+
+    store_id: str
+    vin: str
+    to_company: str
+    actor: str
+    reason: str | None = None
+
+
+def consign_vehicle(
+    uow: VehiclesUnitOfWork, cmd: ConsignVehicle, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    return _with_car(
+        uow,
+        cmd.vin,
+        cmd.store_id,
+        clock,
+        lambda car, now: car.consign(
+            to_company=cmd.to_company, actor=cmd.actor, at=now, reason=cmd.reason
+        ),
+    )
+
+
+@attrs.frozen
+class ChangeVehicleState:
+    """Apply a simple action (ship, arrive, repair, release, hold, unhold,
+    damage, return, deliver, register, end consignment) to a car of ``store_id``."""
+
+    store_id: str
+    vin: str
+    action: VehicleAction
+    actor: str
+    reason: str | None = None
+
+
+def change_vehicle_state(
+    uow: VehiclesUnitOfWork, cmd: ChangeVehicleState, clock: Clock
+) -> Result[HistoryEntry, DomainError]:
+    return _with_car(
+        uow,
+        cmd.vin,
+        cmd.store_id,
+        clock,
+        lambda car, now: car.apply(cmd.action, cmd.actor, now, cmd.reason),
+    )
+
+
+def expire_reservations(
+    uow: VehiclesUnitOfWork, clock: Clock, store_id: str | None = None
+) -> Result[tuple[Vin, ...], DomainError]:
+    """Release every reservation whose deadline has passed (run it on a schedule)."""
+
+    def run() -> Result[tuple[Vin, ...], DomainError]:
+        now = clock.now()
+        with uow:
+            due = uow.vehicles.reserved_until_before(
+                now, None if store_id is None else _store(store_id)
+            )
+            expired = []
+            for car in due:
+                if isinstance(car.expire(now), Success):
+                    uow.vehicles.save(car)
+                    uow.track(car)
+                    expired.append(car.vin)
+            uow.commit()
+            return Success(tuple(expired))
+
+    return _retrying(run)
+
+
+# ---------------------------------------------------------------------- queries
+
+
+def find_cars(
+    uow: VehiclesUnitOfWork, wanted: CarStockFilter
+) -> Result[Sequence[CarStockLine], DomainError]:
+    """The group-wide car stock (集团车辆全局库存), filtered."""
+
+    def run() -> Result[Sequence[CarStockLine], DomainError]:
+        with uow:
+            return Success(uow.car_stock.find(wanted))
+
+    return _guarded(run)
+
+
+def vehicle_history(
+    uow: VehiclesUnitOfWork, vin: str
+) -> Result[tuple[Vehicle, Sequence[HistoryEntry]], DomainError]:
+    """Drill into one car: the car and every transition, oldest first."""
+
+    def run() -> Result[tuple[Vehicle, Sequence[HistoryEntry]], DomainError]:
+        wanted = lookup_vin(vin)
+        with uow:
+            car = uow.vehicles.get(wanted)
+            if car is None:
+                return Failure(NotFound("vehicle", wanted))
+            found = Success((car, tuple(car.history)))
+            # End the read transaction by committing (nothing to write): a rollback
+            # would expire what was loaded and the caller could not read it.
+            uow.commit()
+            return found
+
+    return _guarded(run)
+
+
+# ---------------------------------------------------------------------- manufacturer feeds
+
+
+class ManufacturerState(enum.Enum):
+    """Vehicle states as manufacturer DMS feeds report them (STAR and OEM files)."""
+
+    ON_ORDER = "ON_ORDER"
+    IN_TRANSIT = "IN_TRANSIT"
+    RECEIVED = "RECEIVED"
+    PREPARATION = "PREPARATION"
+    AVAILABLE = "AVAILABLE"
+    RESERVED = "RESERVED"
+    PRE_SOLD = "PRE_SOLD"
+    ON_HOLD = "ON_HOLD"
+    SOLD = "SOLD"
+    DAMAGED = "DAMAGED"
+    RETURNED = "RETURNED"
+
+    @classmethod
+    def parse(cls, raw: str) -> ManufacturerState:
+        key = raw.strip().upper().replace("-", "_").replace(" ", "_")
+        try:
+            return cls(key)
+        except ValueError:
+            raise VehicleRefused(f"unknown manufacturer vehicle state {raw!r}", state=raw) from None
+
+
+MANUFACTURER_STATES: dict[ManufacturerState, VehicleState] = {
+    ManufacturerState.ON_ORDER: S.ON_ORDER,
+    ManufacturerState.IN_TRANSIT: S.IN_TRANSIT,
+    ManufacturerState.RECEIVED: S.ARRIVED,
+    ManufacturerState.PREPARATION: S.ARRIVED,
+    ManufacturerState.AVAILABLE: S.IN_STOCK,
+    ManufacturerState.RESERVED: S.RESERVED,
+    ManufacturerState.PRE_SOLD: S.RESERVED,
+    ManufacturerState.ON_HOLD: S.ON_HOLD,
+    ManufacturerState.SOLD: S.SOLD,
+    ManufacturerState.DAMAGED: S.DAMAGED,
+    ManufacturerState.RETURNED: S.RETURNED,
+}
+"""Manufacturer state → ours (RECEIVED and PREPARATION both mean "arrived, PDI to do")."""
+
+PIPELINE_FEED_ACTIONS = frozenset({A.SHIP, A.ARRIVE, A.DAMAGE, A.RETURN})
+"""What a feed may do to a car still on the manufacturer's side."""
+DEALER_FEED_ACTIONS = frozenset({A.HOLD, A.DAMAGE, A.RETURN})
+"""What a feed may do to a car the dealer already holds (the rest is the dealer's call)."""
+_DEALER_SIDE_TARGETS = frozenset({S.IN_STOCK, S.RESERVED, S.ON_HOLD, S.SOLD})
+
+
+class SyncStatus(enum.Enum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@attrs.frozen
+class ManufacturerVehicleRecord:
+    """One car as a manufacturer feed (STAR, CSV, OEM XML/JSON) describes it."""
+
+    source: str
+    """The feed, e.g. ``STAR:FAW-VW``: the actor in the car's history."""
+    store_id: str
+    vin: str
+    spec: VehicleSpec
+    manufacturer_state: str
+    engine_number: str | None = None
+    certificate_number: str | None = None
+    options: tuple[str, ...] = ()
+    manufacturer: ManufacturerData = attrs.field(factory=ManufacturerData)
+    vin_check: VinCheck = VinCheck.STRICT
+
+
+@attrs.frozen
+class SyncOutcome:
+    """What a feed record did: created, updated or left the car unchanged, and why."""
+
+    vin: str
+    status: SyncStatus
+    state: VehicleState
+    notes: tuple[str, ...] = ()
+
+
+def _snapshot(car: Vehicle) -> tuple[object, ...]:
+    return (
+        car.spec,
+        car.engine_number,
+        car.certificate_number,
+        car.options,
+        car.manufacturer_data,
+        car.state,
+    )
+
+
+def _follow(car: Vehicle, target: VehicleState, source: str, at: DateTime) -> list[str]:
+    """Move ``car`` towards the feed's state within what feeds may do; say what was not done."""
+    notes: list[str] = []
+    pipeline = car.state in PIPELINE_STATES
+    wanted = target
+    if pipeline and target in _DEALER_SIDE_TARGETS:
+        wanted = S.ARRIVED
+        notes.append(f"manufacturer says {target.value}: recorded as ARRIVED, PDI pending")
+    path = path_to(car.state, wanted, PIPELINE_FEED_ACTIONS if pipeline else DEALER_FEED_ACTIONS)
+    if path is None:
+        notes.append(
+            f"manufacturer says {target.value}, the dealer has {car.state.value}: state kept"
+        )
+        return notes
+    for action in path:
+        car.apply(action, source, at, f"manufacturer feed: {target.value}").unwrap()
+    return notes
+
+
+def sync_vehicle_from_manufacturer(
+    uow: VehiclesUnitOfWork, record: ManufacturerVehicleRecord, clock: Clock
+) -> Result[SyncOutcome, DomainError]:
+    """Create or update a car from a manufacturer record; idempotent.
+
+    * A new VIN is created at ``record.store_id`` in the mapped state
+      (``RESERVED`` / ``PRE_SOLD``: in stock, reserved for the manufacturer).
+    * A known VIN gets its master and manufacturer data updated. While the car
+      is on the manufacturer's side (ON_ORDER, IN_TRANSIT) the feed moves it
+      (ship, arrive, damage, return); once the dealer holds it only hold,
+      damage and return are taken from the feed, anything else becomes a note.
+    * The same record again returns ``UNCHANGED``.
+    """
+
+    def run() -> Result[SyncOutcome, DomainError]:
+        target = MANUFACTURER_STATES[ManufacturerState.parse(record.manufacturer_state)]
+        parsed = Vin.parse(record.vin, record.vin_check)
+        if isinstance(parsed, Failure):
+            return Failure(parsed.failure())
+        vin = parsed.unwrap()
+        with uow:
+            car = uow.vehicles.get(vin)
+        if car is None:
+            return _create_from_feed(uow, record, vin, target, clock)
+        return _with_car(
+            uow, vin.value, None, clock, lambda c, now: _update(c, record, target, now)
+        )
+
+    return _retrying(run)
+
+
+def _create_from_feed(
+    uow: VehiclesUnitOfWork,
+    record: ManufacturerVehicleRecord,
+    vin: Vin,
+    target: VehicleState,
+    clock: Clock,
+) -> Result[SyncOutcome, DomainError]:
+    initial = S.IN_STOCK if target is S.RESERVED else target
+
+    def then(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
+        return car.reserve(
+            holder_kind=HolderKind.MANUFACTURER,
+            holder=record.source,
+            actor=record.source,
+            at=now,
+        )
+
+    created = _create(
+        uow,
+        store_id=_store(record.store_id),
+        vin=vin,
+        spec=record.spec,
+        state=initial,
+        actor=record.source,
+        clock=clock,
+        engine_number=record.engine_number,
+        certificate_number=record.certificate_number,
+        options=record.options,
+        manufacturer=record.manufacturer,
+        reason=f"manufacturer feed: {record.manufacturer_state.strip().upper()}",
+        then=then if target is S.RESERVED else None,
+    )
+    notes = tuple(vin.warnings)
+    return created.map(lambda car: SyncOutcome(vin.value, SyncStatus.CREATED, car.state, notes))
+
+
+def _update(
+    car: Vehicle, record: ManufacturerVehicleRecord, target: VehicleState, at: DateTime
+) -> Result[SyncOutcome, DomainError]:
+    before = _snapshot(car)
+    car.set_spec(record.spec)
+    car.set_master_data(
+        engine_number=record.engine_number,
+        certificate_number=record.certificate_number,
+        options=record.options,
+    )
+    car.set_manufacturer_data(record.manufacturer)
+    notes = _follow(car, target, record.source, at)
+    if car.store_id != _store(record.store_id):
+        notes.append(f"feed names store {record.store_id}, the car is held by {car.store_id}")
+    if _snapshot(car) == before:
+        # Success without changes: _with_car saves and commits nothing of substance.
+        return Success(SyncOutcome(car.vin.value, SyncStatus.UNCHANGED, car.state, tuple(notes)))
+    return Success(SyncOutcome(car.vin.value, SyncStatus.UPDATED, car.state, tuple(notes)))
