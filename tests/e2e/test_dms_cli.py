@@ -146,3 +146,51 @@ def test_unknown_adapter_is_a_clean_error(db: str, tmp_path: Path) -> None:
 def test_history_lists_the_journal(db: str) -> None:
     result = run(db, "--json", "dms", "history")
     assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
+    db: str, tmp_path: Path, star_dir: Path
+) -> None:
+    for args in (
+        ["org", "init", "ACME", "Acme"],
+        ["org", "add-region", "EAST", "East"],
+        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
+        ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
+    ):
+        assert run(db, *args).exit_code == 0
+    notice = tmp_path / "notice.xml"
+    notice.write_bytes(b"".join(star_vehicle_inventory(4, bodid="FAW-N-1")))
+    ack = tmp_path / "ack.xml"
+    env = {"FOURS_STAR_DIR": str(star_dir)}
+    imported = json.loads(
+        run(
+            db, "--json", "--store", "SH-AUDI-01", "dms", "import", "--adapter", "star",
+            "--kind", "vehicle-inventory", "--strict", "--ack", str(ack), str(notice), env=env,
+        ).output
+    )  # fmt: skip
+    assert (imported["status"], imported["created"]) == ("applied", 4)
+    ack_schema = etree.XMLSchema(
+        etree.parse(str(star_dir / "BODs/Developer/AcknowledgeVehicleInventory.xsd"))
+    )
+    assert ack_schema.validate(etree.parse(str(ack))), ack_schema.error_log
+    assert b"FAW-N-1" in ack.read_bytes()
+    again = run(
+        db, "dms", "import", "--adapter", "star", "--kind", "vehicle-inventory", str(notice)
+    )
+    assert "already imported (BODID:FAW-N-1)" in again.output and "nothing changed" in again.output
+    history = json.loads(run(db, "--json", "dms", "history").output)
+    assert [h["key"] for h in history] == ["BODID:FAW-N-1"]
+    cars = json.loads(
+        run(
+            db, "--json", "--store", "SH-AUDI-01", "vehicles", "find", "--state", "in_transit"
+        ).output
+    )
+    assert len(cars) == 4
+    report = tmp_path / "stock.xml"
+    exported = run(
+        db, "--json", "--store", "SH-AUDI-01", "dms", "export", "--adapter", "star",
+        "--kind", "vehicle-inventory", "-o", str(report),
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    show = etree.XMLSchema(etree.parse(str(star_dir / "BODs/Developer/ShowVehicleInventory.xsd")))
+    assert show.validate(etree.parse(str(report))), show.error_log
