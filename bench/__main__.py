@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = (
     "cli_startup",
+    "quote_resolve",
     "rebate_quarter",
     "vehicle_stock_query",
     "star_vehicle_inventory",

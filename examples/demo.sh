@@ -30,6 +30,56 @@ fours org show
 say "Stores"
 fours org stores
 
+say "Prices: schemes for the demo brands (group, region and store scope; store-local windows)"
+fours prices add msrp 459800 --brand AUDI --model A6L --id AUDI-A6L-MSRP --name "A6L 厂家指导价" >/dev/null
+fours prices add msrp 489800 --brand AUDI --model A6L --trim 45TFSI --id AUDI-A6L45-MSRP >/dev/null
+fours prices add internal_guide 418000 --brand AUDI --model A6L --trim 45TFSI --id A6L45-GUIDE >/dev/null
+fours prices add floor 405000 --brand AUDI --model A6L --id A6L-FLOOR >/dev/null
+fours prices add floor 410000 --scope region:EAST --brand AUDI --model A6L --trim 45TFSI --id A6L45-FLOOR-EAST >/dev/null
+fours prices add promotion 428000 --scope store:SH-AUDI-01 --brand AUDI --model A6L --trim 45TFSI \
+  --from 2026-11-01 --until 2027-01-01 --id SH-A6L45-PROMO --name "年末冲量" >/dev/null
+fours prices add msrp 209800 --brand BYD --model HAN --id BYD-HAN-MSRP >/dev/null
+fours prices add floor 189000 --brand BYD --model HAN --id BYD-HAN-FLOOR >/dev/null
+fours prices list
+say "A tie is refused, both schemes named"
+fours prices add floor 400000 --brand AUDI --model A6L --id A6L-FLOOR-2 || true
+say "Discount authority ladder"
+fours prices authority set SALES --basis internal_guide --off 2000 >/dev/null
+fours prices authority set SALES_MANAGER --basis floor >/dev/null
+fours prices authority set GM --basis unlimited >/dev/null
+fours prices authority set SHOWROOM_MANAGER --subject parts --basis list --share 0.90 >/dev/null
+fours prices authority set SALES_MANAGER --subject parts --basis list --share 0.85 >/dev/null
+fours prices authority set GM --subject parts --basis unlimited >/dev/null
+fours prices authority list
+say "Resolve and explain the prices of one car at the Shanghai store"
+fours --store SH-AUDI-01 prices resolve AUDI/A6L/45TFSI/WHITE/BEIGE
+fours --store SH-AUDI-01 prices explain AUDI/A6L/45TFSI/WHITE/BEIGE --kind floor
+say "A quote below the salesperson's authority: refused until a sales manager approves"
+QUOTE=$(fours --json --store SH-AUDI-01 quotes new AUDI/A6L/45TFSI/WHITE/BEIGE \
+  --customer "王先生" --author zhang.wei --role SALES \
+  | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" discount "店内让利" 15000 >/dev/null
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" accessory "原厂脚垫" 1280 >/dev/null
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" service "贴膜施工" 3800 >/dev/null
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" fee "上牌代办费" 500 >/dev/null
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" trade_in "旧车置换 2019 A4L" 98000 >/dev/null
+fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei || true
+fours --store SH-AUDI-01 quotes approve "$QUOTE" --by li.na --role SALES_MANAGER --reason "竞品报价" --hours 48
+fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei >/dev/null
+say "Later the floor goes up: the accepted quote stays frozen"
+fours prices add floor 420000 --scope store:SH-AUDI-01 --brand AUDI --model A6L --trim 45TFSI --id SH-A6L45-FLOOR >/dev/null
+fours --store SH-AUDI-01 quotes show "$QUOTE"
+fours --store SH-AUDI-01 prices resolve AUDI/A6L/45TFSI/WHITE/BEIGE
+say "Parts counter sale: group policy, and a special discount beyond the requester's authority"
+fours prices part-policy add ACC MEMBER_GOLD 0.95 >/dev/null
+fours --json prices part 4H0-061-160 --class ACC --list-price 1280 --customer MEMBER_GOLD
+fours prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 --role SHOWROOM_MANAGER || true
+PART_OK=$(fours --json --store SH-AUDI-01 prices part-approve 4H0-061-160 --class ACC --list-price 1280 \
+  --price 1050 --by wang.gm --role GM --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 prices part 4H0-061-160 --class ACC --list-price 1280 --price 1050 \
+  --role SHOWROOM_MANAGER --approval "$PART_OK"
+
+
 say "Vehicles: cars arrive at the stores, a PDI, a transfer and a reservation"
 fours --store SH-AUDI-01 vehicles add LFV3A24G6P3000101 --brand AUDI --model A6L --trim 45TFSI \
   --colour BLACK --interior BEIGE --year 2026 --engine-number DKW123456 --certificate WAC123456789 \

@@ -15,6 +15,16 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "org",
         "Group, regions, stores, showrooms, warehouses, bins.",
     ),
+    "prices": (
+        "fours_cli.commands.prices",
+        "prices",
+        "Price schemes, resolution with explanations, authority ladder, parts.",
+    ),
+    "quotes": (
+        "fours_cli.commands.quotes",
+        "quotes",
+        "Vehicle quotes, approvals and acceptance (frozen once accepted).",
+    ),
     "rebates": (
         "fours_cli.commands.rebates",
         "rebates",

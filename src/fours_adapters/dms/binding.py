@@ -43,11 +43,13 @@ class BindingContext:
 
 def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, RecordApplier[Any]]:
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
+    from fours_adapters.dms.appliers.pricing import PriceListApplier
     from fours_adapters.dms.appliers.vehicles import VehicleInventoryApplier
 
     context = context or BindingContext("dms")
     appliers: dict[RecordKind, RecordApplier[Any]] = {
         RecordKind.VEHICLE_INVENTORY: VehicleInventoryApplier(context),
+        RecordKind.PRICE_LIST: PriceListApplier(context),
     }
     return appliers
 

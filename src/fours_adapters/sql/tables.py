@@ -6,6 +6,7 @@ import importlib
 
 TABLE_MODULES = (
     "fours_adapters.sql.org.tables",
+    "fours_adapters.sql.pricing.tables",
     "fours_adapters.sql.rebates.tables",
     "fours_adapters.sql.vehicles.tables",
     "fours_adapters.sql.dms.tables",

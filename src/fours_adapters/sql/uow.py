@@ -12,6 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from fours_adapters.sql.dms.repository import SqlImportJournal
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
+from fours_adapters.sql.pricing.repository import (
+    SqlAuthorityRepository,
+    SqlPartApprovalRepository,
+    SqlPartPolicyRepository,
+    SqlPriceSchemeRepository,
+    SqlQuoteRepository,
+)
 from fours_adapters.sql.rebates.repository import SqlRebateRepository
 from fours_adapters.sql.vehicles.repository import SqlCarStockQuery, SqlVehicleRepository
 from fours_domain.shared.events import DomainEvent, EventRecorder
@@ -54,6 +61,11 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self.org = SqlOrgRepository(self._session)
+        self.price_schemes = SqlPriceSchemeRepository(self._session)
+        self.quotes = SqlQuoteRepository(self._session)
+        self.authority = SqlAuthorityRepository(self._session)
+        self.part_policies = SqlPartPolicyRepository(self._session)
+        self.part_approvals = SqlPartApprovalRepository(self._session)
         self.rebates = SqlRebateRepository(self._session)
         self.vehicles = SqlVehicleRepository(self._session)
         self.car_stock = SqlCarStockQuery(self._session)

@@ -15,7 +15,12 @@ from typing import Any, Self
 from fours_domain.dms.ports import ImportRecord
 from fours_domain.dms.records import RecordKind
 from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
+from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
+from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
+from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
+from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
+from fours_domain.shared.catalogue import ModelCode
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
 from fours_domain.shared.time import Date
@@ -169,6 +174,11 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.org = FakeOrgRepository()
+        self.price_schemes = FakePriceSchemeRepository(self)
+        self.quotes = FakeQuoteRepository()
+        self.authority = FakeAuthorityRepository()
+        self.part_policies = FakePartPolicyRepository()
+        self.part_approvals = FakePartApprovalRepository()
         self.rebates = FakeRebateRepository()
         self.vehicles = FakeVehicleRepository()
         self.dms_imports = FakeImportJournal()
@@ -215,3 +225,109 @@ class FakeUnitOfWork:
         for name, value in self._snapshot.items():
             setattr(self, name, copy.deepcopy(value))
         self._tracked = []
+
+
+class FakePriceSchemeRepository:
+    """Linear scans: fine for tests; the SQL adapter indexes by scope, brand and model."""
+
+    def __init__(self, owner: FakeUnitOfWork) -> None:
+        self.schemes: dict[SchemeId, PriceScheme] = {}
+        self._owner = owner
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FakePriceSchemeRepository:
+        # Snapshots copy the schemes, never the unit of work that owns them.
+        clone = FakePriceSchemeRepository(self._owner)
+        clone.schemes = copy.deepcopy(self.schemes, memo)
+        return clone
+
+    def place(self, store_id: StoreId) -> StorePlace | None:
+        store = self._owner.org.get_store(store_id)
+        return None if store is None else StorePlace(store.id, store.region_id, store.time_zone)
+
+    def add(self, scheme: PriceScheme) -> None:
+        self.schemes[scheme.id] = scheme
+
+    def get(self, scheme_id: SchemeId) -> PriceScheme | None:
+        return self.schemes.get(scheme_id)
+
+    def candidates(
+        self, brand: BrandCode, model: ModelCode, place: StorePlace
+    ) -> Sequence[PriceScheme]:
+        return [
+            s
+            for s in self.schemes.values()
+            if s.target.brand == brand and s.target.model in (None, model) and s.scope.covers(place)
+        ]
+
+    def same_target(self, scheme: PriceScheme) -> Sequence[PriceScheme]:
+        return [
+            s
+            for s in self.schemes.values()
+            if (s.kind, s.scope, s.target) == (scheme.kind, scheme.scope, scheme.target)
+        ]
+
+    def list(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+        limit: int = 1000,
+    ) -> Sequence[PriceScheme]:
+        rows = [
+            s
+            for s in sorted(self.schemes.values(), key=lambda s: s.id)
+            if (brand is None or s.target.brand == brand)
+            and (kind is None or s.kind is kind)
+            and (scope is None or str(s.scope) == scope)
+        ]
+        return rows[:limit]
+
+
+class FakeQuoteRepository:
+    def __init__(self) -> None:
+        self.quotes: dict[tuple[StoreId, QuoteId], Quote] = {}
+
+    def get(self, store_id: StoreId, quote_id: QuoteId) -> Quote | None:
+        return self.quotes.get((store_id, quote_id))
+
+    def save(self, quote: Quote) -> None:
+        self.quotes[(quote.store_id, quote.id)] = quote
+
+
+class FakeAuthorityRepository:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[Subject, RoleCode], AuthorityRule] = {}
+
+    def rules(self, subject: Subject) -> Sequence[AuthorityRule]:
+        return [
+            r for (s, _), r in sorted(self.entries.items(), key=lambda kv: kv[0][1]) if s is subject
+        ]
+
+    def put(self, rule: AuthorityRule) -> None:
+        self.entries[(rule.subject, rule.role)] = rule
+
+    def remove(self, subject: Subject, role: RoleCode) -> bool:
+        return self.entries.pop((subject, role), None) is not None
+
+
+class FakePartApprovalRepository:
+    def __init__(self) -> None:
+        self.items: dict[tuple[StoreId, PartApprovalId], PartPriceApproval] = {}
+
+    def add(self, approval: PartPriceApproval) -> None:
+        self.items[(approval.store_id, approval.id)] = approval
+
+    def get(self, store_id: StoreId, approval_id: PartApprovalId) -> PartPriceApproval | None:
+        return self.items.get((store_id, approval_id))
+
+
+class FakePartPolicyRepository:
+    def __init__(self) -> None:
+        self.items: list[PartDiscountPolicy] = []
+
+    def policies(self) -> Sequence[PartDiscountPolicy]:
+        return list(self.items)
+
+    def add(self, policy: PartDiscountPolicy) -> None:
+        self.items.append(policy)

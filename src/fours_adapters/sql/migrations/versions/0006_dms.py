@@ -1,7 +1,7 @@
 """DMS feeds: the import journal
 
 Revision ID: 0006_dms
-Revises: 0003_vehicles
+Revises: 0004_pricing
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ import fours_adapters.sql.types as ft
 from fours_domain.dms.records import RecordKind
 
 revision = "0006_dms"
-down_revision = "0003_vehicles"
+down_revision = "0004_pricing"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,491 @@
+"""Quotes (报价单), approvals (价格特批) and acceptance into an order.
+
+A quote is vehicle + accessories + services + fees − trade-in credit −
+discounts. Every line carries its tax-inclusive amount and is split into
+pre-tax and VAT **once, per line**, by :meth:`VatRate.split_inclusive` of the
+shared money module (round half up to the fen, VAT = gross − net); totals are
+plain sums of those splits, so ``gross == net + vat`` holds to the fen for every
+line and for the quote.
+
+The *deal price* of the car is the vehicle line minus the discount lines; it is
+what the authority ladder and the floor are checked against (a trade-in credit
+pays for the car, it does not lower its price).
+
+An accepted quote is **frozen**: it keeps the figures it was accepted with
+(lines, the reference prices and the ids of the schemes they came from,
+approvals) and refuses every change, so no later scheme can reprice it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import NewType, Protocol
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from fours_domain.pricing.authority import AuthorityLadder, Basis, RoleCode, role_code
+from fours_domain.pricing.model import PriceKind, PriceSheet, SchemeId
+from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
+from fours_domain.shared.events import DomainEvent, EventRecorder
+from fours_domain.shared.ids import StoreId, UserId
+from fours_domain.shared.money import (
+    CNY,
+    VAT_13,
+    Money,
+    TaxSplit,
+    VatRate,
+    cny,
+    is_fen_exact,
+    round_fen,
+    sum_money,
+)
+from fours_domain.shared.time import DateTime, ensure_aware
+
+QuoteId = NewType("QuoteId", str)
+
+VAT_6 = VatRate(Decimal("0.06"))
+VAT_0 = VatRate(Decimal(0))
+
+
+class LineKind(enum.Enum):
+    """What a quote line is; credits and discounts count negative."""
+
+    VEHICLE = "vehicle"
+    ACCESSORY = "accessory"
+    """Accessories (精品) fitted or sold with the car."""
+    SERVICE = "service"
+    """Services such as installation labour or extended warranty."""
+    FEE = "fee"
+    """Fees collected on the customer's behalf (代收代付: plates, agency fee)."""
+    TRADE_IN = "trade_in"
+    """Credit for the customer's used car (置换)."""
+    DISCOUNT = "discount"
+    """A discount on the vehicle (整车优惠)."""
+
+    @property
+    def sign(self) -> int:
+        return -1 if self in (LineKind.TRADE_IN, LineKind.DISCOUNT) else 1
+
+    @property
+    def default_vat(self) -> VatRate:
+        """13 % on goods, 6 % on services, none on pass-through fees and trade-in credit."""
+        if self is LineKind.SERVICE:
+            return VAT_6
+        if self in (LineKind.FEE, LineKind.TRADE_IN):
+            return VAT_0
+        return VAT_13
+
+
+def _positive_fen(value: Money) -> Money:
+    if value.currency != CNY or value.amount <= 0:
+        raise InvariantViolation(f"a unit price must be a positive CNY amount: {value}")
+    if not is_fen_exact(value):
+        raise InvariantViolation(f"a unit price must be in whole fen: {value}")
+    return round_fen(value)
+
+
+def _quantity(value: int) -> int:
+    if isinstance(value, bool) or not 1 <= value <= 10_000:
+        raise InvariantViolation(f"quantity {value} must be 1–10000")
+    return value
+
+
+def _text(value: str) -> str:
+    stripped = value.strip()
+    if not stripped or len(stripped) > 200:
+        raise InvariantViolation("a description must be 1–200 characters")
+    return stripped
+
+
+@attrs.frozen
+class QuoteLine:
+    """One line: ``quantity × unit_price`` tax-inclusive, negative for credits."""
+
+    kind: LineKind
+    description: str = attrs.field(converter=_text)
+    unit_price: Money = attrs.field(converter=_positive_fen)
+    quantity: int = attrs.field(default=1, converter=_quantity)
+    vat: VatRate = attrs.field()
+
+    @vat.default
+    def _default_vat(self) -> VatRate:
+        return self.kind.default_vat
+
+    @property
+    def split(self) -> TaxSplit:
+        """Gross, pre-tax and VAT of the line (the one rounding point)."""
+        gross = Money(self.unit_price.amount * self.quantity * self.kind.sign, CNY)
+        return self.vat.split_inclusive(gross)
+
+
+@attrs.frozen
+class ReferencePrice:
+    """A resolved price copied into the quote, with the scheme it came from."""
+
+    kind: PriceKind
+    price: Money
+    scheme_id: SchemeId
+
+
+@attrs.frozen
+class Approval:
+    """A price approval (价格特批): who, in which role, down to what price, why, until when."""
+
+    approver: UserId
+    role: RoleCode
+    price: Money
+    reason: str = attrs.field(converter=_text)
+    approved_at: DateTime = attrs.field(converter=ensure_aware)
+    expires_at: DateTime = attrs.field(converter=ensure_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if self.expires_at <= self.approved_at:
+            raise InvariantViolation("an approval must expire after it was given")
+
+    def allows(self, price: Money, at: DateTime) -> bool:
+        """Still valid at ``at`` and approved for ``price`` or lower."""
+        return self.approved_at <= at < self.expires_at and price >= self.price
+
+
+class QuoteStatus(enum.Enum):
+    DRAFT = "draft"
+    ACCEPTED = "accepted"
+
+
+class ApprovalRequired(DomainError):
+    """The deal price needs an approval that has not been recorded (or has expired)."""
+
+    code = "approval_required"
+
+
+class AuthorityExceeded(DomainError):
+    """An approver's role does not cover the price."""
+
+    code = "authority_exceeded"
+
+
+@attrs.frozen
+class QuoteAccepted(DomainEvent):
+    quote_id: QuoteId
+    store_id: StoreId
+    spec: VehicleSpec
+    deal_price: Money
+    total: Money
+
+
+@attrs.frozen
+class QuoteApproved(DomainEvent):
+    quote_id: QuoteId
+    store_id: StoreId
+    approver: UserId
+    role: RoleCode
+    price: Money
+
+
+@attrs.define(slots=False, eq=False)
+class Quote(EventRecorder):
+    """A vehicle quote of one store, written by one salesperson (author) in a role."""
+
+    id: QuoteId
+    store_id: StoreId
+    spec: VehicleSpec
+    customer: str
+    author: UserId
+    author_role: RoleCode = attrs.field(converter=role_code)
+    created_at: DateTime = attrs.field(converter=ensure_aware)
+    status: QuoteStatus = QuoteStatus.DRAFT
+    lines: list[QuoteLine] = attrs.field(factory=list)
+    references: tuple[ReferencePrice, ...] = ()
+    approvals: list[Approval] = attrs.field(factory=list)
+    accepted_at: DateTime | None = None
+    accepted_by: UserId | None = None
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        quote_id: QuoteId,
+        store_id: StoreId,
+        spec: VehicleSpec,
+        customer: str,
+        author: UserId,
+        author_role: str,
+        sheet: PriceSheet,
+        vehicle_price: Money | None,
+        at: DateTime,
+    ) -> Result[Quote, DomainError]:
+        """A draft for ``spec`` at ``vehicle_price`` (default: promotion, else MSRP)."""
+        quote = cls(
+            id=quote_id,
+            store_id=store_id,
+            spec=spec,
+            customer=_text(customer),
+            author=author,
+            author_role=author_role,
+            created_at=at,
+        )
+        quote.reprice(sheet)
+        price = vehicle_price or sheet.price(PriceKind.PROMOTION) or sheet.price(PriceKind.MSRP)
+        if price is None:
+            return Failure(
+                InvariantViolation(
+                    f"no vehicle price given and no promotional price or MSRP resolves for "
+                    f"{spec} at store {store_id}: add a price scheme or pass a price"
+                )
+            )
+        quote.lines.append(QuoteLine(LineKind.VEHICLE, str(spec), price))
+        return Success(quote)
+
+    # --- figures -------------------------------------------------------------------------
+
+    @property
+    def frozen(self) -> bool:
+        return self.status is QuoteStatus.ACCEPTED
+
+    @property
+    def vehicle_price(self) -> Money:
+        return sum_money(line.split.gross for line in self.lines if line.kind is LineKind.VEHICLE)
+
+    @property
+    def deal_price(self) -> Money:
+        """Vehicle line minus vehicle discounts: what authority and floor are checked on."""
+        return sum_money(
+            line.split.gross
+            for line in self.lines
+            if line.kind in (LineKind.VEHICLE, LineKind.DISCOUNT)
+        )
+
+    @property
+    def totals(self) -> TaxSplit:
+        splits = [line.split for line in self.lines]
+        return TaxSplit(
+            net=sum_money(s.net for s in splits),
+            vat=sum_money(s.vat for s in splits),
+            gross=sum_money(s.gross for s in splits),
+        )
+
+    def reference(self, kind: PriceKind) -> ReferencePrice | None:
+        return next((r for r in self.references if r.kind is kind), None)
+
+    @property
+    def basis_prices(self) -> Mapping[Basis, Money | None]:
+        result: dict[Basis, Money | None] = {}
+        for basis in Basis:
+            kind = basis.price_kind
+            ref = None if kind is None else self.reference(kind)
+            result[basis] = None if ref is None else ref.price
+        return result
+
+    # --- changes -------------------------------------------------------------------------
+
+    def _refuse_if_frozen(self, action: str) -> Failure[IllegalTransition] | None:
+        if self.frozen:
+            return Failure(IllegalTransition(f"quote {self.id}", self.status.value, action))
+        return None
+
+    def reprice(self, sheet: PriceSheet) -> Result[None, IllegalTransition]:
+        """Take the current reference prices (a draft only; frozen quotes never change)."""
+        refused = self._refuse_if_frozen("reprice")
+        if refused is not None:
+            return refused
+        self.references = tuple(
+            ReferencePrice(r.kind, r.winner.price, r.winner.id)
+            for r in sheet.resolutions
+            if r.winner is not None
+        )
+        return Success(None)
+
+    def add_line(self, line: QuoteLine) -> Result[QuoteLine, DomainError]:
+        refused = self._refuse_if_frozen("add a line")
+        if refused is not None:
+            return refused
+        if line.kind is LineKind.VEHICLE:
+            return Failure(InvariantViolation(f"quote {self.id} already has its vehicle line"))
+        if line.kind is LineKind.DISCOUNT and (self.deal_price + line.split.gross).amount <= 0:
+            return Failure(
+                InvariantViolation(f"discount {line.unit_price} would make the car free")
+            )
+        self.lines.append(line)
+        return Success(line)
+
+    def approve(
+        self,
+        *,
+        approver: UserId,
+        role: str,
+        reason: str,
+        at: DateTime,
+        expires_at: DateTime,
+        ladder: AuthorityLadder,
+    ) -> Result[Approval, DomainError]:
+        """Record an approval of the current deal price by ``approver`` acting as ``role``."""
+        refused = self._refuse_if_frozen("approve")
+        if refused is not None:
+            return refused
+        acting = role_code(role)
+        refs = self.basis_prices
+        if not ladder.covers(acting, self.deal_price, refs):
+            rule = ladder.rule(acting)
+            what = (
+                f"{acting} has no vehicle price authority" if rule is None else rule.describe(refs)
+            )
+            able = ", ".join(ladder.roles_covering(self.deal_price, refs)) or "no role"
+            return Failure(
+                AuthorityExceeded(
+                    f"quote {self.id}: {what}; deal price {self.deal_price.amount} needs {able}",
+                    quote=self.id,
+                    role=acting,
+                    deal_price=str(self.deal_price.amount),
+                )
+            )
+        approval = Approval(
+            approver=approver,
+            role=acting,
+            price=self.deal_price,
+            reason=reason,
+            approved_at=at,
+            expires_at=expires_at,
+        )
+        self.approvals.append(approval)
+        self.record(
+            QuoteApproved(
+                occurred_at=at,
+                quote_id=self.id,
+                store_id=self.store_id,
+                approver=approver,
+                role=acting,
+                price=approval.price,
+            )
+        )
+        return Success(approval)
+
+    def accept(
+        self,
+        *,
+        by: UserId,
+        at: DateTime,
+        sheet: PriceSheet,
+        ladder: AuthorityLadder,
+        rules: Sequence[AcceptanceRule] | None = None,
+    ) -> Result[Quote, DomainError]:
+        """Accept into an order at today's reference prices, then freeze.
+
+        Every acceptance rule must pass (by default
+        :class:`PriceBelowAuthorAuthorityRequiresApproval` and
+        :class:`PriceBelowFloorRequiresApproval`).
+        """
+        refused = self._refuse_if_frozen("accept")
+        if refused is not None:
+            return refused
+        self.reprice(sheet)
+        for rule in ACCEPTANCE_RULES if rules is None else rules:
+            broken = rule.check(self, ladder, at)
+            if broken is not None:
+                return Failure(broken)
+        self.status = QuoteStatus.ACCEPTED
+        self.accepted_at = ensure_aware(at)
+        self.accepted_by = by
+        self.record(
+            QuoteAccepted(
+                occurred_at=at,
+                quote_id=self.id,
+                store_id=self.store_id,
+                spec=self.spec,
+                deal_price=self.deal_price,
+                total=self.totals.gross,
+            )
+        )
+        return Success(self)
+
+    def valid_approval(self, ladder: AuthorityLadder, at: DateTime) -> Approval | None:
+        """An unexpired approval for the current deal price by a role that covers it."""
+        refs = self.basis_prices
+        for approval in self.approvals:
+            if approval.allows(self.deal_price, at) and ladder.covers(
+                approval.role, self.deal_price, refs
+            ):
+                return approval
+        return None
+
+
+class AcceptanceRule(Protocol):
+    """A named rule a quote must satisfy to be accepted."""
+
+    def check(self, quote: Quote, ladder: AuthorityLadder, at: DateTime) -> DomainError | None:
+        """``None`` when satisfied, else the refusal to return."""
+        ...
+
+
+def _needs(quote: Quote, ladder: AuthorityLadder, what: str) -> ApprovalRequired:
+    refs = quote.basis_prices
+    author = ladder.rule(quote.author_role)
+    authority = (
+        f"{quote.author_role} has no vehicle price authority"
+        if author is None
+        else author.describe(refs)
+    )
+    able = ladder.roles_covering(quote.deal_price, refs)
+    if not ladder.rules:
+        who = "no role: no vehicle authority ladder is configured"
+    else:
+        who = ", ".join(able) if able else "no role in the ladder"
+    note = (
+        f" ({len(quote.approvals)} approval(s) recorded, none valid for this price now)"
+        if quote.approvals
+        else ""
+    )
+    return ApprovalRequired(
+        f"quote {quote.id}: deal price {quote.deal_price.amount} {what}; "
+        f"author {quote.author}: {authority}; approval needed from {who}{note}",
+        quote=quote.id,
+        deal_price=str(quote.deal_price.amount),
+        author_role=quote.author_role,
+        approvers=able,
+    )
+
+
+@attrs.frozen
+class PriceBelowAuthorAuthorityRequiresApproval:
+    """Below what the author's role may grant → a valid approval by a covering role."""
+
+    def check(self, quote: Quote, ladder: AuthorityLadder, at: DateTime) -> DomainError | None:
+        if ladder.covers(quote.author_role, quote.deal_price, quote.basis_prices):
+            return None
+        if quote.valid_approval(ladder, at) is not None:
+            return None
+        return _needs(quote, ladder, "is below the author's authority")
+
+
+@attrs.frozen
+class PriceBelowFloorRequiresApproval:
+    """Below the floor price (最低限价) → always a recorded approval, whoever wrote it."""
+
+    def check(self, quote: Quote, ladder: AuthorityLadder, at: DateTime) -> DomainError | None:
+        floor = quote.reference(PriceKind.FLOOR)
+        if floor is None or quote.deal_price >= floor.price:
+            return None
+        if quote.valid_approval(ladder, at) is not None:
+            return None
+        return _needs(
+            quote,
+            ladder,
+            f"is below the floor price {floor.price.amount} (scheme {floor.scheme_id})",
+        )
+
+
+ACCEPTANCE_RULES: tuple[AcceptanceRule, ...] = (
+    PriceBelowFloorRequiresApproval(),
+    PriceBelowAuthorAuthorityRequiresApproval(),
+)
+
+
+def money_of(value: str | Decimal | int) -> Money:
+    """A CNY amount rounded to the fen (for prices typed by people)."""
+    amount = cny(value)
+    if amount != round_fen(amount):
+        raise InvariantViolation(f"{value} has fractions of a fen")
+    return round_fen(amount)
