@@ -141,3 +141,15 @@ def test_a_document_refused_midway_creates_no_car(group: FoursApp) -> None:
         assert uow.dms_imports.recent() == []
     rerun = run(group, data, {"FAW-0101": "SH-AUDI-01"})
     assert isinstance(rerun, ImportSummary) and rerun.created == 12
+
+
+def test_events_are_published_only_when_the_document_commits(group: FoursApp) -> None:
+    published: list[object] = []
+    group.handlers.append(published.append)
+    data = b"".join(star_vehicle_inventory(5, bodid="N-E"))
+    refused = run(group, data[: len(data) - 200], {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(refused, DocumentRefused)
+    assert published == []
+    summary = run(group, data, {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(summary, ImportSummary) and summary.created == 5
+    assert len(published) >= 5

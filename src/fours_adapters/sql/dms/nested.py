@@ -16,7 +16,15 @@ from typing import Any, Self
 from sqlalchemy.orm import SessionTransaction
 
 from fours_adapters.sql.uow import SqlUnitOfWork
-from fours_domain.shared.events import EventRecorder
+from fours_domain.shared.events import DomainEvent, EventRecorder
+
+
+class _Events(EventRecorder):
+    """Events pulled from an aggregate, waiting for the outer commit to be published."""
+
+    def __init__(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            self.record(event)
 
 
 class SavepointUnitOfWork:
@@ -47,8 +55,12 @@ class SavepointUnitOfWork:
         assert self._savepoint is not None, "use the nested unit of work in a 'with' block"
         self._savepoint.commit()
         self._savepoint = None
+        # Hand the outer unit of work the events, not the aggregates: a document of
+        # 50,000 cars must not keep 50,000 aggregates alive until its commit.
         for aggregate in self._tracked:
-            self._outer.track(aggregate)
+            events = aggregate.pull_events()
+            if events:
+                self._outer.track(_Events(events))
         self._tracked = []
 
     def rollback(self) -> None:
