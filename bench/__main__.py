@@ -7,9 +7,12 @@ import sys
 
 BENCHMARKS = (
     "cli_startup",
+    "reserve_pg",
+    "reserve_sqlite",
+    "group_stock_query_pg",
+    "vehicle_stock_query",
     "quote_resolve",
     "rebate_quarter",
-    "vehicle_stock_query",
     "star_vehicle_inventory",
     "dms_import_parts_pg",
     "dms_import_parts_sqlite",

@@ -137,6 +137,24 @@ say "Effective vehicle cost after rebates"
 fours --store SH-AUDI-01 rebates cost LFV2A24G0N3000001
 say "Reconciling the manufacturer's statement, car by car"
 fours rebates reconcile 2026-Q3 "$HERE/rebates/statement-2026q3.csv"
+say "Parts: a catalogue, stock received, a transfer between two stores and a reservation"
+fours parts add 4H0-698-151 "前刹车片 Front brake pads" --class REPAIR --list-price 1299.00 \
+  --cost-price 880.00 --supplier "一汽-大众配件" --fits AUDI/A6L --fits AUDI/Q5L >/dev/null
+fours parts add OIL-5W30 "机油 5W-30 Engine oil 4L" --class MAINTENANCE --list-price 398.00 \
+  --cost-price 240.00 >/dev/null
+fours --store SH-AUDI-01 stock receive PARTS A-01 4H0-698-151:8 OIL-5W30:40 --ref PO-2026-001
+fours --store SH-AUDI-01 stock safety PARTS 4H0-698-151 6 >/dev/null
+transfer_id=$(fours --json --store SH-AUDI-01 stock transfer PARTS 4H0-698-151:3 \
+  --to GZ-MIX-01 --eta-hours 20 --ref TR-001 | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+echo "transfer $transfer_id: 3 × 4H0-698-151 in transit SH-AUDI-01 → GZ-MIX-01"
+fours --store GZ-MIX-01 stock alerts
+fours --store GZ-MIX-01 stock receive-transfer "$transfer_id" A-02 >/dev/null
+fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:2 OIL-5W30:1 --for work_order --ref WO-0001
+echo "A second work order asks for more than is left: refused, nothing reserved"
+fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:9 --ref WO-0002 || true
+say "Where is 4H0-698-151 across the group"
+fours stock available 4H0-698-151
+fours --store SH-AUDI-01 stock alerts
 
 say "Manufacturer DMS feeds (厂家 DMS 对接): adapters and what they are bound to"
 export FOURS_DMS_CONFIG="$HERE/data/dms.toml"   # brand → adapter, dealer code → store

@@ -35,4 +35,14 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
         "vehicles",
         "Cars by VIN: lifecycle, PDI, reservations, transfers, stock.",
     ),
+    "parts": (
+        "fours_cli.commands.parts",
+        "parts",
+        "Parts and accessories catalogue: add, import, show.",
+    ),
+    "stock": (
+        "fours_cli.commands.stock",
+        "stock",
+        "Parts stock: receive, issue, reserve, transfer, count, alerts.",
+    ),
 }

@@ -43,6 +43,7 @@ class BindingContext:
 
 def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, RecordApplier[Any]]:
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
+    from fours_adapters.dms.appliers.parts import PartPriceApplier
     from fours_adapters.dms.appliers.pricing import PriceListApplier
     from fours_adapters.dms.appliers.vehicles import VehicleInventoryApplier
 
@@ -50,6 +51,7 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
     appliers: dict[RecordKind, RecordApplier[Any]] = {
         RecordKind.VEHICLE_INVENTORY: VehicleInventoryApplier(context),
         RecordKind.PRICE_LIST: PriceListApplier(context),
+        RecordKind.PART_PRICES: PartPriceApplier(context),
     }
     return appliers
 

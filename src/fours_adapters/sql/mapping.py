@@ -28,6 +28,9 @@ def start_mappers() -> None:
         from fours_adapters.sql.vehicles.mapping import map_vehicles
 
         map_vehicles(mapper_registry)
+        from fours_adapters.sql.inventory.mapping import map_inventory
+
+        map_inventory(mapper_registry)
         from fours_adapters.sql.dms.mapping import map_dms
 
         map_dms(mapper_registry)

@@ -10,6 +10,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.sql.dms.repository import SqlImportJournal
+from fours_adapters.sql.inventory.repository import (
+    SqlGroupStockQuery,
+    SqlPartRepository,
+    SqlStockRepository,
+)
 from fours_adapters.sql.mapping import start_mappers
 from fours_adapters.sql.org.repository import SqlOrgRepository
 from fours_adapters.sql.pricing.repository import (
@@ -69,6 +74,9 @@ class SqlUnitOfWork:
         self.rebates = SqlRebateRepository(self._session)
         self.vehicles = SqlVehicleRepository(self._session)
         self.car_stock = SqlCarStockQuery(self._session)
+        self.parts = SqlPartRepository(self._session)
+        self.stock = SqlStockRepository(self._session)
+        self.group_stock = SqlGroupStockQuery(self._session)
         self.dms_imports = SqlImportJournal(self._session)
         return self
 

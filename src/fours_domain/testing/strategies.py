@@ -217,7 +217,21 @@ sale_facts = _rebates.sale_facts
 fact_lists = _rebates.fact_lists
 
 # Vehicles context (re-exported: ``fs.vehicles()``, ``fs.vehicle_specs()``…).
+# Inventory strategies (strategies_inventory.py), re-exported here.
+from fours_domain.testing import strategies_inventory as _inventory  # noqa: E402
 from fours_domain.testing.strategies_vehicles import build_vehicle as build_vehicle  # noqa: E402, PLC0414
 from fours_domain.testing.strategies_vehicles import perform as perform  # noqa: E402, PLC0414
 from fours_domain.testing.strategies_vehicles import vehicle_specs as vehicle_specs  # noqa: E402, PLC0414
 from fours_domain.testing.strategies_vehicles import vehicles as vehicles  # noqa: E402, PLC0414
+
+count_lines = _inventory.count_lines
+fitments = _inventory.fitments
+move_kinds = _inventory.move_kinds
+part_numbers = _inventory.part_numbers
+parts = _inventory.parts
+purposes = _inventory.purposes
+quantities = _inventory.quantities
+request_lines = _inventory.request_lines
+shortage_policies = _inventory.shortage_policies
+stock_items = _inventory.stock_items
+stock_moves = _inventory.stock_moves

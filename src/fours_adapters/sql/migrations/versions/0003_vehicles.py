@@ -1,7 +1,7 @@
 """vehicles: cars by VIN, their history and PDI inspections
 
 Revision ID: 0003_vehicles
-Revises: 0005_rebates
+Revises: 0002_inventory
 Create Date: 2026-11-25
 """
 
@@ -16,7 +16,7 @@ from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
 from fours_domain.vehicles.model import HolderKind
 
 revision = "0003_vehicles"
-down_revision = "0005_rebates"  # was "0001_org"; chained after main's head (rebates) at merge
+down_revision = "0002_inventory"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """pricing: price schemes, quotes with lines, references and approvals, authority, parts policies
 
 Revision ID: 0004_pricing
-Revises: 0003_vehicles (re-chained after main: 0001 → 0005 rebates → 0003 vehicles)
+Revises: 0003_vehicles
 Create Date: 2026-11-25
 """
 

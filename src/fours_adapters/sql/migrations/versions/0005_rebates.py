@@ -1,7 +1,7 @@
 """rebates: policies, sales facts, KPI readings, claims, accruals, settlements
 
 Revision ID: 0005_rebates
-Revises: 0001_org
+Revises: 0004_pricing
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ import fours_adapters.sql.types as ft
 from fours_domain.rebates.model import ClaimStatus, ClawbackReason, Kpi, PeriodKind, RebateKind
 
 revision = "0005_rebates"
-down_revision = "0001_org"
+down_revision = "0004_pricing"
 branch_labels = None
 depends_on = None
 

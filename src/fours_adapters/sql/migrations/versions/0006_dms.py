@@ -1,7 +1,7 @@
 """DMS feeds: the import journal
 
 Revision ID: 0006_dms
-Revises: 0004_pricing
+Revises: 0005_rebates
 Create Date: 2026-11-25
 """
 
@@ -14,7 +14,7 @@ import fours_adapters.sql.types as ft
 from fours_domain.dms.records import RecordKind
 
 revision = "0006_dms"
-down_revision = "0004_pricing"
+down_revision = "0005_rebates"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,369 @@
+"""SQL repositories of the inventory context.
+
+Every read that precedes a change locks what it read (``SELECT … FOR UPDATE``
+on PostgreSQL, ordered by primary key so two transactions never wait on each
+other in a cycle; on SQLite the ``BEGIN IMMEDIATE`` of every transaction holds
+the database's single writer lock already). ``populate_existing`` makes the
+locked read overwrite anything the session had cached, so the aggregate
+decides on the row as it is now. See docs/adr/0010-stock-concurrency.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from fours_adapters.sql.inventory import tables as t
+from fours_domain.inventory.model import (
+    Backorder,
+    BackorderStatus,
+    ExpectedReceipt,
+    LedgerEntry,
+    Loan,
+    Part,
+    Reservation,
+    ReservationStatus,
+    SafetyStock,
+    StockItem,
+    StockLocation,
+    Transfer,
+    TransferStatus,
+)
+from fours_domain.inventory.reports import Availability
+from fours_domain.org.model import MasterDataScope
+from fours_domain.shared.catalogue import PartNumber
+from fours_domain.shared.ids import StoreId, WarehouseCode
+from fours_domain.shared.time import DateTime
+
+_STOCK_KEY = (
+    t.stock.c.store_id,
+    t.stock.c.warehouse_code,
+    t.stock.c.bin_code,
+    t.stock.c.part_number,
+)
+
+
+def _for_update(query: Select[Any]) -> Select[Any]:
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+class SqlPartRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, scope: MasterDataScope, number: PartNumber) -> Part | None:
+        return self._session.get(Part, (scope.key, number))
+
+    def add(self, part: Part) -> None:
+        self._session.add(part)
+
+    def list(self, scope: MasterDataScope | None = None) -> Sequence[Part]:
+        query = select(Part).order_by(t.parts.c.number, t.parts.c.scope_key)
+        if scope is not None:
+            query = query.where(t.parts.c.scope_key == scope.key)
+        return self._session.scalars(query).all()
+
+    def get_safety_stock(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> SafetyStock | None:
+        return self._session.get(SafetyStock, (store_id, warehouse_code, number))
+
+    def add_safety_stock(self, rule: SafetyStock) -> None:
+        self._session.add(rule)
+
+    def safety_stocks(self, store_id: StoreId) -> Sequence[SafetyStock]:
+        c = t.safety_stock.c
+        query = (
+            select(SafetyStock)
+            .where(c.store_id == store_id)
+            .order_by(c.warehouse_code, c.part_number)
+        )
+        return self._session.scalars(query).all()
+
+
+_INSERT_RESERVATION = t.reservations.insert()
+_TRACKED = "fours.inventory.stock"
+_STOCK_COLUMNS = (
+    *_STOCK_KEY,
+    t.stock.c.on_hand,
+    t.stock.c.reserved,
+    t.stock.c.last_received_at,
+    t.stock.c.last_issued_at,
+)
+_STOCK_FIELDS = ("on_hand", "reserved", "last_received_at", "last_issued_at")
+_WRITE_STOCK = (
+    update(t.stock)
+    .where(
+        t.stock.c.store_id == bindparam("k_store"),
+        t.stock.c.warehouse_code == bindparam("k_warehouse"),
+        t.stock.c.bin_code == bindparam("k_bin"),
+        t.stock.c.part_number == bindparam("k_part"),
+    )
+    .values(
+        on_hand=bindparam("on_hand"),
+        reserved=bindparam("reserved"),
+        last_received_at=bindparam("last_received_at"),
+        last_issued_at=bindparam("last_issued_at"),
+    )
+)
+_LOCK_PARTS = (
+    select(*_STOCK_COLUMNS)
+    .where(
+        t.stock.c.store_id == bindparam("store"),
+        t.stock.c.warehouse_code == bindparam("warehouse"),
+        t.stock.c.part_number.in_(bindparam("parts", expanding=True)),
+    )
+    .order_by(*_STOCK_KEY)
+    .with_for_update()
+)
+
+Snapshot = tuple[object, ...]
+
+
+def _state(item: StockItem) -> Snapshot:
+    return tuple(getattr(item, f) for f in _STOCK_FIELDS)
+
+
+def _tracked(session: Session) -> dict[StockLocation, tuple[StockItem, Snapshot]]:
+    tracked: dict[StockLocation, tuple[StockItem, Snapshot]] = session.info.setdefault(_TRACKED, {})
+    return tracked
+
+
+def write_stock_changes(session: Session, *_: object) -> None:
+    """``before_commit`` hook: write the stock items this session locked and changed.
+
+    Stock items are not ORM-mapped: they are read with Core (locked), handed to
+    the domain, and written back here with one UPDATE per changed row, inside
+    the same transaction and before the session's own inserts.
+    """
+    tracked = session.info.get(_TRACKED)
+    if not tracked:
+        return
+    changed = []
+    for location, (item, before) in tracked.items():
+        now = _state(item)
+        if now != before:
+            changed.append((location, item, now))
+    if not changed:
+        return
+    session.connection().execute(
+        _WRITE_STOCK,
+        [
+            {
+                "k_store": loc.store_id,
+                "k_warehouse": loc.warehouse_code,
+                "k_bin": loc.bin_code,
+                "k_part": loc.part_number,
+                **dict(zip(_STOCK_FIELDS, now, strict=True)),
+            }
+            for loc, _, now in changed
+        ],
+    )
+    for location, item, now in changed:
+        tracked[location] = (item, now)
+
+
+def forget_stock(session: Session, *_: object) -> None:
+    """``after_commit`` / ``after_rollback`` hook: the locks are gone, so are the items.
+
+    A later ``lock()`` in the same session reads (and locks) the rows afresh.
+    """
+    session.info.pop(_TRACKED, None)
+
+
+def _item(row: Any) -> StockItem:
+    return StockItem(
+        store_id=row.store_id,
+        warehouse_code=row.warehouse_code,
+        bin_code=row.bin_code,
+        part_number=row.part_number,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        last_received_at=row.last_received_at,
+        last_issued_at=row.last_issued_at,
+    )
+
+
+class SqlStockRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def _adopt(self, rows: Any) -> list[StockItem]:
+        """Locked rows → the session's stock items (one object per row per session)."""
+        tracked = _tracked(self._session)
+        items = []
+        for row in rows:
+            location = StockLocation(
+                row.store_id, row.warehouse_code, row.bin_code, row.part_number
+            )
+            known = tracked.get(location)
+            if known is None:
+                item = _item(row)
+                tracked[location] = (item, _state(item))
+            else:
+                item = known[0]
+            items.append(item)
+        return items
+
+    def lock(
+        self, locations: Collection[StockLocation], *, create: bool = False
+    ) -> dict[StockLocation, StockItem]:
+        wanted = sorted(set(locations))
+        if not wanted:
+            return {}
+        if create:
+            self._create_missing(wanted)
+        condition = tuple_(*_STOCK_KEY).in_(
+            [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
+        )
+        query = select(*_STOCK_COLUMNS).where(condition).order_by(*_STOCK_KEY).with_for_update()
+        items = self._adopt(self._session.execute(query))
+        return {item.location: item for item in items}
+
+    def _create_missing(self, wanted: Sequence[StockLocation]) -> None:
+        dialect = self._session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        rows = [
+            {
+                "store_id": w.store_id,
+                "warehouse_code": w.warehouse_code,
+                "bin_code": w.bin_code,
+                "part_number": w.part_number,
+                "on_hand": 0,
+                "reserved": 0,
+            }
+            for w in wanted
+            if w not in _tracked(self._session)
+        ]
+        if rows:
+            self._session.execute(insert(t.stock).values(rows).on_conflict_do_nothing())
+
+    def lock_parts(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, numbers: Collection[PartNumber]
+    ) -> Sequence[StockItem]:
+        params = {"store": store_id, "warehouse": warehouse_code, "parts": sorted(set(numbers))}
+        return self._adopt(self._session.execute(_LOCK_PARTS, params))
+
+    def items(
+        self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
+    ) -> Sequence[StockItem]:
+        """Unlocked snapshots (for listings and reports; never written back)."""
+        query = select(*_STOCK_COLUMNS).where(t.stock.c.store_id == store_id)
+        if warehouse_code is not None:
+            query = query.where(t.stock.c.warehouse_code == warehouse_code)
+        return [_item(row) for row in self._session.execute(query.order_by(*_STOCK_KEY))]
+
+    def append(self, entry: LedgerEntry) -> None:
+        self._session.add(entry)
+
+    def ledger(self, store_id: StoreId, number: PartNumber | None = None) -> Sequence[LedgerEntry]:
+        c = t.ledger.c
+        query = select(LedgerEntry).where(c.store_id == store_id)
+        if number is not None:
+            query = query.where(c.part_number == number)
+        return self._session.scalars(query.order_by(c.at, c.id)).all()
+
+    def add_reservation(self, reservation: Reservation) -> None:
+        # A new reservation is written straight away with Core (the hot path of
+        # reserve_parts); later changes load it through the ORM as usual.
+        self._session.execute(
+            _INSERT_RESERVATION,
+            {c.name: getattr(reservation, c.name) for c in t.reservations.columns},
+        )
+
+    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+        c = t.reservations.c
+        query = select(Reservation).where(c.store_id == store_id, c.id == reservation_id)
+        return self._session.scalars(_for_update(query)).first()
+
+    def open_reservations(
+        self, store_id: StoreId, expiring_before: DateTime | None = None
+    ) -> Sequence[Reservation]:
+        c = t.reservations.c
+        query = select(Reservation).where(
+            c.store_id == store_id, c.status == ReservationStatus.OPEN
+        )
+        if expiring_before is not None:
+            query = _for_update(query.where(c.expires_at <= expiring_before))
+        return self._session.scalars(query.order_by(c.id)).all()
+
+    def add_backorder(self, backorder: Backorder) -> None:
+        self._session.add(backorder)
+
+    def open_backorders(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> Sequence[Backorder]:
+        c = t.backorders.c
+        query = select(Backorder).where(
+            c.store_id == store_id,
+            c.warehouse_code == warehouse_code,
+            c.part_number == number,
+            c.status == BackorderStatus.OPEN,
+        )
+        return self._session.scalars(_for_update(query.order_by(c.created_at, c.id))).all()
+
+    def add_transfer(self, transfer: Transfer) -> None:
+        self._session.add(transfer)
+
+    def get_transfer(self, transfer_id: str) -> Transfer | None:
+        query = select(Transfer).where(t.transfers.c.id == transfer_id)
+        return self._session.scalars(_for_update(query)).first()
+
+    def incoming_transfers(self, store_id: StoreId) -> Sequence[Transfer]:
+        c = t.transfers.c
+        query = select(Transfer).where(
+            c.to_store_id == store_id, c.status == TransferStatus.IN_TRANSIT
+        )
+        return self._session.scalars(query.order_by(c.dispatched_at, c.id)).all()
+
+    def add_expected_receipt(self, receipt: ExpectedReceipt) -> None:
+        self._session.add(receipt)
+
+    def get_expected_receipt(self, store_id: StoreId, receipt_id: str) -> ExpectedReceipt | None:
+        c = t.expected_receipts.c
+        query = select(ExpectedReceipt).where(c.store_id == store_id, c.id == receipt_id)
+        return self._session.scalars(_for_update(query)).first()
+
+    def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]:
+        c = t.expected_receipts.c
+        query = (
+            select(ExpectedReceipt)
+            .where(c.store_id == store_id, c.received_at.is_(None))
+            .order_by(c.eta, c.id)
+        )
+        return self._session.scalars(query).all()
+
+    def add_loan(self, loan: Loan) -> None:
+        self._session.add(loan)
+
+    def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None:
+        c = t.loans.c
+        query = select(Loan).where(c.store_id == store_id, c.id == loan_id)
+        return self._session.scalars(_for_update(query)).first()
+
+
+class SqlGroupStockQuery:
+    """``GroupStockQuery`` in one indexed aggregate over ``ix_inv_stock_part``."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def where_available(self, number: PartNumber) -> Sequence[Availability]:
+        c = t.stock.c
+        on_hand, reserved = func.sum(c.on_hand), func.sum(c.reserved)
+        query = (
+            select(c.store_id, c.warehouse_code, on_hand, reserved)
+            .where(c.part_number == number)
+            .group_by(c.store_id, c.warehouse_code)
+            .having(on_hand > reserved)
+            .order_by(c.store_id, c.warehouse_code)
+        )
+        return [
+            Availability(StoreId(s), WarehouseCode(w), int(oh), int(rs))
+            for s, w, oh, rs in self._session.execute(query)
+        ]

@@ -1,0 +1,760 @@
+"""Parts and accessories inventory (配件 / 精品库存).
+
+* :class:`Part` — the catalogue entry, unique per master-data scope (group or
+  business unit) and part number.
+* :class:`StockItem` — what one bin of one warehouse of one store holds of one
+  part: ``on_hand``, ``reserved`` and ``available = on_hand - reserved`` (never
+  negative). It is the consistency boundary: every change of ``on_hand`` returns
+  the :class:`LedgerEntry` that explains it, so on hand always equals the sum of
+  the ledger; every change of ``reserved`` goes through a :class:`Reservation`.
+* :class:`Reservation` (预留), :class:`Backorder` (缺件 / BO), :class:`Transfer`
+  (调拨) and :class:`Loan` (借出) are the records those changes leave behind.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from fours_domain.org.model import MasterDataScope
+from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec, part_number
+from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
+from fours_domain.shared.events import DomainEvent, EventRecorder
+from fours_domain.shared.ids import BinCode, StoreId, WarehouseCode
+from fours_domain.shared.money import Money, is_fen_exact, round_fen
+from fours_domain.shared.time import DateTime
+
+_CLASS_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+
+# ---------------------------------------------------------------- errors
+
+
+class NotEnoughStock(DomainError):
+    """The expected refusal: fewer parts available than asked for."""
+
+    code = "not_enough_stock"
+
+    def __init__(
+        self,
+        part: str,
+        store: str,
+        warehouse: str,
+        requested: int,
+        available: int,
+        bin_code: str | None = None,
+    ) -> None:
+        where = f"{store}/{warehouse}" + (f"/{bin_code}" if bin_code else "")
+        super().__init__(
+            f"not enough stock of part {part} at {where}: "
+            f"{requested} requested, {available} available",
+            part=part,
+            store=store,
+            warehouse=warehouse,
+            bin=bin_code,
+            requested=requested,
+            available=available,
+        )
+
+
+class StockInvariantViolation(InvariantViolation):
+    """A stock change would break on hand ≥ reserved ≥ 0 (a bug, never user input)."""
+
+    code = "stock_invariant_violation"
+
+
+# ---------------------------------------------------------------- enumerations
+
+
+class MovementClass(enum.Enum):
+    """How fast a part sells (ABC by movement): 快流 / 慢流 / 呆滞."""
+
+    FAST = "fast"
+    SLOW = "slow"
+    DEAD = "dead"
+
+
+class MoveKind(enum.Enum):
+    """Why on hand changed; the ledger's vocabulary."""
+
+    RECEIVE = "receive"  # 入库
+    ISSUE = "issue"  # 出库
+    MOVE_OUT = "move_out"  # 移库 (source)
+    MOVE_IN = "move_in"  # 移库 (target)
+    TRANSFER_OUT = "transfer_out"  # 调拨出库
+    TRANSFER_IN = "transfer_in"  # 调拨入库
+    LEND = "lend"  # 借出
+    LEND_RETURN = "lend_return"  # 借出归还
+    ADJUST = "adjust"  # 盘点调整
+
+
+class ReservationPurpose(enum.Enum):
+    WORK_ORDER = "work_order"
+    COUNTER_SALE = "counter_sale"
+    TRANSFER = "transfer"
+    SALES_ORDER = "sales_order"
+
+
+class ReservationStatus(enum.Enum):
+    OPEN = "open"
+    CONSUMED = "consumed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+class ShortagePolicy(enum.Enum):
+    """What to do when a request cannot be served in full."""
+
+    ALL_OR_NOTHING = "all_or_nothing"
+    BACKORDER = "backorder"
+    """Reserve what is there and put the rest on backorder (BO)."""
+
+
+class BackorderStatus(enum.Enum):
+    OPEN = "open"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+
+
+class TransferStatus(enum.Enum):
+    IN_TRANSIT = "in_transit"
+    RECEIVED = "received"
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+def part_class(value: str) -> str:
+    """A part class code (MAINTENANCE, REPAIR, BODY, ACCESSORY…): pricing keys on it."""
+    normalised = value.strip().upper()
+    if not _CLASS_RE.match(normalised):
+        raise InvariantViolation(f"part class {value!r} must be an upper-case code like REPAIR")
+    return normalised
+
+
+def _price(value: Money) -> Money:
+    if value.amount < 0 or not is_fen_exact(value):
+        raise InvariantViolation(f"price {value.amount} must be ≥ 0 and in whole fen")
+    return round_fen(value)
+
+
+def _text(value: str, what: str) -> str:
+    stripped = value.strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in stripped):
+        raise InvariantViolation(f"{what} {stripped!r} contains control characters")
+    return stripped
+
+
+def _name(value: str) -> str:
+    stripped = _text(value, "part name")
+    if not stripped:
+        raise InvariantViolation("a part name must not be empty")
+    return stripped
+
+
+def _supplier(value: str) -> str:
+    return _text(value, "supplier")
+
+
+def parse_fitment(text: str) -> SpecPattern:
+    """``BRAND[/MODEL[/TRIM[/COLOUR[/INTERIOR]]]]``, ``*`` for any.
+
+    >>> str(parse_fitment("audi/a6l"))
+    'AUDI/A6L/*/*/*'
+    """
+    fields = [f.strip() for f in text.strip().split("/")]
+    if not fields[0] or len(fields) > 5:
+        raise InvariantViolation(f"fitment {text!r} must be BRAND[/MODEL[/TRIM[/COLOUR[/INT]]]]")
+    values: list[str | None] = [None if f in ("", "*") else f for f in fields]
+    values += [None] * (5 - len(values))
+    brand = values[0]
+    assert brand is not None
+    return SpecPattern(brand, values[1], values[2], values[3], values[4])
+
+
+def format_fitment(pattern: SpecPattern) -> str:
+    """The inverse of :func:`parse_fitment`, without trailing wildcards."""
+    text = str(pattern)
+    while text.endswith("/*"):
+        text = text[:-2]
+    return text
+
+
+def _fits(
+    value: tuple[SpecPattern | str, ...] | list[SpecPattern | str],
+) -> tuple[SpecPattern, ...]:
+    return tuple(v if isinstance(v, SpecPattern) else parse_fitment(v) for v in value)
+
+
+@attrs.define(slots=False, eq=False)
+class Part:
+    """A catalogue entry (配件主数据): unique per scope and part number."""
+
+    scope_key: str
+    number: PartNumber = attrs.field(converter=part_number)
+    name: str = attrs.field(converter=_name)
+    part_class: str = attrs.field(converter=part_class)
+    list_price: Money = attrs.field(converter=_price)
+    cost_price: Money = attrs.field(converter=_price)
+    supplier: str = attrs.field(default="", converter=_supplier)
+    fits: tuple[SpecPattern, ...] = attrs.field(default=(), converter=_fits)
+    movement_class: MovementClass = MovementClass.FAST
+
+    @property
+    def scope(self) -> MasterDataScope:
+        return MasterDataScope.from_key(self.scope_key)
+
+    def fits_vehicle(self, spec: VehicleSpec) -> bool:
+        """True when the part fits ``spec`` (a part with no fitment fits every car)."""
+        return not self.fits or any(p.matches(spec) for p in self.fits)
+
+
+@attrs.define(slots=False, eq=False)
+class SafetyStock:
+    """The minimum a warehouse of a store should hold of a part (安全库存)."""
+
+    store_id: StoreId
+    warehouse_code: WarehouseCode
+    part_number: PartNumber
+    quantity: int
+
+    def __attrs_post_init__(self) -> None:
+        if self.quantity < 0:
+            raise InvariantViolation(f"safety stock of {self.part_number} must be ≥ 0")
+
+
+# ---------------------------------------------------------------- stock
+
+
+@attrs.frozen(order=True)
+class StockLocation:
+    """Where stock lies: store / warehouse / bin, for one part."""
+
+    store_id: StoreId
+    warehouse_code: WarehouseCode
+    bin_code: BinCode
+    part_number: PartNumber
+
+    def __str__(self) -> str:
+        return f"{self.part_number} @ {self.store_id}/{self.warehouse_code}/{self.bin_code}"
+
+
+@attrs.define(slots=False, eq=False)
+class LedgerEntry:
+    """One append-only stock move (库存流水); ``quantity`` is signed."""
+
+    store_id: StoreId
+    id: str
+    at: DateTime
+    kind: MoveKind
+    warehouse_code: WarehouseCode
+    bin_code: BinCode
+    part_number: PartNumber
+    quantity: int
+    reference: str = ""
+
+
+@attrs.frozen
+class PartsReserved(DomainEvent):
+    store_id: StoreId
+    reservation_id: str
+    part_number: PartNumber
+    quantity: int
+
+
+@attrs.frozen
+class ReservationClosed(DomainEvent):
+    store_id: StoreId
+    reservation_id: str
+    status: ReservationStatus
+
+
+@attrs.frozen
+class BackorderCreated(DomainEvent):
+    store_id: StoreId
+    backorder_id: str
+    part_number: PartNumber
+    quantity: int
+
+
+@attrs.frozen
+class BackorderAllocated(DomainEvent):
+    """A receipt served (part of) an open backorder by reserving for it."""
+
+    store_id: StoreId
+    backorder_id: str
+    reservation_id: str
+    part_number: PartNumber
+    quantity: int
+    still_open: int
+
+
+@attrs.frozen
+class TransferDispatched(DomainEvent):
+    store_id: StoreId
+    transfer_id: str
+    to_store_id: StoreId
+
+
+@attrs.frozen
+class TransferReceived(DomainEvent):
+    store_id: StoreId
+    transfer_id: str
+    from_store_id: StoreId
+
+
+def _positive(quantity: int, what: str = "quantity") -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
+        raise InvariantViolation(f"{what} must be a positive whole number, got {quantity!r}")
+    return quantity
+
+
+@attrs.define(slots=False, eq=False)
+class Reservation(EventRecorder):
+    """Parts set aside (预留) from one stock item for a work order, sale or transfer."""
+
+    store_id: StoreId
+    id: str
+    warehouse_code: WarehouseCode
+    bin_code: BinCode
+    part_number: PartNumber
+    quantity: int
+    purpose: ReservationPurpose
+    reference: str
+    created_at: DateTime
+    expires_at: DateTime | None = None
+    status: ReservationStatus = ReservationStatus.OPEN
+    closed_at: DateTime | None = None
+    backorder_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is ReservationStatus.OPEN
+
+    @property
+    def location(self) -> StockLocation:
+        return StockLocation(self.store_id, self.warehouse_code, self.bin_code, self.part_number)
+
+    def is_expired(self, at: DateTime) -> bool:
+        return self.is_open and self.expires_at is not None and self.expires_at <= at
+
+    def _close(self, status: ReservationStatus, at: DateTime) -> Result[None, IllegalTransition]:
+        if not self.is_open:
+            return Failure(
+                IllegalTransition(f"reservation {self.id}", self.status.value, _VERB[status])
+            )
+        self.status = status
+        self.closed_at = at
+        self.record(ReservationClosed(at, self.store_id, self.id, status))
+        return Success(None)
+
+
+_VERB = {
+    ReservationStatus.CONSUMED: "issue it",
+    ReservationStatus.RELEASED: "release it",
+    ReservationStatus.EXPIRED: "expire it",
+    ReservationStatus.OPEN: "reopen it",
+}
+
+
+@attrs.define(slots=False, eq=False)
+class StockItem(EventRecorder):
+    """The stock of one part in one bin (库存): on hand, reserved, available.
+
+    >>> import pendulum
+    >>> item = StockItem(StoreId("S1"), WarehouseCode("W1"), BinCode("A1"), PartNumber("P1"))
+    >>> entry = item.receive(5, at=pendulum.datetime(2026, 1, 1), entry_id="e1")
+    >>> (item.on_hand, item.available, entry.quantity)
+    (5, 5, 5)
+    """
+
+    store_id: StoreId
+    warehouse_code: WarehouseCode
+    bin_code: BinCode
+    part_number: PartNumber
+    on_hand: int = 0
+    reserved: int = 0
+    last_received_at: DateTime | None = None
+    last_issued_at: DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        self._check()
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+    @property
+    def location(self) -> StockLocation:
+        return StockLocation(self.store_id, self.warehouse_code, self.bin_code, self.part_number)
+
+    def _check(self) -> None:
+        if not 0 <= self.reserved <= self.on_hand:
+            raise StockInvariantViolation(
+                f"{self.location}: on hand {self.on_hand}, reserved {self.reserved}"
+            )
+
+    def _short(self, requested: int) -> NotEnoughStock:
+        return NotEnoughStock(
+            self.part_number,
+            self.store_id,
+            self.warehouse_code,
+            requested,
+            self.available,
+            self.bin_code,
+        )
+
+    def _entry(
+        self, kind: MoveKind, quantity: int, at: DateTime, entry_id: str, reference: str
+    ) -> LedgerEntry:
+        self.on_hand += quantity
+        self._check()
+        return LedgerEntry(
+            store_id=self.store_id,
+            id=entry_id,
+            at=at,
+            kind=kind,
+            warehouse_code=self.warehouse_code,
+            bin_code=self.bin_code,
+            part_number=self.part_number,
+            quantity=quantity,
+            reference=reference,
+        )
+
+    # -- on hand goes up
+
+    def receive(
+        self,
+        quantity: int,
+        *,
+        at: DateTime,
+        entry_id: str,
+        reference: str = "",
+        kind: MoveKind = MoveKind.RECEIVE,
+    ) -> LedgerEntry:
+        """Put parts into this bin: a receipt, move in, transfer in or loan return."""
+        if kind not in _INBOUND:
+            raise InvariantViolation(f"{kind.value} does not add stock")
+        entry = self._entry(kind, _positive(quantity), at, entry_id, reference)
+        if kind is MoveKind.RECEIVE:
+            self.last_received_at = at
+        return entry
+
+    # -- on hand goes down (from what is available)
+
+    def take(
+        self,
+        quantity: int,
+        *,
+        at: DateTime,
+        entry_id: str,
+        kind: MoveKind,
+        reference: str = "",
+    ) -> Result[LedgerEntry, NotEnoughStock]:
+        """Take unreserved parts out: issue, move out, transfer out or lend."""
+        if kind not in _OUTBOUND:
+            raise InvariantViolation(f"{kind.value} does not take stock")
+        if _positive(quantity) > self.available:
+            return Failure(self._short(quantity))
+        if kind is MoveKind.ISSUE:
+            self.last_issued_at = at
+        return Success(self._entry(kind, -quantity, at, entry_id, reference))
+
+    def adjust_to(
+        self, counted: int, *, at: DateTime, entry_id: str, reference: str = ""
+    ) -> Result[LedgerEntry | None, NotEnoughStock]:
+        """Post a stocktake count (盘点): on hand becomes ``counted``.
+
+        A count below what is reserved is refused: release reservations first,
+        so no work order silently loses the parts promised to it.
+        """
+        if counted < 0:
+            raise InvariantViolation(f"a count of {self.location} must be ≥ 0")
+        if counted < self.reserved:
+            return Failure(
+                NotEnoughStock(
+                    self.part_number,
+                    self.store_id,
+                    self.warehouse_code,
+                    self.reserved,
+                    counted,
+                    self.bin_code,
+                )
+            )
+        delta = counted - self.on_hand
+        if delta == 0:
+            return Success(None)
+        return Success(self._entry(MoveKind.ADJUST, delta, at, entry_id, reference))
+
+    # -- reservations
+
+    def reserve(
+        self,
+        quantity: int,
+        *,
+        reservation_id: str,
+        purpose: ReservationPurpose,
+        reference: str,
+        at: DateTime,
+        expires_at: DateTime | None = None,
+        backorder_id: str | None = None,
+    ) -> Result[Reservation, NotEnoughStock]:
+        """Set ``quantity`` aside; refused (with the available count) when short."""
+        if _positive(quantity) > self.available:
+            return Failure(self._short(quantity))
+        if expires_at is not None and expires_at <= at:
+            raise InvariantViolation(f"reservation expiry {expires_at} is not after {at}")
+        self.reserved += quantity
+        self._check()
+        reservation = Reservation(
+            store_id=self.store_id,
+            id=reservation_id,
+            warehouse_code=self.warehouse_code,
+            bin_code=self.bin_code,
+            part_number=self.part_number,
+            quantity=quantity,
+            purpose=purpose,
+            reference=reference,
+            created_at=at,
+            expires_at=expires_at,
+            backorder_id=backorder_id,
+        )
+        reservation.record(
+            PartsReserved(at, self.store_id, reservation_id, self.part_number, quantity)
+        )
+        return Success(reservation)
+
+    def _unreserve(self, reservation: Reservation) -> None:
+        if reservation.location != self.location:
+            raise InvariantViolation(f"reservation {reservation.id} is not for {self.location}")
+        self.reserved -= reservation.quantity
+        self._check()
+
+    def release(self, reservation: Reservation, *, at: DateTime) -> Result[None, IllegalTransition]:
+        """Give the parts back to available (释放预留)."""
+        closed = reservation._close(ReservationStatus.RELEASED, at)
+        if isinstance(closed, Success):
+            self._unreserve(reservation)
+        return closed
+
+    def expire(self, reservation: Reservation, *, at: DateTime) -> Result[None, IllegalTransition]:
+        """Release a reservation whose expiry has passed."""
+        if not reservation.is_expired(at):
+            return Failure(
+                IllegalTransition(
+                    f"reservation {reservation.id}",
+                    f"{reservation.status.value} until {reservation.expires_at}",
+                    "expire it",
+                )
+            )
+        closed = reservation._close(ReservationStatus.EXPIRED, at)
+        if isinstance(closed, Success):
+            self._unreserve(reservation)
+        return closed
+
+    def issue_reserved(
+        self, reservation: Reservation, *, at: DateTime, entry_id: str
+    ) -> Result[LedgerEntry, IllegalTransition]:
+        """Issue the reserved parts (出库): the reservation is consumed."""
+        closed = reservation._close(ReservationStatus.CONSUMED, at)
+        if isinstance(closed, Failure):
+            return Failure(closed.failure())
+        self._unreserve(reservation)
+        self.last_issued_at = at
+        reference = f"{reservation.purpose.value}:{reservation.reference}"
+        return Success(self._entry(MoveKind.ISSUE, -reservation.quantity, at, entry_id, reference))
+
+
+_INBOUND = frozenset(
+    {MoveKind.RECEIVE, MoveKind.MOVE_IN, MoveKind.TRANSFER_IN, MoveKind.LEND_RETURN}
+)
+_OUTBOUND = frozenset({MoveKind.ISSUE, MoveKind.MOVE_OUT, MoveKind.TRANSFER_OUT, MoveKind.LEND})
+
+
+# ---------------------------------------------------------------- backorders
+
+
+@attrs.define(slots=False, eq=False)
+class Backorder(EventRecorder):
+    """What a request could not get (缺件 / BO); receipts fill it, oldest first."""
+
+    store_id: StoreId
+    id: str
+    warehouse_code: WarehouseCode
+    part_number: PartNumber
+    quantity: int
+    open_quantity: int
+    purpose: ReservationPurpose
+    reference: str
+    created_at: DateTime
+    status: BackorderStatus = BackorderStatus.OPEN
+
+    def allocate_from(
+        self, item: StockItem, *, at: DateTime, reservation_id: str
+    ) -> Reservation | None:
+        """Reserve what ``item`` can give towards this backorder (None if nothing)."""
+        if self.status is not BackorderStatus.OPEN:
+            raise InvariantViolation(f"backorder {self.id} is {self.status.value}")
+        if item.part_number != self.part_number or item.store_id != self.store_id:
+            raise InvariantViolation(f"backorder {self.id} is not for {item.location}")
+        quantity = min(item.available, self.open_quantity)
+        if quantity <= 0:
+            return None
+        reservation = item.reserve(
+            quantity,
+            reservation_id=reservation_id,
+            purpose=self.purpose,
+            reference=self.reference,
+            at=at,
+            backorder_id=self.id,
+        ).unwrap()
+        self.open_quantity -= quantity
+        if self.open_quantity == 0:
+            self.status = BackorderStatus.FILLED
+        self.record(
+            BackorderAllocated(
+                at,
+                self.store_id,
+                self.id,
+                reservation.id,
+                self.part_number,
+                quantity,
+                self.open_quantity,
+            )
+        )
+        return reservation
+
+    def cancel(self) -> Result[None, IllegalTransition]:
+        if self.status is not BackorderStatus.OPEN:
+            return Failure(
+                IllegalTransition(f"backorder {self.id}", self.status.value, "cancel it")
+            )
+        self.status = BackorderStatus.CANCELLED
+        return Success(None)
+
+
+# ---------------------------------------------------------------- transfers between stores
+
+
+@attrs.define(slots=False, eq=False)
+class TransferLine:
+    store_id: StoreId
+    transfer_id: str
+    line_no: int
+    part_number: PartNumber
+    from_bin_code: BinCode
+    quantity: int
+    to_bin_code: BinCode | None = None
+
+
+@attrs.define(slots=False, eq=False)
+class Transfer(EventRecorder):
+    """Parts sent from one store to another (调拨): out → in transit → in.
+
+    The source's stock drops on dispatch; the target gains it only when it
+    confirms receipt. Until then the parts are in transit, owned by neither.
+    """
+
+    store_id: StoreId
+    id: str
+    to_store_id: StoreId
+    from_warehouse_code: WarehouseCode
+    to_warehouse_code: WarehouseCode
+    dispatched_at: DateTime
+    eta: DateTime | None = None
+    reference: str = ""
+    status: TransferStatus = TransferStatus.IN_TRANSIT
+    received_at: DateTime | None = None
+    lines: list[TransferLine] = attrs.field(factory=list)
+
+    @property
+    def in_transit(self) -> int:
+        """Units still on the road."""
+        if self.status is not TransferStatus.IN_TRANSIT:
+            return 0
+        return sum(line.quantity for line in self.lines)
+
+    def mark_received(self, to_bin_code: BinCode, at: DateTime) -> Result[None, IllegalTransition]:
+        if self.status is not TransferStatus.IN_TRANSIT:
+            return Failure(
+                IllegalTransition(f"transfer {self.id}", self.status.value, "receive it")
+            )
+        self.status = TransferStatus.RECEIVED
+        self.received_at = at
+        for line in self.lines:
+            line.to_bin_code = to_bin_code
+        self.record(TransferReceived(at, self.to_store_id, self.id, self.store_id))
+        return Success(None)
+
+
+# ---------------------------------------------------------------- expected receipts
+
+
+@attrs.define(slots=False, eq=False)
+class ExpectedReceipt:
+    """Parts ordered from a supplier or the group's central purchasing (集中采购),
+    expected at a warehouse by ``eta``: the arrival alert, and what stops a
+    second store buying the same thing twice."""
+
+    store_id: StoreId
+    id: str
+    warehouse_code: WarehouseCode
+    part_number: PartNumber
+    quantity: int
+    eta: DateTime
+    reference: str = ""
+    received_at: DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _positive(self.quantity)
+
+    @property
+    def is_open(self) -> bool:
+        return self.received_at is None
+
+    def close(self, at: DateTime) -> Result[None, IllegalTransition]:
+        if not self.is_open:
+            return Failure(
+                IllegalTransition(f"expected receipt {self.id}", "received", "receive it")
+            )
+        self.received_at = at
+        return Success(None)
+
+
+# ---------------------------------------------------------------- loans
+
+
+@attrs.define(slots=False, eq=False)
+class Loan:
+    """Parts lent (借出) to a workshop, another department or a partner."""
+
+    store_id: StoreId
+    id: str
+    warehouse_code: WarehouseCode
+    bin_code: BinCode
+    part_number: PartNumber
+    quantity: int
+    borrower: str
+    lent_at: DateTime
+    returned_quantity: int = 0
+    returned_at: DateTime | None = None
+
+    @property
+    def outstanding(self) -> int:
+        return self.quantity - self.returned_quantity
+
+    def take_back(self, quantity: int, at: DateTime) -> Result[None, DomainError]:
+        if _positive(quantity) > self.outstanding:
+            return Failure(
+                InvariantViolation(
+                    f"loan {self.id} of {self.part_number} to {self.borrower}: "
+                    f"{quantity} returned but only {self.outstanding} outstanding"
+                )
+            )
+        self.returned_quantity += quantity
+        if self.outstanding == 0:
+            self.returned_at = at
+        return Success(None)

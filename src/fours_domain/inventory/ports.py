@@ -1,0 +1,125 @@
+"""Ports of the inventory context.
+
+Locking contract: ``StockRepository.lock`` returns the stock items at the given
+locations *locked for this unit of work* (PostgreSQL ``SELECT … FOR UPDATE`` in
+primary-key order; SQLite's writer lock, taken by ``BEGIN IMMEDIATE``), so the
+aggregate's decision (enough available?) cannot be invalidated by another
+writer before commit. See docs/adr/0010-stock-concurrency.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Protocol
+
+from fours_domain.inventory.model import (
+    Backorder,
+    ExpectedReceipt,
+    LedgerEntry,
+    Loan,
+    Part,
+    Reservation,
+    SafetyStock,
+    StockItem,
+    StockLocation,
+    Transfer,
+)
+from fours_domain.inventory.reports import Availability
+from fours_domain.org.model import MasterDataScope
+from fours_domain.org.ports import OrgRepository
+from fours_domain.shared.catalogue import PartNumber
+from fours_domain.shared.ids import StoreId, WarehouseCode
+from fours_domain.shared.time import DateTime
+from fours_domain.shared.uow import UnitOfWork
+
+
+class PartRepository(Protocol):
+    """The parts catalogue (reference data) and safety stock levels."""
+
+    def get(self, scope: MasterDataScope, number: PartNumber) -> Part | None: ...
+    def add(self, part: Part) -> None: ...
+    def list(self, scope: MasterDataScope | None = None) -> Sequence[Part]: ...
+    def get_safety_stock(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> SafetyStock | None: ...
+    def add_safety_stock(self, rule: SafetyStock) -> None: ...
+    def safety_stocks(self, store_id: StoreId) -> Sequence[SafetyStock]: ...
+
+
+class StockRepository(Protocol):
+    """Stock items, the ledger, reservations, backorders, transfers and loans of stores."""
+
+    def lock(
+        self, locations: Collection[StockLocation], *, create: bool = False
+    ) -> dict[StockLocation, StockItem]:
+        """The items at ``locations``, locked until the unit of work ends.
+
+        Without ``create`` only existing items are returned; with it, missing
+        ones are created empty first (two writers creating the same item do
+        not collide).
+        """
+        ...
+
+    def lock_parts(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, numbers: Collection[PartNumber]
+    ) -> Sequence[StockItem]:
+        """Every bin's item of these parts in one warehouse, locked, in key order."""
+        ...
+
+    def items(
+        self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
+    ) -> Sequence[StockItem]: ...
+    def append(self, entry: LedgerEntry) -> None:
+        """Add a ledger entry (the ledger is append-only: nothing updates or deletes)."""
+        ...
+
+    def ledger(
+        self, store_id: StoreId, number: PartNumber | None = None
+    ) -> Sequence[LedgerEntry]: ...
+    def add_reservation(self, reservation: Reservation) -> None: ...
+    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+        """The reservation, locked for change (like every ``get_*`` of this port)."""
+        ...
+
+    def open_reservations(
+        self, store_id: StoreId, expiring_before: DateTime | None = None
+    ) -> Sequence[Reservation]: ...
+    def add_backorder(self, backorder: Backorder) -> None: ...
+    def open_backorders(
+        self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
+    ) -> Sequence[Backorder]:
+        """Open backorders of a part in a warehouse, oldest first."""
+        ...
+
+    def add_transfer(self, transfer: Transfer) -> None: ...
+    def get_transfer(self, transfer_id: str) -> Transfer | None: ...
+    def incoming_transfers(self, store_id: StoreId) -> Sequence[Transfer]:
+        """Transfers to ``store_id`` still in transit."""
+        ...
+
+    def add_expected_receipt(self, receipt: ExpectedReceipt) -> None: ...
+    def get_expected_receipt(
+        self, store_id: StoreId, receipt_id: str
+    ) -> ExpectedReceipt | None: ...
+    def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]: ...
+    def add_loan(self, loan: Loan) -> None: ...
+    def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None: ...
+
+
+class GroupStockQuery(Protocol):
+    """Read port: where a part can be had across the group (集团配件全局库存)."""
+
+    def where_available(self, number: PartNumber) -> Sequence[Availability]:
+        """(store, warehouse) rows with something available, by store then warehouse."""
+        ...
+
+
+class InventoryUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def org(self) -> OrgRepository: ...
+    @property
+    def parts(self) -> PartRepository: ...
+    @property
+    def stock(self) -> StockRepository: ...
+    @property
+    def group_stock(self) -> GroupStockQuery: ...
