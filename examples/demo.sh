@@ -171,9 +171,10 @@ say "FAW's rebate statement (返利结算单, GBK CSV) reconciled car by car"
 fours dms import --adapter csv --mapping cn-oem --kind rebate-statement --period 2026-Q3 \
   --rejects "$DMS_OUT/statement.rejects.csv" "$HERE/data/faw-rebate-statement-2026q3-gbk.csv"
 say "FAW-VW's parts price file (GBK CSV): two bad rows go to a reject file to fix and re-feed"
-fours dms import --adapter csv --mapping cn-oem --kind part-prices --check \
+fours dms import --adapter csv --mapping cn-oem --kind part-prices \
   --rejects "$DMS_OUT/prices.rejects.csv" "$HERE/data/faw-vw-parts-prices-gbk.csv"
 cat "$DMS_OUT/prices.rejects.csv"
+fours parts show 4H0-698-151
 fours dms history
 
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"
