@@ -49,6 +49,7 @@ from fours_domain.shared.catalogue import PartNumber, part_number
 from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViolation, NotFound
 from fours_domain.shared.ids import BinCode, BusinessUnitId, IdSource, StoreId, WarehouseCode
 from fours_domain.shared.money import cny
+from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, DateTime
 
 T = TypeVar("T")
@@ -226,13 +227,6 @@ class ReservationOutcome:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
-    try:
-        return action()
-    except DomainError as error:
-        return Failure(error)
 
 
 def _store_id(value: str) -> StoreId:

@@ -30,6 +30,7 @@ from fours_domain.org.model import (
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.shared.errors import AlreadyExists, DomainError, NotFound
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, StoreTimeZone
 
 T = TypeVar("T")
@@ -90,13 +91,6 @@ class AddBin:
     store_id: str
     warehouse_code: str
     bin_code: str
-
-
-def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
-    try:
-        return action()
-    except DomainError as error:
-        return Failure(error)
 
 
 def create_group(uow: OrgUnitOfWork, cmd: CreateGroup) -> Result[Group, DomainError]:

@@ -63,16 +63,10 @@ from fours_domain.shared.catalogue import SpecPattern, VehicleSpec, part_number
 from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViolation, NotFound
 from fours_domain.shared.ids import IdSource, RegionId, StoreId, UserId
 from fours_domain.shared.money import Money, VatRate
+from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, DateTime, ensure_aware
 
 T = TypeVar("T")
-
-
-def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
-    try:
-        return action()
-    except DomainError as error:
-        return Failure(error)
 
 
 def place_of(store: Store) -> StorePlace:

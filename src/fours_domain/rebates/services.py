@@ -56,6 +56,7 @@ from fours_domain.shared.errors import AlreadyExists, DomainError, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import BrandCode, StoreId
 from fours_domain.shared.money import ZERO, Money, sum_money
+from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, Date
 
 T = TypeVar("T")
@@ -63,13 +64,6 @@ T = TypeVar("T")
 
 class RebatesOrgUnitOfWork(RebatesUnitOfWork, OrgUnitOfWork, Protocol):
     """The rebates services also look stores up."""
-
-
-def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
-    try:
-        return action()
-    except DomainError as error:
-        return Failure(error)
 
 
 def _store(uow: OrgUnitOfWork, raw: str) -> Result[StoreId, DomainError]:

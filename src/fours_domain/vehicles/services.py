@@ -23,6 +23,7 @@ from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import StoreId
+from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, DateTime
 from fours_domain.vehicles.lifecycle import (
     PIPELINE_STATES,
@@ -62,13 +63,6 @@ def lookup_vin(raw: str) -> Vin:
     if isinstance(parsed, Failure):
         raise parsed.failure()
     return parsed.unwrap()
-
-
-def _guarded(action: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
-    try:
-        return action()
-    except DomainError as error:
-        return Failure(error)
 
 
 def _with_car(
