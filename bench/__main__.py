@@ -13,6 +13,9 @@ BENCHMARKS = (
     "vehicle_stock_query",
     "quote_resolve",
     "rebate_quarter",
+    "star_vehicle_inventory",
+    "dms_import_parts_pg",
+    "dms_import_parts_sqlite",
 )
 
 

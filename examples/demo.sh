@@ -159,4 +159,25 @@ fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --role SHOWROOM_MA
 echo "A part that is not in the catalogue: refused, naming the store's catalogue"
 fours --store SH-AUDI-01 prices part 4H0-000-000 || true
 
+say "Manufacturer DMS feeds (厂家 DMS 对接): adapters and what they are bound to"
+export FOURS_DMS_CONFIG="$HERE/data/dms.toml"   # brand → adapter, dealer code → store
+DMS_OUT="$(mktemp -d)"
+fours dms list
+say "FAW-Audi's STAR dispatch notice (发车通知) brings six cars in transit to SH-AUDI-01"
+fours dms import --brand AUDI --kind vehicle-inventory ${FOURS_STAR_DIR:+--strict} \
+  --ack "$DMS_OUT/ack.xml" "$HERE/data/faw-audi-dispatch.xml"
+fours dms import --brand AUDI --kind vehicle-inventory "$HERE/data/faw-audi-dispatch.xml"
+fours --store SH-AUDI-01 vehicles find --state in_transit --state arrived
+say "Our stock report back to the manufacturer (STAR ShowVehicleInventory)"
+fours --store SH-AUDI-01 dms export --adapter star --kind vehicle-inventory -o "$DMS_OUT/stock.xml"
+say "FAW's rebate statement (返利结算单, GBK CSV) reconciled car by car"
+fours dms import --adapter csv --mapping cn-oem --kind rebate-statement --period 2026-Q3 \
+  --rejects "$DMS_OUT/statement.rejects.csv" "$HERE/data/faw-rebate-statement-2026q3-gbk.csv"
+say "FAW-VW's parts price file (GBK CSV): two bad rows go to a reject file to fix and re-feed"
+fours dms import --adapter csv --mapping cn-oem --kind part-prices \
+  --rejects "$DMS_OUT/prices.rejects.csv" "$HERE/data/faw-vw-parts-prices-gbk.csv"
+cat "$DMS_OUT/prices.rejects.csv"
+fours parts show 4H0-698-151
+fours dms history
+
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"

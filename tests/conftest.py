@@ -126,7 +126,12 @@ def app(engine: Engine, clock: FixedClock) -> FoursApp:
 
 @pytest.fixture
 def star_dir() -> Path:
-    path = SHARED / "star" / "Rev5.5.4"
+    """The STAR Rev 5.5.4 folder: ``FOURS_STAR_DIR``, else ``../shared/star/Rev5.5.4``."""
+    configured = os.environ.get("FOURS_STAR_DIR")
+    path = Path(configured) if configured else SHARED / "star" / "Rev5.5.4"
     if not path.is_dir():
-        pytest.skip(f"STAR schemas not found at {path} (CI has ../shared beside the clone)")
+        pytest.skip(
+            f"STAR schemas not found at {path}: set FOURS_STAR_DIR to the Rev5.5.4 folder "
+            "(CI has ../shared beside the clone)"
+        )
     return path

@@ -5,6 +5,11 @@ from __future__ import annotations
 #: name → (module, attribute, one-line help). A bounded context adds its group here.
 COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
     "db": ("fours_cli.commands.db", "db", "Create, upgrade and inspect the database schema."),
+    "dms": (
+        "fours_cli.commands.dms",
+        "dms",
+        "Manufacturer DMS feeds: import and export STAR XML, CSV and more.",
+    ),
     "org": (
         "fours_cli.commands.org",
         "org",

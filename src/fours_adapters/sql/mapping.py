@@ -31,5 +31,8 @@ def start_mappers() -> None:
         from fours_adapters.sql.inventory.mapping import map_inventory
 
         map_inventory(mapper_registry)
+        from fours_adapters.sql.dms.mapping import map_dms
+
+        map_dms(mapper_registry)
         mapper_registry.configure()
         _started = True

@@ -10,6 +10,7 @@ TABLE_MODULES = (
     "fours_adapters.sql.rebates.tables",
     "fours_adapters.sql.vehicles.tables",
     "fours_adapters.sql.inventory.tables",
+    "fours_adapters.sql.dms.tables",
 )
 
 

@@ -9,6 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from fours_adapters.sql.dms.repository import SqlImportJournal
 from fours_adapters.sql.inventory.repository import (
     SqlGroupStockQuery,
     SqlPartRepository,
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         self.part_list_prices = SqlPartListPrices(self.parts)
         self.stock = SqlStockRepository(self._session)
         self.group_stock = SqlGroupStockQuery(self._session)
+        self.dms_imports = SqlImportJournal(self._session)
         return self
 
     def __exit__(

@@ -12,6 +12,8 @@ from collections.abc import Collection, Sequence
 from types import TracebackType
 from typing import Any, Self
 
+from fours_domain.dms.ports import ImportRecord
+from fours_domain.dms.records import RecordKind
 from fours_domain.inventory.model import (
     Backorder,
     BackorderStatus,
@@ -345,6 +347,20 @@ class FakeStockRepository:
         return availability_of(i for loc, i in self.stock.items() if loc.part_number == number)
 
 
+class FakeImportJournal:
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, RecordKind, str], ImportRecord] = {}
+
+    def find(self, adapter: str, kind: RecordKind, document_key: str) -> ImportRecord | None:
+        return self.entries.get((adapter, kind, document_key))
+
+    def add(self, entry: ImportRecord) -> None:
+        self.entries[(entry.adapter, entry.kind, entry.document_key)] = entry
+
+    def recent(self, limit: int = 20) -> Sequence[ImportRecord]:
+        return sorted(self.entries.values(), key=lambda e: e.imported_at, reverse=True)[:limit]
+
+
 class FakeUnitOfWork:
     """Satisfies the context unit-of-work protocols in memory."""
 
@@ -359,6 +375,7 @@ class FakeUnitOfWork:
         self.vehicles = FakeVehicleRepository()
         self.parts = FakePartRepository()
         self.stock = FakeStockRepository()
+        self.dms_imports = FakeImportJournal()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []

@@ -1,0 +1,86 @@
+"""dms_import_parts_pg: rows/s importing a 1,000,000-row parts price CSV into PostgreSQL
+(database ``fours_bench``, schema ``bench_dms``), vs a raw ``COPY … FROM STDIN (FORMAT csv)``
+of the same file into a plain table of the same columns, in the same run.
+Goal: ratio ≥ 0.3, peak RSS ≤ 300 MB."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+
+import psycopg
+from sqlalchemy import text
+
+from bench import dms_parts
+from bench.harness import Measurement, peak_rss_mb
+from fours_adapters.bootstrap import bootstrap
+from fours_adapters.sql.engine import make_engine
+from fours_domain.shared.ids import SequentialIdSource
+from fours_domain.shared.time import FixedClock
+
+SERVER = os.environ.get("FOURS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+SCHEMA = "bench_dms"
+
+
+def _ensure_database() -> str:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        if (
+            conn.execute("select 1 from pg_database where datname = 'fours_bench'").fetchone()
+            is None
+        ):
+            conn.execute("create database fours_bench")
+    return f"{SERVER}/fours_bench"
+
+
+def _copy_baseline(url: str, path: os.PathLike[str]) -> float:
+    with psycopg.connect(url) as conn:
+        conn.execute(f"set search_path to {SCHEMA}")
+        conn.execute(
+            "create table if not exists copy_parts (number text primary key, name text, "
+            "brand text, retail_price numeric, dealer_price numeric, unit text, "
+            "effective_from date)"
+        )
+        conn.execute("truncate copy_parts")
+        conn.commit()
+        start = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            cur.copy("copy copy_parts from stdin with (format csv, header true)") as copy,
+            open(path, "rb") as source,
+        ):
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def run() -> Iterator[Measurement]:
+    if not dms_parts.bound():
+        return
+    path = dms_parts.csv_path()
+    url = _ensure_database()
+    admin = make_engine(url, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f"drop schema if exists {SCHEMA} cascade"))
+        conn.execute(text(f"create schema {SCHEMA}"))
+    admin.dispose()
+    base = _copy_baseline(url, path)
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={SCHEMA}"})
+    app = bootstrap(
+        engine=engine,
+        clock=FixedClock(dms_parts.clock_now()),
+        ids=SequentialIdSource("bench"),
+    )
+    app.upgrade_schema()
+    ours = dms_parts.import_file(app, path)
+    app.close()
+    yield Measurement(
+        "dms_import_parts_pg",
+        dms_parts.ROWS / ours,
+        "rows/s",
+        dms_parts.ROWS / base,
+        n=dms_parts.ROWS,
+        peak_rss_mb=peak_rss_mb(),
+        extra={"seconds": round(ours, 1), "copy_seconds": round(base, 1)},
+    )

@@ -1,0 +1,1 @@
+"""Appliers binding record kinds to the fours contexts."""

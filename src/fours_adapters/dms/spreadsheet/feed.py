@@ -1,0 +1,485 @@
+"""``CsvFeed``: spreadsheet exports (CSV) read through a column mapping.
+
+Streams rows with the standard ``csv`` module over a strictly decoded text
+stream (see :mod:`.encoding`); each row becomes a record or a rejection that
+names the file, line, field and reason and keeps the row's text, so the
+reject file can be fixed and fed again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO, TextIO
+
+import pendulum
+
+from fours_adapters.dms.spreadsheet.encoding import EncodingProblem, Sniffed, sniff
+from fours_adapters.dms.spreadsheet.mapping import ColumnMapping, KindMapping
+from fours_domain.dms.ports import (
+    Document,
+    DocumentIdentity,
+    DocumentRefused,
+    FeedItem,
+    FeedWarning,
+    KindNotSupported,
+    Located,
+    Rejection,
+    RejectSink,
+    SourceLocation,
+)
+from fours_domain.dms.records import (
+    ManufacturerVehicleState,
+    PartPriceRecord,
+    PriceKind,
+    PriceListRecord,
+    RebateStatementLine,
+    Record,
+    RecordKind,
+    StockPositionRecord,
+    VehicleInventoryRecord,
+    VehicleOrderStatusRecord,
+)
+from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import DomainError
+from fours_domain.shared.identifiers import Vin, VinCheck
+from fours_domain.shared.money import Money, cny
+from fours_domain.shared.time import Date
+
+_DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?$")
+_MONEY_NOISE = re.compile(r"[¥￥,，\s元]|^CNY|^RMB", re.IGNORECASE)
+_SPECIAL = re.compile(r'[",\r\n]')
+
+
+class _FieldProblem(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def parse_date(raw: str) -> Date:
+    """``2026-11-25``, ``2026/11/25``, ``20261125``, ``2026年11月25日`` (a time part is ignored)."""
+    match = _DATE.match(raw.strip())
+    if match is None:
+        raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)")
+    return pendulum.Date(int(match[1]), int(match[2]), int(match[3]))
+
+
+def parse_decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{raw!r} is not a finite number")
+    return value
+
+
+def parse_money(raw: str) -> Money:
+    """``¥1,299.50``, ``1299.5元``, ``RMB 1299.50`` → CNY; more than two decimals is an error."""
+    value = parse_decimal(_MONEY_NOISE.sub("", raw))
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueError(f"amount {raw!r} has fractions of a fen")
+    return cny(value)
+
+
+def csv_line(row: list[str], delimiter: str = ",") -> str:
+    """The row as one CSV line (quoted only where needed)."""
+    if not any(_SPECIAL.search(cell) or delimiter in cell for cell in row):
+        return delimiter.join(row)
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="").writerow(row)
+    return buffer.getvalue()
+
+
+class CsvFeed:
+    """Reads CSV exports through a :class:`ColumnMapping` (the ``csv`` entry point)."""
+
+    def __init__(self, mapping: ColumnMapping, name: str = "csv") -> None:
+        self.mapping = mapping
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def reads(self) -> frozenset[RecordKind]:
+        return frozenset(self.mapping.kinds)
+
+    def _kind_mapping(self, kind: RecordKind) -> KindMapping:
+        found = self.mapping.for_kind(kind)
+        if found is None:
+            raise KindNotSupported(f"{self.name} (mapping {self.mapping.name})", kind, self.reads())
+        return found
+
+    def _sniff(self, document: Document) -> Sniffed:
+        declared = document.options.get("encoding") or self.mapping.encoding
+        try:
+            with document.open() as stream:
+                return sniff(stream, declared)
+        except EncodingProblem as problem:
+            raise DocumentRefused(document.name, str(problem)) from None
+
+    def identify(self, document: Document, kind: RecordKind) -> DocumentIdentity:
+        """Key ``sha256:<hash of the bytes>``; rows are then keyed by their record key."""
+        self._kind_mapping(kind)
+        sniffed = self._sniff(document)
+        return DocumentIdentity(
+            f"sha256:{sniffed.sha256}", sniffed.sha256, f"CSV in {sniffed.encoding}"
+        )
+
+    def header(self, document: Document) -> list[str]:
+        """The document's header row (for reject files that keep the same layout)."""
+        sniffed = self._sniff(document)
+        with document.open() as stream:
+            text = io.TextIOWrapper(stream, encoding=sniffed.encoding, newline="")
+            row = next(csv.reader(text, delimiter=self.mapping.delimiter), [])
+            return [cell.strip().lstrip("\ufeff") for cell in row]
+
+    def read(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[FeedItem]:
+        mapping = self._kind_mapping(kind)
+        sniffed = self._sniff(document)
+        with document.open() as stream:
+            text = io.TextIOWrapper(stream, encoding=sniffed.encoding, newline="")
+            yield from self._rows(document.name, text, mapping, strict)
+
+    def _rows(
+        self, name: str, text: TextIO, mapping: KindMapping, strict: bool
+    ) -> Iterator[FeedItem]:
+        delimiter = self.mapping.delimiter
+        reader = csv.reader(text, delimiter=delimiter, strict=strict)
+        try:
+            header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
+        except StopIteration:
+            raise DocumentRefused(name, "is empty: no header row") from None
+        except csv.Error as exc:
+            raise DocumentRefused(name, f"line 1: {exc}", line=1) from None
+        positions = {column: i for i, column in enumerate(header) if column}
+        missing = [
+            f"{column} ({field})"
+            for field, column in mapping.required_columns().items()
+            if column not in positions
+        ]
+        if missing:
+            raise DocumentRefused(
+                name,
+                f"missing required column(s) {', '.join(missing)}; "
+                f"the header has {', '.join(header) or 'no columns'}",
+                missing=missing,
+            )
+        fields = {
+            field: positions[column]
+            for field, column in mapping.columns.items()
+            if column in positions
+        }
+        build = _BUILDERS[mapping.kind]
+        width = len(header)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise DocumentRefused(
+                    name, f"line {reader.line_num}: {exc}", line=reader.line_num
+                ) from None
+            line = reader.line_num
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            raw = csv_line(row, delimiter)
+            if len(row) != width:
+                yield Rejection(
+                    SourceLocation(name, line),
+                    f"row has {len(row)} cells, the header has {width}",
+                    raw=raw,
+                )
+                continue
+            values: dict[str, str] = dict(mapping.defaults)
+            for field, index in fields.items():
+                cell = row[index].strip()
+                if cell:
+                    values[field] = cell
+            warnings: list[str] = []
+            try:
+                record = build(values, mapping, warnings)
+            except _FieldProblem as problem:
+                yield Rejection(
+                    SourceLocation(name, line, field=problem.field), problem.reason, raw
+                )
+                continue
+            for message in warnings:
+                yield FeedWarning(SourceLocation(name, line, field="vin"), message)
+            yield Located(record, SourceLocation(name, line), raw)
+
+    def reject_sink(self, document: Document, sink: TextIO) -> RejectSink:
+        """A reject file in the document's own layout (plus reason columns), UTF-8 with BOM."""
+        return CsvRejectFile(sink, self.header(document), self.mapping.delimiter)
+
+
+class CsvRejectFile:
+    """Rejected rows, in the source's columns plus ``reject_reason`` and ``reject_location``.
+
+    Fix the rows and feed the file again: the extra columns are ignored.
+    """
+
+    def __init__(self, sink: TextIO, header: list[str], delimiter: str = ",") -> None:
+        self._sink = sink
+        self._delimiter = delimiter
+        self._writer = csv.writer(sink, delimiter=delimiter, lineterminator="\n")
+        self._writer.writerow([*header, "reject_reason", "reject_location"])
+        self.rejected = 0
+        self.warnings: list[FeedWarning] = []
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        row: list[str] = []
+        if rejection.raw is not None:
+            row = next(csv.reader([rejection.raw], delimiter=self._delimiter), [])
+        self._writer.writerow([*row, rejection.reason, str(rejection.location)])
+
+    def warn(self, warning: FeedWarning) -> None:
+        if len(self.warnings) < 1000:
+            self.warnings.append(warning)
+
+
+# ---------------------------------------------------------------------- row builders
+
+
+def _get(values: Mapping[str, str], field: str) -> str | None:
+    return values.get(field)
+
+
+def _need(values: Mapping[str, str], field: str) -> str:
+    value = values.get(field)
+    if value is None:
+        raise _FieldProblem(field, f"{field} is empty")
+    return value
+
+
+def _convert(values: Mapping[str, str], field: str, parse: Callable[[str], Any]) -> Any:
+    raw = values.get(field)
+    if raw is None:
+        return None
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise _FieldProblem(field, f"{field}: {exc}") from None
+
+
+def _quantity(values: Mapping[str, str], field: str) -> Decimal | None:
+    value: Decimal | None = _convert(values, field, parse_decimal)
+    if value is not None and value < 0:
+        raise _FieldProblem(field, f"{field} {value} is negative")
+    return value
+
+
+def _vin(values: Mapping[str, str], field: str, warnings: list[str]) -> Vin | None:
+    raw = values.get(field)
+    if raw is None:
+        return None
+    result = Vin.parse(raw, VinCheck.LENIENT)
+    vin = result.value_or(None)
+    if vin is None:
+        raise _FieldProblem(field, result.failure().message)
+    warnings.extend(vin.warnings)
+    return vin
+
+
+def _state(values: Mapping[str, str], mapping: KindMapping) -> tuple[ManufacturerVehicleState, str]:
+    raw = _need(values, "state")
+    state = mapping.states.get(raw.upper()) or ManufacturerVehicleState.parse(raw)
+    if state is None:
+        raise _FieldProblem("state", f"unknown vehicle state code {raw!r}")
+    return state, raw
+
+
+def _year(values: Mapping[str, str]) -> int | None:
+    raw = values.get("model_year")
+    if raw is None:
+        return None
+    try:
+        return int(raw.strip()[:4])
+    except ValueError:
+        raise _FieldProblem("model_year", f"model_year {raw!r} is not a year") from None
+
+
+def _spec(values: Mapping[str, str]) -> VehicleSpec:
+    try:
+        return VehicleSpec(
+            brand=_need(values, "brand"),
+            model=_need(values, "model"),
+            trim=values.get("trim"),
+            colour=values.get("colour"),
+            interior=values.get("interior"),
+            model_year=_year(values),
+        )
+    except DomainError as error:
+        raise _FieldProblem("model", error.message) from None
+
+
+def _guard(field: str, make: Callable[[], Record]) -> Record:
+    try:
+        return make()
+    except DomainError as error:
+        raise _FieldProblem(field, error.message) from None
+
+
+def _vehicle(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    vin = _vin(values, "vin", warnings)
+    if vin is None:
+        raise _FieldProblem("vin", "vin is empty")
+    spec = _spec(values)
+    state, raw_state = _state(values, mapping)
+    options_raw = values.get("options") or ""
+    options = tuple(o.strip() for o in options_raw.split(mapping.options_separator) if o.strip())
+    return _guard(
+        "invoice_price",
+        lambda: VehicleInventoryRecord(
+            vin=vin,
+            spec=spec,
+            state=state,
+            manufacturer_state=raw_state,
+            dealer_code=values.get("dealer_code"),
+            order_number=values.get("order_number"),
+            allocation_number=values.get("allocation_number"),
+            ship_date=_convert(values, "ship_date", parse_date),
+            eta=_convert(values, "eta", parse_date),
+            carrier=values.get("carrier"),
+            invoice_number=values.get("invoice_number"),
+            invoice_price=_convert(values, "invoice_price", parse_money),
+            invoice_tax=_convert(values, "invoice_tax", parse_money),
+            options=options,
+            colour_name=values.get("colour_name"),
+        ),
+    )
+
+
+def _order_status(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    state, raw_state = _state(values, mapping)
+    vin = _vin(values, "vin", warnings)
+    return _guard(
+        "order_number",
+        lambda: VehicleOrderStatusRecord(
+            order_number=_need(values, "order_number"),
+            state=state,
+            manufacturer_state=raw_state,
+            vin=vin,
+            dealer_code=values.get("dealer_code"),
+            status_date=_convert(values, "status_date", parse_date),
+            eta=_convert(values, "eta", parse_date),
+        ),
+    )
+
+
+def _money_field(values: Mapping[str, str], field: str) -> Money | None:
+    money: Money | None = _convert(values, field, parse_money)
+    if money is not None and money.amount < 0:
+        raise _FieldProblem(field, f"{field} {money.amount} is negative")
+    return money
+
+
+def _part_price(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    number = _need(values, "part_number")
+    name = _need(values, "name")
+    retail = _money_field(values, "retail_price")
+    dealer = _money_field(values, "dealer_price")
+    effective = _convert(values, "effective_from", parse_date)
+    return _guard(
+        "part_number",
+        lambda: PartPriceRecord(
+            part_number=number,
+            name=name,
+            brand=values.get("brand"),
+            retail_price=retail,
+            dealer_price=dealer,
+            unit=values.get("unit"),
+            effective_from=effective,
+            part_class=values.get("part_class"),
+        ),
+    )
+
+
+def _stock(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    number = _need(values, "part_number")
+    on_hand = _quantity(values, "on_hand")
+    if on_hand is None:
+        raise _FieldProblem("on_hand", "on_hand is empty")
+    reserved = _quantity(values, "reserved")
+    on_order = _quantity(values, "on_order")
+    unit_price = _money_field(values, "unit_price")
+    return _guard(
+        "part_number",
+        lambda: StockPositionRecord(
+            part_number=number,
+            on_hand=on_hand,
+            dealer_code=values.get("dealer_code"),
+            bin=values.get("bin"),
+            reserved=reserved,
+            on_order=on_order,
+            unit_price=unit_price,
+        ),
+    )
+
+
+def _price_line(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    spec = _spec(values)
+    raw_kind = _need(values, "kind")
+    kind = mapping.price_kinds.get(raw_kind.upper())
+    if kind is None:
+        try:
+            kind = PriceKind(raw_kind.lower())
+        except ValueError:
+            raise _FieldProblem("kind", f"unknown price kind {raw_kind!r}") from None
+    amount = _money_field(values, "amount")
+    if amount is None:
+        raise _FieldProblem("amount", "amount is empty")
+    valid_from = _convert(values, "valid_from", parse_date)
+    if valid_from is None:
+        raise _FieldProblem("valid_from", "valid_from is empty")
+    valid_until = _convert(values, "valid_until", parse_date)
+    return _guard(
+        "valid_until",
+        lambda: PriceListRecord(
+            spec=spec, kind=kind, amount=amount, valid_from=valid_from, valid_until=valid_until
+        ),
+    )
+
+
+def _rebate(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
+    amount: Money | None = _convert(values, "amount", parse_money)
+    if amount is None:
+        raise _FieldProblem("amount", "amount is empty")
+    vin = _vin(values, "vin", warnings)
+    return _guard(
+        "statement_id",
+        lambda: RebateStatementLine(
+            statement_id=_need(values, "statement_id"),
+            line_id=_need(values, "line_id"),
+            policy_code=_need(values, "policy_code"),
+            amount=amount,
+            dealer_code=values.get("dealer_code"),
+            vin=vin,
+            period=values.get("period"),
+        ),
+    )
+
+
+_BUILDERS: dict[RecordKind, Callable[[Mapping[str, str], KindMapping, list[str]], Record]] = {
+    RecordKind.VEHICLE_INVENTORY: _vehicle,
+    RecordKind.VEHICLE_ORDER_STATUS: _order_status,
+    RecordKind.PART_PRICES: _part_price,
+    RecordKind.PARTS_INVENTORY: _stock,
+    RecordKind.PRICE_LIST: _price_line,
+    RecordKind.REBATE_STATEMENT: _rebate,
+}
+
+
+def open_bytes(data: bytes) -> Callable[[], BinaryIO]:
+    """A document opener over bytes in memory (tests, examples)."""
+    return lambda: io.BytesIO(data)

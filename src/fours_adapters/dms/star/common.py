@@ -1,0 +1,83 @@
+"""Shared helpers of the STAR adapter: namespaces, schema loading, value parsing."""
+
+from __future__ import annotations
+
+import functools
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pendulum
+from lxml import etree
+
+from fours_domain.shared.money import Money, cny
+from fours_domain.shared.time import Date
+
+STAR_NS = "http://www.starstandard.org/STAR/5"
+OAGIS_NS = "http://www.openapplications.org/oagis/9"
+RELEASE_ID = "5.5.4"
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+class ValueProblem(ValueError):
+    """A field's text cannot be read as the type it should have."""
+
+
+def local(tag: object) -> str:
+    """Local name of an element tag (``{ns}Name`` → ``Name``)."""
+    text = str(tag)
+    return text.rsplit("}", 1)[-1]
+
+
+def text_of(elem: etree._Element, path: str) -> str | None:
+    """Stripped text of the first element at ``path`` (``{*}`` namespaces), or None."""
+    found = elem.find(path)
+    if found is None or found.text is None:
+        return None
+    stripped = found.text.strip()
+    return stripped or None
+
+
+def parse_date(raw: str) -> Date:
+    """A STAR date: ``2026-11-25``, also with a zone suffix (``-05:00``, ``Z``) or a time."""
+    match = _DATE.match(raw.strip())
+    if match is None:
+        raise ValueProblem(f"{raw!r} is not a date (YYYY-MM-DD)")
+    try:
+        return pendulum.Date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise ValueProblem(f"{raw!r} is not a calendar date: {exc}") from None
+
+
+def parse_decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueProblem(f"{raw!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueProblem(f"{raw!r} is not a finite number")
+    return value
+
+
+def parse_amount(elem: etree._Element) -> Money:
+    """A STAR ``AmountType`` in CNY (a missing ``currencyID`` is taken as CNY)."""
+    currency = (elem.get("currencyID") or "CNY").strip().upper()
+    if currency != "CNY":
+        raise ValueProblem(f"amount {elem.text!r} is in {currency}, only CNY is accepted")
+    value = parse_decimal(elem.text or "")
+    if value != value.quantize(Decimal("0.01")):
+        raise ValueProblem(f"amount {value} has fractions of a fen")
+    return cny(value)
+
+
+@functools.lru_cache(maxsize=8)
+def load_schema(schema_dir: Path, bod: str) -> etree.XMLSchema:
+    """The XSD of a BOD, e.g. ``load_schema(dir, "ShowVehicleInventory")`` (cached)."""
+    path = schema_dir / "BODs" / "Developer" / f"{bod}.xsd"
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+def safe_parser_options() -> dict[str, bool]:
+    """No entity expansion, no network, no huge-tree tricks (XXE / billion laughs)."""
+    return {"resolve_entities": False, "no_network": True, "huge_tree": False}

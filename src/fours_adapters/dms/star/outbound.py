@@ -1,0 +1,181 @@
+"""STAR writers: ``ShowVehicleInventory`` (our stock report) and
+``AcknowledgeVehicleInventory`` (our answer to a manufacturer's document).
+
+Written incrementally with ``lxml.etree.xmlfile``: one car at a time, so a
+report of any size is written in bounded memory. Each car goes in its own
+``Invoice`` so invoice-level facts (number, ETA, carrier) stay with it. The
+output validates against the Rev 5.5.4 XSDs (tests check it).
+
+STAR has no field for a manufacturer allocation number (配车单号): the only
+invoice-level candidate, ``DealerAssignedNumberString``, follows the line items,
+so a streaming reader could not attach it to them. It is not written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import BinaryIO
+
+from lxml import etree
+
+from fours_adapters.dms.star.common import OAGIS_NS, RELEASE_ID, STAR_NS
+from fours_domain.dms.ports import Envelope
+from fours_domain.dms.records import VehicleInventoryRecord
+from fours_domain.shared.money import Money
+
+NSMAP = {None: STAR_NS, "oa": OAGIS_NS}
+
+#: STAR's PriceEnumeratedType has no "Invoice": the manufacturer's invoice price to
+#: the dealer is its wholesale price.
+INVOICE_PRICE_CODE = "Actual Wholesale Price"
+
+
+def _q(name: str) -> str:
+    return f"{{{STAR_NS}}}{name}"
+
+
+def _oa(name: str) -> str:
+    return f"{{{OAGIS_NS}}}{name}"
+
+
+def _sub(
+    parent: etree._Element, name: str, text: str | None = None, **attrib: str
+) -> etree._Element:
+    elem = etree.SubElement(parent, _q(name), attrib)
+    if text is not None:
+        elem.text = text
+    return elem
+
+
+def _amount(parent: etree._Element, name: str, money: Money) -> None:
+    _sub(parent, name, f"{money.amount:.2f}", currencyID="CNY")
+
+
+def application_area(envelope: Envelope) -> etree._Element:
+    area = etree.Element(_q("ApplicationArea"), nsmap=NSMAP)  # type: ignore[arg-type]
+    sender = _sub(area, "Sender")
+    _sub(sender, "CreatorNameCode", envelope.sender)
+    _sub(sender, "SenderNameCode", envelope.sender)
+    if envelope.dealer_code:
+        _sub(sender, "DealerNumberID", envelope.dealer_code)
+    _sub(
+        area,
+        "CreationDateTime",
+        envelope.created_at.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss[Z]"),
+    )
+    _sub(area, "BODID", envelope.document_id)
+    destination = _sub(area, "Destination")
+    _sub(destination, "DestinationNameCode", "DMS")
+    return area
+
+
+def vehicle_line_item(record: VehicleInventoryRecord) -> etree._Element:
+    """One ``Invoice`` holding one ``VehicleInventoryVehicleLineItem``."""
+    invoice = etree.Element(_q("Invoice"), nsmap=NSMAP)  # type: ignore[arg-type]
+    if record.invoice_number:
+        _sub(invoice, "InvoiceNumberString", record.invoice_number)
+    if record.eta is not None:
+        _sub(invoice, "ETADate", record.eta.isoformat())
+    if record.carrier:
+        _sub(invoice, "CarrierID", record.carrier)
+    item = _sub(invoice, "VehicleInventoryVehicleLineItem")
+    vehicle = _sub(item, "Vehicle")
+    spec = record.spec
+    _sub(vehicle, "Model", spec.model)
+    if spec.model_year is not None:
+        _sub(vehicle, "ModelYear", str(spec.model_year))
+    _sub(vehicle, "MakeString", spec.brand)
+    if spec.trim:
+        _sub(vehicle, "TrimCode", spec.trim)
+    if spec.colour or record.colour_name:
+        group = _sub(vehicle, "ColorGroup")
+        _sub(group, "ColorItemCode", "Exterior")
+        if spec.colour:
+            _sub(group, "ManufacturerColorCode", spec.colour)
+        if record.colour_name:
+            _sub(group, "ColorName", record.colour_name)
+    if spec.interior:
+        group = _sub(vehicle, "ColorGroup")
+        _sub(group, "ColorItemCode", "Interior")
+        _sub(group, "ManufacturerColorCode", spec.interior)
+    _sub(vehicle, "VehicleID", record.vin.value)
+    if record.order_number:
+        _sub(item, "VehicleOrderNumber", record.order_number)
+    if record.ship_date is not None:
+        _sub(item, "VehicleShipDate", record.ship_date.isoformat())
+    if record.invoice_price is not None:
+        price = _sub(_sub(item, "Pricing"), "Price")
+        _sub(price, "PriceCode", INVOICE_PRICE_CODE)
+        _amount(price, "ChargeAmount", record.invoice_price)
+    if record.invoice_tax is not None:
+        tax = _sub(item, "Tax")
+        _sub(tax, "TaxTypeCode", "Total")
+        _amount(tax, "TaxAmount", record.invoice_tax)
+    _sub(item, "VehicleStatusCode", record.manufacturer_state or record.state.value)
+    for option in record.options:
+        opt = _sub(item, "Option")
+        _sub(opt, "OptionID", option)
+    return invoice
+
+
+def write_show_vehicle_inventory(
+    records: Iterable[VehicleInventoryRecord], sink: BinaryIO, envelope: Envelope
+) -> int:
+    """Write a ``ShowVehicleInventory`` BOD; returns the number of cars written."""
+    count = 0
+    with etree.xmlfile(sink, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element(_q("ShowVehicleInventory"), {"releaseID": RELEASE_ID}, nsmap=NSMAP):
+            xf.write(application_area(envelope))
+            with xf.element(_q("ShowVehicleInventoryDataArea")):
+                show = etree.Element(_q("Show"), nsmap=NSMAP)  # type: ignore[arg-type]
+                xf.write(show)
+                with xf.element(_q("VehicleInventory")):
+                    header = etree.Element(_q("VehicleInventoryHeader"), nsmap=NSMAP)  # type: ignore[arg-type]
+                    group = _sub(header, "DocumentIdentificationGroup")
+                    ident = _sub(group, "DocumentIdentification")
+                    _sub(ident, "DocumentID", envelope.document_id)
+                    xf.write(header)
+                    for record in records:
+                        xf.write(vehicle_line_item(record))
+                        xf.write("\n")
+                        count += 1
+    return count
+
+
+def write_acknowledge_vehicle_inventory(
+    sink: BinaryIO,
+    envelope: Envelope,
+    original_bodid: str,
+    accepted: bool,
+    reasons: Iterable[str] = (),
+) -> None:
+    """Write an ``AcknowledgeVehicleInventory`` answering document ``original_bodid``."""
+    root = etree.Element(_q("AcknowledgeVehicleInventory"), {"releaseID": RELEASE_ID}, nsmap=NSMAP)  # type: ignore[arg-type]
+    root.append(application_area(envelope))
+    data = _sub(root, "AcknowledgeVehicleInventoryDataArea")
+    ack = _sub(data, "Acknowledge")
+    original = _sub(ack, "OriginalApplicationArea")
+    sender = _sub(original, "Sender")
+    _sub(sender, "CreatorNameCode", "DMS")
+    _sub(sender, "SenderNameCode", "DMS")
+    _sub(
+        original,
+        "CreationDateTime",
+        envelope.created_at.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss[Z]"),
+    )
+    _sub(original, "BODID", original_bodid)
+    _sub(_sub(original, "Destination"), "DestinationNameCode", envelope.sender)
+    criteria = etree.SubElement(ack, _oa("ResponseCriteria"))
+    expression = etree.SubElement(
+        criteria, _oa("ResponseExpression"), {"actionCode": "Accepted" if accepted else "Rejected"}
+    )
+    expression.text = "Accepted" if accepted else "Rejected"
+    status = etree.SubElement(criteria, _oa("ChangeStatus"))
+    for reason in list(reasons)[:100]:
+        etree.SubElement(status, _oa("Reason")).text = reason[:1000]
+    inventory = _sub(data, "VehicleInventory")
+    header = _sub(inventory, "VehicleInventoryHeader")
+    ident = _sub(_sub(header, "DocumentIdentificationGroup"), "DocumentIdentification")
+    _sub(ident, "DocumentID", original_bodid)
+    sink.write(etree.tostring(root, xml_declaration=True, encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Storage of the DMS feeds: the import journal (``dms_imports``)."""

@@ -1,0 +1,75 @@
+"""A unit of work nested inside an open one, on a SQL SAVEPOINT.
+
+A DMS import applies a whole document in one transaction, but the contexts' own
+application services each open and commit a unit of work. Handing them a
+:class:`SavepointUnitOfWork` lets them run unchanged inside the import: their
+``with uow`` opens a savepoint, their ``commit()`` releases it, and leaving
+without a commit rolls back to it — only the import's final commit makes
+anything durable. Repositories are the outer unit of work's.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.orm import SessionTransaction
+
+from fours_adapters.sql.uow import SqlUnitOfWork
+from fours_domain.shared.events import DomainEvent, EventRecorder
+
+
+class _Events(EventRecorder):
+    """Events pulled from an aggregate, waiting for the outer commit to be published."""
+
+    def __init__(self, events: list[DomainEvent]) -> None:
+        for event in events:
+            self.record(event)
+
+
+class SavepointUnitOfWork:
+    def __init__(self, outer: SqlUnitOfWork) -> None:
+        self._outer = outer
+        self._savepoint: SessionTransaction | None = None
+        self._tracked: list[EventRecorder] = []
+
+    def __getattr__(self, name: str) -> Any:
+        # Repositories (vehicles, parts, org…) are the outer unit of work's.
+        return getattr(self._outer, name)
+
+    def __enter__(self) -> Self:
+        self._savepoint = self._outer.session.begin_nested()
+        self._tracked = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._savepoint is not None:
+            self.rollback()
+
+    def commit(self) -> None:
+        assert self._savepoint is not None, "use the nested unit of work in a 'with' block"
+        self._savepoint.commit()
+        self._savepoint = None
+        # Hand the outer unit of work the events, not the aggregates: a document of
+        # 50,000 cars must not keep 50,000 aggregates alive until its commit.
+        for aggregate in self._tracked:
+            events = aggregate.pull_events()
+            if events:
+                self._outer.track(_Events(events))
+        self._tracked = []
+
+    def rollback(self) -> None:
+        if self._savepoint is not None and self._savepoint.is_active:
+            self._savepoint.rollback()
+        self._savepoint = None
+        for aggregate in self._tracked:
+            aggregate.pull_events()
+        self._tracked = []
+
+    def track(self, aggregate: EventRecorder) -> None:
+        self._tracked.append(aggregate)

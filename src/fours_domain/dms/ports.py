@@ -1,0 +1,287 @@
+"""The DMS feed port: what an adapter implements, and what the import service needs.
+
+Inbound: a :class:`Document` (a re-openable byte stream with a name and
+options) is read by an :class:`InboundFeed` into a stream of
+:data:`FeedItem` — records, :class:`Rejection` s and :class:`FeedWarning` s —
+lazily, so a document of any size is read in bounded memory. A document that
+cannot be read at all (not XML, not a known encoding, required columns
+missing) raises :class:`DocumentRefused` from the iterator.
+
+Outbound: an :class:`OutboundFeed` writes records into a byte sink.
+
+Applying: a :class:`RecordApplier` per record kind writes a batch of records
+into the owning context inside the caller's unit of work and says, record by
+record, what happened (:class:`Applied` or :class:`Rejection`).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from fours_domain.dms.records import Record, RecordKind
+from fours_domain.shared.errors import DomainError
+from fours_domain.shared.time import DateTime
+from fours_domain.shared.uow import UnitOfWork
+
+
+class DocumentRefused(DomainError):
+    """The document as a whole cannot be read (malformed, undecodable, wrong shape)."""
+
+    code = "document_refused"
+
+    def __init__(self, document: str, reason: str, **details: object) -> None:
+        super().__init__(f"{document}: {reason}", document=document, reason=reason, **details)
+        self.reason = reason
+
+
+class KindNotSupported(DomainError):
+    """The adapter does not read or write this record kind."""
+
+    code = "kind_not_supported"
+
+    def __init__(self, adapter: str, kind: RecordKind, supported: Iterable[RecordKind]) -> None:
+        known = ", ".join(sorted(k.value for k in supported)) or "none"
+        super().__init__(
+            f"adapter {adapter} does not handle {kind.value} (it handles: {known})",
+            adapter=adapter,
+            kind=kind.value,
+        )
+
+
+class KindNotBound(DomainError):
+    """No fours context is bound to apply this record kind (yet)."""
+
+    code = "kind_not_bound"
+
+    def __init__(self, kind: RecordKind, context: str) -> None:
+        super().__init__(
+            f"{kind.value} records are not bound to a fours context yet ({context} is not "
+            "available in this build); use --check to validate the document",
+            kind=kind.value,
+            context=context,
+        )
+
+
+@attrs.frozen
+class Document:
+    """A document to read: a name for messages and a way to (re)open its bytes.
+
+    ``options`` carries what the user declared (``encoding``, ``mapping``…);
+    adapters document the options they understand.
+    """
+
+    name: str
+    open: Callable[[], BinaryIO]
+    options: Mapping[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class SourceLocation:
+    """Where in a document something was found: line and/or element path, and field."""
+
+    document: str
+    line: int | None = None
+    path: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.document
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f" {self.path}"
+        if self.field:
+            where += f" [{self.field}]"
+        return where
+
+
+@attrs.frozen
+class Rejection:
+    """A row or element that was not applied, why, and where (and its raw text)."""
+
+    location: SourceLocation
+    reason: str
+    raw: str | None = None
+    key: str | None = None
+
+
+@attrs.frozen
+class FeedWarning:
+    """Something let through that the user should know (a deviation, a lenient VIN)."""
+
+    location: SourceLocation
+    message: str
+
+
+@attrs.frozen
+class Located:
+    """A record with the place it came from (so appliers' refusals can name it)."""
+
+    record: Record
+    location: SourceLocation
+    raw: str | None = None
+    """The source row as the feed read it (CSV text), so a refusal can be re-fed."""
+
+
+FeedItem = Located | Rejection | FeedWarning
+
+
+def _storable_key(value: str) -> str:
+    r"""Keys longer than 200 characters or with control characters are replaced by a digest.
+
+    >>> _storable_key("BODID:42")
+    'BODID:42'
+    >>> _storable_key("BODID:\x00").startswith("digest:")
+    True
+    """
+    if len(value) <= 200 and value.isprintable():
+        return value
+    return "digest:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@attrs.frozen
+class DocumentIdentity:
+    """What makes re-imports idempotent: STAR ``BODID``, or the file's hash."""
+
+    key: str = attrs.field(converter=_storable_key)
+    sha256: str
+    description: str = ""
+
+
+@runtime_checkable
+class InboundFeed(Protocol):
+    """Port: reads one format into neutral records (implemented by adapters)."""
+
+    @property
+    def name(self) -> str:
+        """The adapter name, e.g. ``star`` or ``csv``."""
+        ...
+
+    def reads(self) -> frozenset[RecordKind]:
+        """The record kinds this feed can read."""
+        ...
+
+    def identify(self, document: Document, kind: RecordKind) -> DocumentIdentity:
+        """The idempotency key of the document; raises :class:`DocumentRefused`."""
+        ...
+
+    def read(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[FeedItem]:
+        """Stream the document's records (located), rejections and warnings.
+
+        Lenient by default: read what can be read, reject or warn about the
+        rest. ``strict`` refuses a document that deviates from its format's
+        schema (raising :class:`DocumentRefused`). Must never raise anything
+        but :class:`DocumentRefused` on bad input.
+        """
+        ...
+
+
+@attrs.frozen
+class Envelope:
+    """Who writes an outbound document, when, and under which id."""
+
+    document_id: str
+    created_at: DateTime
+    sender: str = "fours"
+    dealer_code: str | None = None
+
+
+@runtime_checkable
+class OutboundFeed(Protocol):
+    """Port: writes neutral records in one format."""
+
+    @property
+    def name(self) -> str: ...
+
+    def writes(self) -> frozenset[RecordKind]: ...
+
+    def write(
+        self, kind: RecordKind, records: Iterable[Record], sink: BinaryIO, envelope: Envelope
+    ) -> int:
+        """Write ``records`` to ``sink``; return how many were written."""
+        ...
+
+
+class Change(enum.Enum):
+    """What applying one record did."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@attrs.frozen
+class Applied:
+    key: str
+    change: Change
+
+
+Outcome = Applied | Rejection
+
+U_contra = TypeVar("U_contra", bound=UnitOfWork, contravariant=True)
+
+
+class RecordApplier(Protocol[U_contra]):
+    """Port: applies a batch of one kind's records inside an open unit of work.
+
+    Must not commit: the import service commits once per document, so a
+    document is applied whole or not at all. Returns one outcome per record,
+    in order.
+    """
+
+    @property
+    def kind(self) -> RecordKind: ...
+
+    def apply(self, uow: U_contra, batch: Sequence[Located], at: DateTime) -> Sequence[Outcome]: ...
+
+
+class ImportStatus(enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CHECKED = "checked"
+
+
+@attrs.define(slots=False, eq=False)
+class ImportRecord:
+    """A journal entry of one applied document (table ``dms_imports``)."""
+
+    id: str
+    adapter: str
+    kind: RecordKind
+    document_key: str
+    document_name: str
+    sha256: str
+    imported_at: DateTime
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+
+class ImportJournal(Protocol):
+    """Port: which documents were applied already (idempotency)."""
+
+    def find(self, adapter: str, kind: RecordKind, document_key: str) -> ImportRecord | None: ...
+    def add(self, entry: ImportRecord) -> None: ...
+    def recent(self, limit: int = 20) -> Sequence[ImportRecord]: ...
+
+
+class DmsUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def dms_imports(self) -> ImportJournal: ...
+
+
+class RejectSink(Protocol):
+    """Port: where rejected rows go (a reject file the user can fix and re-feed)."""
+
+    def reject(self, rejection: Rejection) -> None: ...
+
+    def warn(self, warning: FeedWarning) -> None: ...

@@ -1,0 +1,251 @@
+"""The import service: one document, one unit of work, an explicit summary.
+
+Guarantees (docs/dms-adapters.md):
+
+* **streaming** — records are applied in batches as the feed yields them;
+  nothing but counters is kept per record;
+* **atomic per document** — one unit of work, committed once at the end with
+  the journal entry; a refusal or crash midway leaves nothing applied;
+* **idempotent** — the journal (``dms_imports``) holds each applied
+  document's key (STAR ``BODID`` or the file's SHA-256); importing it again
+  changes nothing and says so, and appliers report unchanged records as such;
+* **located rejections** — every rejected row goes to the reject sink with its
+  document, line or element path, field and reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from fours_domain.dms.ports import (
+    Applied,
+    Change,
+    DmsUnitOfWork,
+    Document,
+    DocumentIdentity,
+    FeedWarning,
+    ImportRecord,
+    ImportStatus,
+    InboundFeed,
+    KindNotBound,
+    KindNotSupported,
+    Located,
+    RecordApplier,
+    Rejection,
+    RejectSink,
+)
+from fours_domain.dms.records import RECORD_TYPES, RecordKind
+from fours_domain.shared.errors import DomainError
+from fours_domain.shared.ids import IdSource
+from fours_domain.shared.time import Clock, DateTime
+
+KIND_CONTEXT: dict[RecordKind, str] = {
+    RecordKind.VEHICLE_INVENTORY: "the vehicles context",
+    RecordKind.VEHICLE_ORDER_STATUS: "the vehicles context",
+    RecordKind.PARTS_INVENTORY: "the inventory context",
+    RecordKind.PART_PRICES: "the inventory context (parts catalogue)",
+    RecordKind.PRICE_LIST: "the pricing context",
+    RecordKind.REBATE_STATEMENT: "the rebates context",
+}
+"""Which context applies each kind of record."""
+
+U = TypeVar("U", bound=DmsUnitOfWork)
+
+
+@attrs.frozen
+class ImportDocument:
+    """Command: import ``document`` as ``kind`` records.
+
+    ``check_only`` reads and validates without applying or journaling (a dry
+    run that still writes the reject file); ``strict`` asks the adapter to
+    validate the document against its schema first.
+    """
+
+    document: Document
+    kind: RecordKind
+    strict: bool = False
+    check_only: bool = False
+    batch_size: int = 1000
+
+
+@attrs.define
+class ImportSummary:
+    """What an import did. ``status`` is applied, duplicate (nothing done) or checked."""
+
+    adapter: str
+    kind: RecordKind
+    document: str
+    document_key: str
+    status: ImportStatus
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    feed_rejected: int = 0
+    import_id: str | None = None
+    imported_at: DateTime | None = None
+
+    @property
+    def read(self) -> int:
+        """Records read: valid ones plus those the feed itself rejected."""
+        return self.valid + self.feed_rejected
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "adapter": self.adapter,
+            "kind": self.kind.value,
+            "document": self.document,
+            "document_key": self.document_key,
+            "status": self.status.value,
+            "valid": self.valid,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "warnings": self.warnings,
+            "import_id": self.import_id,
+            "imported_at": self.imported_at.isoformat() if self.imported_at else None,
+        }
+
+    def count(self, outcome: Applied | Rejection) -> None:
+        if isinstance(outcome, Rejection):
+            self.rejected += 1
+        elif outcome.change is Change.CREATED:
+            self.created += 1
+        elif outcome.change is Change.UPDATED:
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+
+def import_document(
+    uow: U,
+    feed: InboundFeed,
+    applier: RecordApplier[U] | None,
+    cmd: ImportDocument,
+    *,
+    clock: Clock,
+    ids: IdSource,
+    rejects: RejectSink,
+    progress: Callable[[int], None] | None = None,
+) -> Result[ImportSummary, DomainError]:
+    """Read ``cmd.document`` with ``feed`` and apply it whole with ``applier``.
+
+    Returns ``Failure`` when the adapter does not read the kind, no applier is
+    bound (unless ``check_only``), or the document is refused; then nothing is
+    applied and nothing is journaled.
+    """
+    if cmd.kind not in feed.reads():
+        return Failure(KindNotSupported(feed.name, cmd.kind, feed.reads()))
+    if applier is None and not cmd.check_only:
+        return Failure(KindNotBound(cmd.kind, KIND_CONTEXT[cmd.kind]))
+    try:
+        identity = feed.identify(cmd.document, cmd.kind)
+        with uow:
+            previous = uow.dms_imports.find(feed.name, cmd.kind, identity.key)
+            if previous is not None and not cmd.check_only:
+                return Success(_duplicate(feed.name, cmd, identity, previous))
+            summary = _run(uow, feed, applier, cmd, identity, clock, rejects, progress)
+            if cmd.check_only:
+                return Success(summary)
+            entry = ImportRecord(
+                id=ids.new_id(),
+                adapter=feed.name,
+                kind=cmd.kind,
+                document_key=identity.key,
+                document_name=cmd.document.name.replace("\x00", "")[:500],
+                sha256=identity.sha256,
+                imported_at=clock.now(),
+                created=summary.created,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                rejected=summary.rejected,
+                warnings=summary.warnings,
+            )
+            uow.dms_imports.add(entry)
+            uow.commit()
+            summary.import_id = entry.id
+            summary.imported_at = entry.imported_at
+            return Success(summary)
+    except DomainError as error:
+        return Failure(error)
+
+
+def _duplicate(
+    adapter: str, cmd: ImportDocument, identity: DocumentIdentity, previous: ImportRecord
+) -> ImportSummary:
+    return ImportSummary(
+        adapter=adapter,
+        kind=cmd.kind,
+        document=cmd.document.name,
+        document_key=identity.key,
+        status=ImportStatus.DUPLICATE,
+        import_id=previous.id,
+        imported_at=previous.imported_at,
+    )
+
+
+def _run(
+    uow: U,
+    feed: InboundFeed,
+    applier: RecordApplier[U] | None,
+    cmd: ImportDocument,
+    identity: DocumentIdentity,
+    clock: Clock,
+    rejects: RejectSink,
+    progress: Callable[[int], None] | None,
+) -> ImportSummary:
+    summary = ImportSummary(
+        adapter=feed.name,
+        kind=cmd.kind,
+        document=cmd.document.name,
+        document_key=identity.key,
+        status=ImportStatus.CHECKED if cmd.check_only else ImportStatus.APPLIED,
+    )
+    at = clock.now()
+    batch: list[Located] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        summary.valid += len(batch)
+        if applier is not None and not cmd.check_only:
+            outcomes = applier.apply(uow, batch, at)
+            if len(outcomes) != len(batch):
+                raise AssertionError(
+                    f"applier for {cmd.kind.value} returned {len(outcomes)} outcomes "
+                    f"for {len(batch)} records"
+                )
+            for outcome in outcomes:
+                if isinstance(outcome, Rejection):
+                    rejects.reject(outcome)
+                summary.count(outcome)
+        if progress is not None:
+            progress(len(batch))
+        batch.clear()
+
+    for item in feed.read(cmd.document, cmd.kind, strict=cmd.strict):
+        if isinstance(item, Located):
+            if type(item.record) is not RECORD_TYPES[cmd.kind]:
+                raise AssertionError(
+                    f"adapter {feed.name} yielded {type(item.record).__name__} for {cmd.kind.value}"
+                )
+            batch.append(item)
+            if len(batch) >= cmd.batch_size:
+                flush()
+        elif isinstance(item, Rejection):
+            summary.rejected += 1
+            summary.feed_rejected += 1
+            rejects.reject(item)
+        else:
+            assert isinstance(item, FeedWarning)
+            summary.warnings += 1
+            rejects.warn(item)
+    flush()
+    return summary

@@ -1,0 +1,193 @@
+"""``fours dms`` end to end through the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from lxml import etree
+
+from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory
+from fours_cli.cli import cli
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert run(url, "db", "upgrade").exit_code == 0
+    return url
+
+
+def run(db: str, *args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, ["--db", db, *args], catch_exceptions=False, env=env)
+
+
+def test_list_shows_the_reference_adapters_and_bound_kinds(db: str) -> None:
+    result = run(db, "--json", "dms", "list")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    adapters = {a["adapter"]: a for a in data["adapters"]}
+    assert adapters["star"]["writes"] == ["vehicle-inventory"]
+    assert "part-prices" in adapters["csv"]["reads"]
+    assert isinstance(data["bound_kinds"], list)
+    assert "star" in run(db, "dms", "list").output
+
+
+def test_check_a_gbk_price_file_writes_a_refeedable_reject_file(db: str, tmp_path: Path) -> None:
+    text = (
+        "配件编号,配件名称,品牌,零售价,经销商价,单位,生效日期\n"
+        "4H0-698-151,前刹车片,AUDI,1299.50,980.00,套,2026-11-01\n"
+        "BAD ##,机油滤清器,AUDI,88,70,个,2026-11-01\n"
+    )
+    source = tmp_path / "价格.csv"
+    source.write_bytes(text.encode("gbk"))
+    result = run(
+        db, "--json", "dms", "import", "--adapter", "csv", "--mapping", "cn-oem",
+        "--kind", "part-prices", "--check", str(source),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["status"], data["valid"], data["rejected"]) == ("checked", 1, 1)
+    rejects = Path(data["reject_file"])
+    rows = list(csv.reader(rejects.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[1][0] == "BAD ##" and "part number" in rows[1][-2]
+    human = run(
+        db, "dms", "import", "--adapter", "csv", "--mapping", "cn-oem",
+        "--kind", "part-prices", "--check", str(source),
+    )  # fmt: skip
+    assert "checked part-prices via csv: 1 valid, 1 rejected" in human.output
+
+
+def test_a_malformed_star_document_is_refused_in_one_line(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "notice.xml"
+    source.write_bytes(b"".join(star_vehicle_inventory(2))[:-40])
+    result = run(
+        db, "dms", "import", "--adapter", "star", "--kind", "vehicle-inventory", "--check",
+        str(source),
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "not well-formed XML" in result.output
+
+
+def test_unbound_kinds_refuse_to_apply_and_say_how_to_check(db: str, tmp_path: Path) -> None:
+    from fours_adapters.dms.binding import bound_kinds
+
+    bound = {k.value for k in bound_kinds()}
+    unbound = [k for k in ("vehicle-order-status", "parts-inventory") if k not in bound]
+    if not unbound:
+        pytest.skip("every kind is bound in this build")
+    source = tmp_path / "x.csv"
+    source.write_text("order_number,state\nPO-1,IN_TRANSIT\n")
+    result = run(
+        db, "--json", "dms", "import", "--adapter", "csv", "--kind", unbound[0], str(source)
+    )
+    assert result.exit_code == 1
+    assert json.loads(result.output)["error"] == "kind_not_bound"
+
+
+def test_export_converts_a_csv_notice_to_a_valid_star_show(
+    db: str, tmp_path: Path, star_dir: Path
+) -> None:
+    source = tmp_path / "notice.csv"
+    source.write_text(
+        "vin,brand,model,state,eta,invoice_price\n"
+        "LFV3A28K4T3000001,AUDI,A6L,IN_TRANSIT,2026-12-01,399800.00\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "show.xml"
+    result = run(
+        db, "--json", "dms", "export", "--adapter", "star", "--kind", "vehicle-inventory",
+        "--from", str(source), "--from-adapter", "csv", "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["written"] == 1
+    schema = etree.XMLSchema(etree.parse(str(star_dir / "BODs/Developer/ShowVehicleInventory.xsd")))
+    assert schema.validate(etree.parse(str(out))), schema.error_log
+    again = run(
+        db, "--json", "dms", "import", "--adapter", "star", "--kind", "vehicle-inventory",
+        "--check", "--strict", str(out), env={"FOURS_STAR_DIR": str(star_dir)},
+    )  # fmt: skip
+    assert json.loads(again.output)["valid"] == 1
+
+
+def test_brand_routes_come_from_the_dms_config(db: str, tmp_path: Path) -> None:
+    config = tmp_path / "dms.toml"
+    config.write_text('[brands.AUDI]\nadapter = "csv"\nmapping = "generic"\n', encoding="utf-8")
+    source = tmp_path / "p.csv"
+    source.write_bytes(b"".join(parts_price_csv(3)))
+    result = run(
+        db, "--json", "dms", "import", "--brand", "audi", "--kind", "part-prices", "--check",
+        str(source), env={"FOURS_DMS_CONFIG": str(config)},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["valid"] == 3
+    missing = run(
+        db, "dms", "import", "--brand", "byd", "--kind", "part-prices", "--check", str(source),
+        env={"FOURS_DMS_CONFIG": str(config)},
+    )  # fmt: skip
+    assert missing.exit_code == 2 and "no route for brand BYD" in missing.output
+
+
+def test_unknown_adapter_is_a_clean_error(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("x\n")
+    result = run(db, "dms", "import", "--adapter", "nope", "--kind", "part-prices", str(source))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no DMS adapter 'nope' is installed")
+
+
+def test_history_lists_the_journal(db: str) -> None:
+    result = run(db, "--json", "dms", "history")
+    assert result.exit_code == 0 and json.loads(result.output) == []
+
+
+def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
+    db: str, tmp_path: Path, star_dir: Path
+) -> None:
+    for args in (
+        ["org", "init", "ACME", "Acme"],
+        ["org", "add-region", "EAST", "East"],
+        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
+        ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
+    ):
+        assert run(db, *args).exit_code == 0
+    notice = tmp_path / "notice.xml"
+    notice.write_bytes(b"".join(star_vehicle_inventory(4, bodid="FAW-N-1")))
+    ack = tmp_path / "ack.xml"
+    env = {"FOURS_STAR_DIR": str(star_dir)}
+    imported = json.loads(
+        run(
+            db, "--json", "--store", "SH-AUDI-01", "dms", "import", "--adapter", "star",
+            "--kind", "vehicle-inventory", "--strict", "--ack", str(ack), str(notice), env=env,
+        ).output
+    )  # fmt: skip
+    assert (imported["status"], imported["created"]) == ("applied", 4)
+    ack_schema = etree.XMLSchema(
+        etree.parse(str(star_dir / "BODs/Developer/AcknowledgeVehicleInventory.xsd"))
+    )
+    assert ack_schema.validate(etree.parse(str(ack))), ack_schema.error_log
+    assert b"FAW-N-1" in ack.read_bytes()
+    again = run(
+        db, "dms", "import", "--adapter", "star", "--kind", "vehicle-inventory", str(notice)
+    )
+    assert "already imported (BODID:FAW-N-1)" in again.output and "nothing changed" in again.output
+    history = json.loads(run(db, "--json", "dms", "history").output)
+    assert [h["key"] for h in history] == ["BODID:FAW-N-1"]
+    cars = json.loads(
+        run(
+            db, "--json", "--store", "SH-AUDI-01", "vehicles", "find", "--state", "in_transit"
+        ).output
+    )
+    assert len(cars) == 4
+    report = tmp_path / "stock.xml"
+    exported = run(
+        db, "--json", "--store", "SH-AUDI-01", "dms", "export", "--adapter", "star",
+        "--kind", "vehicle-inventory", "-o", str(report),
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    show = etree.XMLSchema(etree.parse(str(star_dir / "BODs/Developer/ShowVehicleInventory.xsd")))
+    assert show.validate(etree.parse(str(report))), show.error_log

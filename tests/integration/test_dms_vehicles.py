@@ -1,0 +1,155 @@
+"""STAR dispatch notices into the vehicles context, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+
+import attrs
+import pytest
+
+from fours_adapters.bootstrap import FoursApp
+from fours_adapters.dms.binding import BindingContext, bound_appliers
+from fours_adapters.dms.generate import star_vehicle_inventory, vehicle_record
+from fours_adapters.dms.star import StarFeed
+from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
+from fours_domain.dms.ports import (
+    Document,
+    DocumentRefused,
+    Envelope,
+    FeedWarning,
+    ImportStatus,
+    Rejection,
+)
+from fours_domain.dms.records import ManufacturerVehicleState, RecordKind
+from fours_domain.dms.services import ImportDocument, ImportSummary, import_document
+from fours_domain.org import services as org
+from fours_domain.shared.errors import DomainError
+from fours_domain.vehicles.lifecycle import VehicleState
+
+VI = RecordKind.VEHICLE_INVENTORY
+
+
+class Rejects:
+    def __init__(self) -> None:
+        self.rejections: list[Rejection] = []
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+
+    def warn(self, warning: FeedWarning) -> None:
+        return None
+
+
+@pytest.fixture
+def group(app: FoursApp) -> FoursApp:
+    org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    org.add_region(app.uow(), org.AddRegion("EAST", "East")).unwrap()
+    org.add_brand(app.uow(), org.AddBrand("AUDI", "Audi", "FAW-VW")).unwrap()
+    org.add_brand(app.uow(), org.AddBrand("BYD", "BYD", "BYD")).unwrap()
+    org.open_store(
+        app.uow(), org.OpenStore("SH-AUDI-01", "SH", "EAST", "Asia/Shanghai", ("AUDI",)), app.clock
+    ).unwrap()
+    org.open_store(
+        app.uow(), org.OpenStore("HZ-BYD-01", "HZ", "EAST", "Asia/Shanghai", ("BYD",)), app.clock
+    ).unwrap()
+    return app
+
+
+def run(
+    app: FoursApp, data: bytes, dealers: dict[str, str], rejects: Rejects | None = None
+) -> ImportSummary | DomainError:
+    applier = bound_appliers(BindingContext("star", dealers))[VI]
+    result = import_document(
+        app.uow(),
+        StarFeed(None),
+        applier,
+        ImportDocument(Document("notice.xml", lambda: io.BytesIO(data)), VI, batch_size=4),
+        clock=app.clock,
+        ids=app.ids,
+        rejects=rejects or Rejects(),
+    )
+    return result.value_or(None) or result.failure()
+
+
+def states(app: FoursApp, count: int) -> list[VehicleState]:
+    with app.uow() as uow:
+        cars = [uow.vehicles.get(vehicle_record(i).vin) for i in range(1, count + 1)]
+        return [car.state if car else VehicleState.RETURNED for car in cars]
+
+
+def test_a_dispatch_notice_creates_cars_in_transit_once(group: FoursApp) -> None:
+    data = b"".join(star_vehicle_inventory(10, bodid="N-1"))
+    first = run(group, data, {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(first, ImportSummary)
+    assert (first.status, first.created) == (ImportStatus.APPLIED, 10)
+    with group.uow() as uow:
+        car = uow.vehicles.get(vehicle_record(3).vin)
+        assert car is not None
+        assert (car.state, car.store_id) == (VehicleState.IN_TRANSIT, "SH-AUDI-01")
+        assert car.manufacturer_data.eta == vehicle_record(3).eta
+        assert car.manufacturer_data.invoice_price == vehicle_record(3).invoice_price
+    again = run(group, data, {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(again, ImportSummary) and again.status is ImportStatus.DUPLICATE
+    resent = run(group, data.replace(b"N-1", b"N-2"), {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(resent, ImportSummary)
+    assert (resent.created, resent.updated, resent.unchanged) == (0, 0, 10)
+
+
+def test_arrival_notice_moves_cars_and_refusals_are_located(group: FoursApp) -> None:
+    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), {"FAW-0101": "SH-AUDI-01"})
+    arrived = [
+        attrs.evolve(
+            vehicle_record(i),
+            state=ManufacturerVehicleState.RECEIVED,
+            manufacturer_state="RECEIVED",
+        )
+        for i in (1, 2)
+    ]
+    sink = io.BytesIO()
+    envelope = Envelope("N-3", group.clock.now(), dealer_code="FAW-0101")
+    write_show_vehicle_inventory([*arrived, vehicle_record(4)], sink, envelope)
+    summary = run(group, sink.getvalue(), {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(summary, ImportSummary)
+    assert (summary.updated, summary.created) == (2, 1)
+    assert states(group, 4) == [
+        VehicleState.ARRIVED,
+        VehicleState.ARRIVED,
+        VehicleState.IN_TRANSIT,
+        VehicleState.IN_TRANSIT,
+    ]
+    rejects = Rejects()
+    unmapped = run(
+        group, b"".join(star_vehicle_inventory(2, bodid="N-4", dealer="X-9")), {}, rejects
+    )
+    assert isinstance(unmapped, ImportSummary) and unmapped.rejected == 2
+    assert rejects.rejections[-1].location.field == "dealer_code"
+    assert "not mapped to a store" in rejects.rejections[-1].reason
+    wrong_store = b"".join(star_vehicle_inventory(6, bodid="N-5", dealer="BYD-1"))
+    refused = run(group, wrong_store, {"BYD-1": "HZ-BYD-01"}, rejects)
+    assert isinstance(refused, ImportSummary)
+    assert (refused.rejected, refused.unchanged) == (2, 4)  # cars 5, 6 are new: BYD store
+    assert "does not sell AUDI" in rejects.rejections[-1].reason
+    assert rejects.rejections[-1].location.path is not None
+
+
+def test_a_document_refused_midway_creates_no_car(group: FoursApp) -> None:
+    data = b"".join(star_vehicle_inventory(12, bodid="N-9"))
+    outcome = run(group, data[: len(data) * 3 // 4], {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(outcome, DocumentRefused)
+    with group.uow() as uow:
+        assert uow.vehicles.get(vehicle_record(1).vin) is None
+        assert uow.dms_imports.recent() == []
+    rerun = run(group, data, {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(rerun, ImportSummary) and rerun.created == 12
+
+
+def test_events_are_published_only_when_the_document_commits(group: FoursApp) -> None:
+    published: list[object] = []
+    group.handlers.append(published.append)
+    data = b"".join(star_vehicle_inventory(5, bodid="N-E"))
+    refused = run(group, data[: len(data) - 200], {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(refused, DocumentRefused)
+    assert published == []
+    summary = run(group, data, {"FAW-0101": "SH-AUDI-01"})
+    assert isinstance(summary, ImportSummary) and summary.created == 5
+    assert len(published) >= 5

@@ -1,0 +1,98 @@
+"""The conformance kit against fours' own adapters, and proof that it catches bad ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+
+import pytest
+
+from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory
+from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
+from fours_adapters.dms.star import StarFeed
+from fours_adapters.dms.testing import (
+    CHECKS,
+    ConformanceCase,
+    ConformanceFailure,
+    check_error_reporting,
+    check_refuses_malformed,
+)
+from fours_domain.dms.ports import Document, FeedItem, Located, Rejection, SourceLocation
+from fours_domain.dms.records import RecordKind
+
+
+def star_case() -> ConformanceCase:
+    feed = StarFeed(None)
+    sample = b"".join(star_vehicle_inventory(3))
+    return ConformanceCase(
+        feed=feed,
+        writer=feed,
+        kind=RecordKind.VEHICLE_INVENTORY,
+        sample=sample,
+        bad_sample=sample.replace(b"<VehicleStatusCode>IN_TRANSIT", b"<VehicleStatusCode>??", 1),
+        make_large=star_vehicle_inventory,
+        large_records=40_000,
+    )
+
+
+def csv_case() -> ConformanceCase:
+    sample = b"".join(parts_price_csv(3, "gb18030"))
+    return ConformanceCase(
+        feed=CsvFeed(builtin_mapping("generic")),
+        kind=RecordKind.PART_PRICES,
+        sample=sample,
+        bad_sample=sample.replace(b"P000000002,", b"P000000002 ##,"),
+        make_large=parts_price_csv,
+        large_records=200_000,
+    )
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("make_case", [star_case, csv_case], ids=["star", "csv"])
+def test_reference_adapters_conform(
+    make_case: Callable[[], ConformanceCase], check: Callable[[ConformanceCase], None]
+) -> None:
+    check(make_case())
+
+
+class _CrashingFeed(CsvFeed):
+    def read(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[FeedItem]:
+        yield from super().read(document, kind, strict=strict)
+        raise KeyError("oops")
+
+
+class _SilentFeed(CsvFeed):
+    def read(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[FeedItem]:
+        for item in super().read(document, kind, strict=strict):
+            if isinstance(item, Rejection):
+                yield Rejection(SourceLocation(document.name), item.reason)
+            else:
+                yield item
+
+
+def _case_with(feed: CsvFeed) -> ConformanceCase:
+    base = csv_case()
+    return ConformanceCase(
+        feed=feed,
+        kind=base.kind,
+        sample=base.sample,
+        bad_sample=base.bad_sample,
+        make_large=base.make_large,
+    )
+
+
+def test_the_kit_catches_an_adapter_that_crashes() -> None:
+    with pytest.raises(ConformanceFailure, match="crashed with KeyError"):
+        check_refuses_malformed(_case_with(_CrashingFeed(builtin_mapping("generic"))))
+
+
+def test_the_kit_catches_rejections_without_a_location() -> None:
+    with pytest.raises(ConformanceFailure, match="neither a line nor an element path"):
+        check_error_reporting(_case_with(_SilentFeed(builtin_mapping("generic"))))
+
+
+def _records(items: Sequence[FeedItem]) -> list[Located]:
+    return [i for i in items if isinstance(i, Located)]
