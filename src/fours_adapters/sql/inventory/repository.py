@@ -127,7 +127,7 @@ def write_stock_changes(session: Session, *_: object) -> None:
         return
     connection = session.connection()
     sql = stock_sql.statements(connection)
-    stock_sql.run_many(connection, sql.write_stock, [sql.stock_row(item) for _, item, _ in changed])
+    stock_sql.execute(connection, sql.write_stock, [sql.stock_row(item) for _, item, _ in changed])
     for location, item, now in changed:
         tracked[location] = (item, now)
 
@@ -212,7 +212,7 @@ class SqlStockRepository:
             return []
         connection = self._session.connection()
         sql = stock_sql.statements(connection)
-        rows = stock_sql.run(
+        rows = stock_sql.fetch(
             connection, sql.lock_parts(len(parts)), (store_id, warehouse_code, *parts)
         )
         return self._adopt(sql.item(row) for row in rows)
@@ -241,7 +241,7 @@ class SqlStockRepository:
         # reserve_parts, ADR 0013); later changes load it through the ORM as usual.
         connection = self._session.connection()
         sql = stock_sql.statements(connection)
-        stock_sql.run(connection, sql.insert_reservation, sql.reservation_row(reservation))
+        stock_sql.execute(connection, sql.insert_reservation, [sql.reservation_row(reservation)])
 
     def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
         c = t.reservations.c

@@ -12,7 +12,7 @@ what is stored is exactly what Core would store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -110,19 +110,23 @@ def statements(connection: Connection) -> StockStatements:
     return found
 
 
-def run(connection: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """One statement on the driver cursor of ``connection``; rows if it returns any."""
+def fetch(connection: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
+    """The rows of one query on the driver cursor of ``connection``."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description is not None else []
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 
 
-def run_many(connection: Connection, sql: str, params: Iterable[Sequence[Any]]) -> None:
+def execute(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """One statement per row of parameters on the driver cursor of ``connection``."""
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, list(params))
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
     finally:
         cursor.close()
