@@ -125,9 +125,8 @@ def write_stock_changes(session: Session, *_: object) -> None:
             changed.append((location, item, now))
     if not changed:
         return
-    connection = session.connection()
-    sql = stock_sql.statements(connection)
-    stock_sql.execute(connection, sql.write_stock, [sql.stock_row(item) for _, item, _ in changed])
+    driver = stock_sql.driver(session)
+    driver.execute(driver.sql.write_stock, [driver.sql.stock_row(item) for _, item, _ in changed])
     for location, item, now in changed:
         tracked[location] = (item, now)
 
@@ -138,6 +137,7 @@ def forget_stock(session: Session, *_: object) -> None:
     A later ``lock()`` in the same session reads (and locks) the rows afresh.
     """
     session.info.pop(_TRACKED, None)
+    stock_sql.forget_driver(session)
 
 
 def _item(row: Any) -> StockItem:
@@ -210,12 +210,9 @@ class SqlStockRepository:
         parts = sorted(set(numbers))
         if not parts:
             return []
-        connection = self._session.connection()
-        sql = stock_sql.statements(connection)
-        rows = stock_sql.fetch(
-            connection, sql.lock_parts(len(parts)), (store_id, warehouse_code, *parts)
-        )
-        return self._adopt(sql.item(row) for row in rows)
+        driver = stock_sql.driver(self._session)
+        rows = driver.fetch(driver.sql.lock_parts(len(parts)), (store_id, warehouse_code, *parts))
+        return self._adopt(driver.sql.item(row) for row in rows)
 
     def items(
         self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
@@ -239,9 +236,8 @@ class SqlStockRepository:
     def add_reservation(self, reservation: Reservation) -> None:
         # A new reservation is written straight away on the driver (the hot path of
         # reserve_parts, ADR 0013); later changes load it through the ORM as usual.
-        connection = self._session.connection()
-        sql = stock_sql.statements(connection)
-        stock_sql.execute(connection, sql.insert_reservation, [sql.reservation_row(reservation)])
+        driver = stock_sql.driver(self._session)
+        driver.execute(driver.sql.insert_reservation, [driver.sql.reservation_row(reservation)])
 
     def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
         c = t.reservations.c

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, TypeDecorator
+from sqlalchemy.orm import Session
 
 from fours_adapters.sql.inventory import tables as t
 from fours_adapters.sql.types import UtcDateTime
@@ -110,23 +111,53 @@ def statements(connection: Connection) -> StockStatements:
     return found
 
 
-def fetch(connection: Connection, sql: str, params: Sequence[Any]) -> list[Any]:
-    """The rows of one query on the driver cursor of ``connection``."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
+class Driver:
+    """The DBAPI connection of one session transaction and its statements."""
+
+    def __init__(self, transaction: object, connection: Connection) -> None:
+        self.transaction = transaction
+        self.sql = statements(connection)
+        self._dbapi = connection.connection.dbapi_connection
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
+        """The rows of one query."""
+        cursor = self._dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """One statement per row of parameters."""
+        cursor = self._dbapi.cursor()  # type: ignore[union-attr]
+        try:
+            if len(rows) == 1:
+                cursor.execute(sql, rows[0])
+            else:
+                cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
 
 
-def execute(connection: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """One statement per row of parameters on the driver cursor of ``connection``."""
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        if len(rows) == 1:
-            cursor.execute(sql, rows[0])
-        else:
-            cursor.executemany(sql, rows)
-    finally:
-        cursor.close()
+_DRIVER = "fours.inventory.driver"
+
+
+def driver(session: Session) -> Driver:
+    """The driver connection of ``session``'s current transaction (begun if need be).
+
+    Kept in ``session.info`` for the transaction: asking the session for its
+    connection three times per reservation cost more than the statements.
+    """
+    found: Driver | None = session.info.get(_DRIVER)
+    if found is not None and found.transaction is session.get_transaction():
+        return found
+    connection = session.connection()
+    found = Driver(session.get_transaction(), connection)
+    session.info[_DRIVER] = found
+    return found
+
+
+def forget_driver(session: Session) -> None:
+    """The transaction ended: drop its driver connection."""
+    session.info.pop(_DRIVER, None)
