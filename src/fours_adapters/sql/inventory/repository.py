@@ -109,26 +109,27 @@ def _tracked(session: Session) -> dict[StockLocation, tuple[StockItem, Snapshot]
 
 
 def write_stock_changes(session: Session, *_: object) -> None:
-    """``before_commit`` hook: write the stock items this session locked and changed.
+    """``before_commit`` hook: write the stock items this session locked and changed,
+    and insert the reservations it added.
 
-    Stock items are not ORM-mapped: they are read with Core (locked), handed to
-    the domain, and written back here with one UPDATE per changed row, inside
-    the same transaction and before the session's own inserts.
+    Stock items are not ORM-mapped: they are read locked on the driver, handed to
+    the domain, and written back here with one UPDATE per changed row, inside the
+    same transaction and before the session's own inserts; new reservations go
+    in the same round trip (ADR 0013).
     """
     tracked = session.info.get(_TRACKED)
-    if not tracked:
-        return
     changed = []
-    for location, (item, before) in tracked.items():
+    for location, (item, before) in (tracked or {}).items():
         now = _state(item)
         if now != before:
             changed.append((location, item, now))
-    if not changed:
+    driver = stock_sql.driver(session) if changed else stock_sql.current_driver(session)
+    if driver is None:
         return
-    driver = stock_sql.driver(session)
-    driver.execute(driver.sql.write_stock, [driver.sql.stock_row(item) for _, item, _ in changed])
-    for location, item, now in changed:
-        tracked[location] = (item, now)
+    driver.write([driver.sql.stock_row(item) for _, item, _ in changed])
+    if tracked:
+        for location, item, now in changed:
+            tracked[location] = (item, now)
 
 
 def forget_stock(session: Session, *_: object) -> None:
@@ -234,10 +235,11 @@ class SqlStockRepository:
         return self._session.scalars(query.order_by(c.at, c.id)).all()
 
     def add_reservation(self, reservation: Reservation) -> None:
-        # A new reservation is written straight away on the driver (the hot path of
-        # reserve_parts, ADR 0013); later changes load it through the ORM as usual.
+        # A new reservation is inserted at commit, in the round trip that writes the
+        # stock rows (the hot path of reserve_parts, ADR 0013); later changes load
+        # it through the ORM as usual.
         driver = stock_sql.driver(self._session)
-        driver.execute(driver.sql.insert_reservation, [driver.sql.reservation_row(reservation)])
+        driver.pending_reservations.append(driver.sql.reservation_row(reservation))
 
     def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
         c = t.reservations.c

@@ -118,6 +118,8 @@ class Driver:
         self.transaction = transaction
         self.sql = statements(connection)
         self._dbapi = connection.connection.dbapi_connection
+        self._pipeline = connection.dialect.driver == "psycopg" and _pipeline_supported()
+        self.pending_reservations: list[tuple[Any, ...]] = []
 
     def fetch(self, sql: str, params: Sequence[Any]) -> list[Any]:
         """The rows of one query."""
@@ -139,6 +141,38 @@ class Driver:
         finally:
             cursor.close()
 
+    def write(self, stock_rows: Sequence[Sequence[Any]]) -> None:
+        """Changed stock rows and the pending reservations, in one round trip on psycopg.
+
+        Everything is sent before the first result is awaited (psycopg pipeline
+        mode); errors are raised here all the same, and the transaction is then
+        rolled back by the unit of work.
+        """
+        work = [
+            (sql, rows)
+            for sql, rows in (
+                (self.sql.write_stock, stock_rows),
+                (self.sql.insert_reservation, self.pending_reservations),
+            )
+            if rows
+        ]
+        self.pending_reservations = []
+        if not self._pipeline:
+            for sql, rows in work:
+                self.execute(sql, rows)
+            return
+        connection = self._dbapi
+        with connection.pipeline(), connection.cursor() as cursor:  # type: ignore[union-attr]
+            for sql, rows in work:
+                for row in rows:
+                    cursor.execute(sql, row)
+
+
+def _pipeline_supported() -> bool:
+    import psycopg
+
+    return bool(psycopg.Pipeline.is_supported())
+
 
 _DRIVER = "fours.inventory.driver"
 
@@ -156,6 +190,14 @@ def driver(session: Session) -> Driver:
     found = Driver(session.get_transaction(), connection)
     session.info[_DRIVER] = found
     return found
+
+
+def current_driver(session: Session) -> Driver | None:
+    """The driver of the session's current transaction, if the stock path used one."""
+    found: Driver | None = session.info.get(_DRIVER)
+    if found is not None and found.transaction is session.get_transaction():
+        return found
+    return None
 
 
 def forget_driver(session: Session) -> None:
