@@ -37,6 +37,7 @@ def _binders(table: Table) -> tuple[tuple[str, Any], ...]:
 
 
 _RESERVATION_BINDERS = _binders(t.reservations)
+_MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 class StockStatements:
@@ -44,7 +45,7 @@ class StockStatements:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self.mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        self.mark = _MARKS[dialect.paramstyle]  # sqlite3: qmark; psycopg: pyformat
         self.for_update = " FOR UPDATE" if dialect.name == "postgresql" else ""
         m = self.mark
         columns = ", ".join(name for name, _ in _RESERVATION_BINDERS)
