@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 
 DEFAULT_URL = "sqlite:///fours.db"
 
@@ -20,16 +22,52 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine configured for fours: SQLite with WAL, foreign keys and immediate
     write transactions (so two writers queue instead of failing halfway);
-    PostgreSQL with pre-ping and a modest pool."""
+    PostgreSQL with a modest pool whose connections are pinged at checkout when
+    they sat idle (``pool_pre_ping=True`` pings every checkout instead)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
-    options.setdefault("pool_pre_ping", True)
+    idle_ping = options.pop("ping_after_idle", PING_AFTER_IDLE_SECONDS)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    if not options.get("pool_pre_ping"):
+        _ping_after_idle(engine, float(idle_ping))
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling, but only for connections that sat idle.
+
+    ``pool_pre_ping`` costs a round trip on every checkout — one more than the
+    whole raw reservation issues besides its own statements (ADR 0013). A
+    connection checked in less than ``idle_seconds`` ago was just working; one
+    that sat longer (a server restart, a firewall dropping idle sessions) is
+    pinged, and if the ping fails the pool discards it and connects afresh
+    (SQLAlchemy's documented ``DisconnectionError`` recipe).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in = record.info.get(_CHECKED_IN)
+        if checked_in is None or time.monotonic() - checked_in < idle_seconds:
+            return  # fresh from connect(), or busy a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error
+
+
+_CHECKED_IN = "fours.checked_in"
 
 
 def _configure_sqlite(engine: Engine) -> None:

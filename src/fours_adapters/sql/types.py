@@ -71,7 +71,11 @@ class UtcDateTime(TypeDecorator[pendulum.DateTime]):
         utc = value.astimezone(dt.UTC)
         if dialect.name == "sqlite":
             return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return utc
+        # A plain datetime: the driver subtracts an epoch to encode it, and
+        # pendulum's subtraction builds an Interval (costly on the reserve path).
+        return dt.datetime(
+            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond, dt.UTC
+        )
 
     def process_result_value(self, value: Any, dialect: Dialect) -> pendulum.DateTime | None:
         if value is None:

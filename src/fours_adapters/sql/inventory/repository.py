@@ -10,14 +10,15 @@ decides on the row as it is now. See docs/adr/0010-stock-concurrency.md.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, tuple_, update
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from fours_adapters.sql.inventory import stock_sql
 from fours_adapters.sql.inventory import tables as t
 from fours_domain.inventory.model import (
     Backorder,
@@ -86,7 +87,6 @@ class SqlPartRepository:
         return self._session.scalars(query).all()
 
 
-_INSERT_RESERVATION = t.reservations.insert()
 _TRACKED = "fours.inventory.stock"
 _STOCK_COLUMNS = (
     *_STOCK_KEY,
@@ -96,32 +96,6 @@ _STOCK_COLUMNS = (
     t.stock.c.last_issued_at,
 )
 _STOCK_FIELDS = ("on_hand", "reserved", "last_received_at", "last_issued_at")
-_WRITE_STOCK = (
-    update(t.stock)
-    .where(
-        t.stock.c.store_id == bindparam("k_store"),
-        t.stock.c.warehouse_code == bindparam("k_warehouse"),
-        t.stock.c.bin_code == bindparam("k_bin"),
-        t.stock.c.part_number == bindparam("k_part"),
-    )
-    .values(
-        on_hand=bindparam("on_hand"),
-        reserved=bindparam("reserved"),
-        last_received_at=bindparam("last_received_at"),
-        last_issued_at=bindparam("last_issued_at"),
-    )
-)
-_LOCK_PARTS = (
-    select(*_STOCK_COLUMNS)
-    .where(
-        t.stock.c.store_id == bindparam("store"),
-        t.stock.c.warehouse_code == bindparam("warehouse"),
-        t.stock.c.part_number.in_(bindparam("parts", expanding=True)),
-    )
-    .order_by(*_STOCK_KEY)
-    .with_for_update()
-)
-
 Snapshot = tuple[object, ...]
 
 
@@ -135,37 +109,27 @@ def _tracked(session: Session) -> dict[StockLocation, tuple[StockItem, Snapshot]
 
 
 def write_stock_changes(session: Session, *_: object) -> None:
-    """``before_commit`` hook: write the stock items this session locked and changed.
+    """``before_commit`` hook: write the stock items this session locked and changed,
+    and insert the reservations it added.
 
-    Stock items are not ORM-mapped: they are read with Core (locked), handed to
-    the domain, and written back here with one UPDATE per changed row, inside
-    the same transaction and before the session's own inserts.
+    Stock items are not ORM-mapped: they are read locked on the driver, handed to
+    the domain, and written back here with one UPDATE per changed row, inside the
+    same transaction and before the session's own inserts; new reservations go
+    in the same round trip (ADR 0013).
     """
     tracked = session.info.get(_TRACKED)
-    if not tracked:
-        return
     changed = []
-    for location, (item, before) in tracked.items():
+    for location, (item, before) in (tracked or {}).items():
         now = _state(item)
         if now != before:
             changed.append((location, item, now))
-    if not changed:
+    driver = stock_sql.driver(session) if changed else stock_sql.current_driver(session)
+    if driver is None:
         return
-    session.connection().execute(
-        _WRITE_STOCK,
-        [
-            {
-                "k_store": loc.store_id,
-                "k_warehouse": loc.warehouse_code,
-                "k_bin": loc.bin_code,
-                "k_part": loc.part_number,
-                **dict(zip(_STOCK_FIELDS, now, strict=True)),
-            }
-            for loc, _, now in changed
-        ],
-    )
-    for location, item, now in changed:
-        tracked[location] = (item, now)
+    driver.write([driver.sql.stock_row(item) for _, item, _ in changed])
+    if tracked:
+        for location, item, now in changed:
+            tracked[location] = (item, now)
 
 
 def forget_stock(session: Session, *_: object) -> None:
@@ -174,6 +138,7 @@ def forget_stock(session: Session, *_: object) -> None:
     A later ``lock()`` in the same session reads (and locks) the rows afresh.
     """
     session.info.pop(_TRACKED, None)
+    stock_sql.forget_driver(session)
 
 
 def _item(row: Any) -> StockItem:
@@ -193,17 +158,14 @@ class SqlStockRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def _adopt(self, rows: Any) -> list[StockItem]:
+    def _adopt(self, fresh: Iterable[StockItem]) -> list[StockItem]:
         """Locked rows → the session's stock items (one object per row per session)."""
         tracked = _tracked(self._session)
         items = []
-        for row in rows:
-            location = StockLocation(
-                row.store_id, row.warehouse_code, row.bin_code, row.part_number
-            )
+        for item in fresh:
+            location = item.location
             known = tracked.get(location)
             if known is None:
-                item = _item(row)
                 tracked[location] = (item, _state(item))
             else:
                 item = known[0]
@@ -222,7 +184,7 @@ class SqlStockRepository:
             [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
         )
         query = select(*_STOCK_COLUMNS).where(condition).order_by(*_STOCK_KEY).with_for_update()
-        items = self._adopt(self._session.execute(query))
+        items = self._adopt(_item(row) for row in self._session.execute(query))
         return {item.location: item for item in items}
 
     def _create_missing(self, wanted: Sequence[StockLocation]) -> None:
@@ -246,8 +208,12 @@ class SqlStockRepository:
     def lock_parts(
         self, store_id: StoreId, warehouse_code: WarehouseCode, numbers: Collection[PartNumber]
     ) -> Sequence[StockItem]:
-        params = {"store": store_id, "warehouse": warehouse_code, "parts": sorted(set(numbers))}
-        return self._adopt(self._session.execute(_LOCK_PARTS, params))
+        parts = sorted(set(numbers))
+        if not parts:
+            return []
+        driver = stock_sql.driver(self._session)
+        rows = driver.fetch(driver.sql.lock_parts(len(parts)), (store_id, warehouse_code, *parts))
+        return self._adopt(driver.sql.item(row) for row in rows)
 
     def items(
         self, store_id: StoreId, warehouse_code: WarehouseCode | None = None
@@ -269,12 +235,11 @@ class SqlStockRepository:
         return self._session.scalars(query.order_by(c.at, c.id)).all()
 
     def add_reservation(self, reservation: Reservation) -> None:
-        # A new reservation is written straight away with Core (the hot path of
-        # reserve_parts); later changes load it through the ORM as usual.
-        self._session.execute(
-            _INSERT_RESERVATION,
-            {c.name: getattr(reservation, c.name) for c in t.reservations.columns},
-        )
+        # A new reservation is inserted at commit, in the round trip that writes the
+        # stock rows (the hot path of reserve_parts, ADR 0013); later changes load
+        # it through the ORM as usual.
+        driver = stock_sql.driver(self._session)
+        driver.pending_reservations.append(driver.sql.reservation_row(reservation))
 
     def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
         c = t.reservations.c
