@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import click
+from returns.result import Failure, Result
 
 from fours_domain.shared.errors import DomainError
+
+T = TypeVar("T")
 
 
 class CliState:
@@ -101,3 +104,20 @@ def fail(error: DomainError) -> NoReturn:
     else:
         click.echo(f"Error: {error.message}", err=True)
     raise SystemExit(2 if error.code == "not_found" else 1)
+
+
+def value_or_fail(result: Result[T, DomainError]) -> T:
+    """The success value, or report the failure on one line and exit non-zero."""
+    if isinstance(result, Failure):
+        fail(result.failure())
+    return result.unwrap()
+
+
+def finish(
+    result: Result[T, DomainError],
+    render: Callable[[T], Any],
+    human: Callable[[Any], str] | None = None,
+) -> None:
+    """Print a use case's outcome: ``render(value)`` as JSON or ``human(data)``; or fail."""
+    data = render(value_or_fail(result))
+    emit(data, human(data) if human else None)

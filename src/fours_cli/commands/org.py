@@ -8,18 +8,9 @@ import click
 from returns.result import Failure, Success
 
 from fours_cli.output import emit, fail, state
+from fours_cli.output import finish as _done
 from fours_domain.org import services as svc
 from fours_domain.org.model import Store, WarehouseKind
-from fours_domain.shared.errors import DomainError
-
-
-def _done(result: Any, render: Any) -> None:
-    match result:
-        case Success(value):
-            emit(render(value), None)
-        case Failure(error):
-            assert isinstance(error, DomainError)
-            fail(error)
 
 
 def store_dict(store: Store) -> dict[str, Any]:

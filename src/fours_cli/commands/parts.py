@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from returns.result import Failure, Success
 
 from fours_cli.output import emit, fail, state
+from fours_cli.output import finish as _done
 from fours_domain.inventory import services as svc
 from fours_domain.inventory.model import MovementClass, Part, format_fitment
-from fours_domain.shared.errors import DomainError
 
 CSV_COLUMNS = (
     "number",
@@ -36,16 +35,6 @@ def part_dict(part: Part) -> dict[str, Any]:
         "fits": [format_fitment(p) for p in part.fits],
         "movement_class": part.movement_class.value,
     }
-
-
-def _done(result: Any, render: Any, human: Any = None) -> None:
-    match result:
-        case Success(value):
-            data = render(value)
-            emit(data, human(data) if human else None)
-        case Failure(error):
-            assert isinstance(error, DomainError)
-            fail(error)
 
 
 @click.group()

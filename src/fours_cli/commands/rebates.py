@@ -8,19 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from returns.result import Failure, Result, Success
 
 from fours_cli.output import emit, fail, state, table
+from fours_cli.output import value_or_fail as _done
 from fours_domain.shared.errors import DomainError, InvariantViolation
-
-
-def _done(result: Result[Any, DomainError]) -> Any:
-    match result:
-        case Success(value):
-            return value
-        case Failure(error):
-            fail(error)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _money(value: Any) -> str:

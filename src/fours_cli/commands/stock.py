@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from returns.result import Failure, Success
 
-from fours_cli.output import emit, fail, state
+from fours_cli.output import fail, state
+from fours_cli.output import finish as _done
 from fours_domain.inventory import services as svc
 from fours_domain.inventory.model import (
     LedgerEntry,
@@ -21,17 +21,7 @@ from fours_domain.inventory.model import (
     ShortagePolicy,
     Transfer,
 )
-from fours_domain.shared.errors import DomainError, InvariantViolation
-
-
-def _done(result: Any, render: Any, human: Any = None) -> None:
-    match result:
-        case Success(value):
-            data = render(value)
-            emit(data, human(data) if human else None)
-        case Failure(error):
-            assert isinstance(error, DomainError)
-            fail(error)
+from fours_domain.shared.errors import InvariantViolation
 
 
 def _lines(raw: tuple[str, ...]) -> tuple[svc.PartQuantity, ...]:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from returns.result import Failure, Result, Success
+from returns.result import Result
 
-from fours_cli.output import emit, fail, state
+from fours_cli.output import emit, state, value_or_fail
 from fours_domain.shared.errors import DomainError
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
 from fours_domain.vehicles.model import HistoryEntry, PdiInspection, Vehicle
@@ -23,12 +23,8 @@ def _actor(by: str | None) -> str:
 
 
 def _done(result: Result[Any, DomainError], render: Callable[[Any], tuple[Any, str]]) -> None:
-    match result:
-        case Success(value):
-            data, human = render(value)
-            emit(data, human)
-        case Failure(error):
-            fail(error)
+    data, human = render(value_or_fail(result))
+    emit(data, human)
 
 
 def entry_dict(entry: HistoryEntry) -> dict[str, Any]:
