@@ -68,6 +68,7 @@ class PartPriceApplier:
             )
         }
         inserts: list[dict[str, Any]] = []
+        pending: dict[str, dict[str, Any]] = {}
         updates: dict[str, dict[str, Any]] = {}
         outcomes: list[Outcome] = []
         for item in batch:
@@ -77,6 +78,7 @@ class PartPriceApplier:
             if known is None:
                 outcome = self._new(record, item, inserts)
                 if isinstance(outcome, Applied):
+                    pending[record.part_number] = inserts[-1]
                     current[record.part_number] = (
                         inserts[-1]["name"],
                         inserts[-1]["list_price"],
@@ -93,8 +95,8 @@ class PartPriceApplier:
                 outcomes.append(Applied(record.key, Change.UNCHANGED))
                 continue
             current[record.part_number] = wanted
-            if any(row["number"] == record.part_number for row in inserts):
-                row = next(r for r in inserts if r["number"] == record.part_number)
+            row = pending.get(record.part_number)
+            if row is not None:
                 row.update(name=wanted[0], list_price=wanted[1], cost_price=wanted[2])
             else:
                 updates[record.part_number] = {
