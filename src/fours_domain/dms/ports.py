@@ -242,6 +242,69 @@ class RecordApplier(Protocol[U_contra]):
     def apply(self, uow: U_contra, batch: Sequence[Located], at: DateTime) -> Sequence[Outcome]: ...
 
 
+# ---------------------------------------------------------------- the column-batch path
+
+
+@runtime_checkable
+class ColumnBatch(Protocol):
+    """Valid records of one kind, column-wise, in a ``format`` a feed and an applier share.
+
+    The bulk path of big documents (a manufacturer's million-row price file):
+    no per-record objects. The domain only counts a batch; its columns are the
+    business of the feed that builds it and the applier that applies it, and
+    they must mean exactly what the record path's records mean.
+    """
+
+    @property
+    def format(self) -> str:
+        """The layout name, e.g. ``arrow/part-prices``."""
+        ...
+
+    def __len__(self) -> int: ...
+
+
+@attrs.frozen
+class BatchOutcome:
+    """What applying a :class:`ColumnBatch` did: counts, and each refused row located."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejections: Sequence[Rejection] = ()
+
+
+@runtime_checkable
+class BatchReadingFeed(Protocol):
+    """Optional capability of an :class:`InboundFeed`: read a kind as column batches.
+
+    ``read_batches`` must report the same valid rows (as batches), rejections
+    and warnings as ``read`` does for the same document — only faster. It
+    raises :class:`DocumentRefused` where ``read`` would.
+    """
+
+    def batch_format(self, kind: RecordKind, *, strict: bool = False) -> str | None:
+        """The batch layout ``read_batches`` yields for ``kind``, or None (records only)."""
+        ...
+
+    def read_batches(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[ColumnBatch | Rejection | FeedWarning]: ...
+
+
+@runtime_checkable
+class BatchApplier(Protocol[U_contra]):
+    """Optional capability of a :class:`RecordApplier`: apply a whole column batch.
+
+    Same contract as ``apply`` (never commits; the same outcome a record-by-record
+    application of the batch's rows would have), counted instead of listed.
+    """
+
+    @property
+    def batch_format(self) -> str: ...
+
+    def apply_batch(self, uow: U_contra, batch: ColumnBatch, at: DateTime) -> BatchOutcome: ...
+
+
 class ImportStatus(enum.Enum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"

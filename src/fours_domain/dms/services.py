@@ -23,7 +23,10 @@ from returns.result import Failure, Result, Success
 
 from fours_domain.dms.ports import (
     Applied,
+    BatchApplier,
+    BatchReadingFeed,
     Change,
+    ColumnBatch,
     DmsUnitOfWork,
     Document,
     DocumentIdentity,
@@ -209,6 +212,10 @@ def _run(
         status=ImportStatus.CHECKED if cmd.check_only else ImportStatus.APPLIED,
     )
     at = clock.now()
+    bulk: tuple[BatchReadingFeed, BatchApplier[U]] | None = _bulk_sides(feed, applier, cmd)
+    if bulk is not None:
+        _run_batches(uow, bulk[0], bulk[1], cmd, at, summary, rejects, progress)
+        return summary
     batch: list[Located] = []
 
     def flush() -> None:
@@ -249,3 +256,58 @@ def _run(
             rejects.warn(item)
     flush()
     return summary
+
+
+def _bulk_sides(
+    feed: object, applier: object, cmd: ImportDocument
+) -> tuple[BatchReadingFeed, BatchApplier[U]] | None:
+    """Feed and applier as batch reader and writer, when both speak the same column
+    layout for this import (never for a dry run); else None: the record path."""
+    if cmd.check_only or not isinstance(feed, BatchReadingFeed):
+        return None
+    if not isinstance(applier, BatchApplier):
+        return None
+    offered = feed.batch_format(cmd.kind, strict=cmd.strict)
+    if offered is None or offered != applier.batch_format:
+        return None
+    return feed, applier
+
+
+def _run_batches(
+    uow: U,
+    feed: BatchReadingFeed,
+    applier: BatchApplier[U],
+    cmd: ImportDocument,
+    at: DateTime,
+    summary: ImportSummary,
+    rejects: RejectSink,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """The bulk path: the feed's column batches straight into the applier."""
+    for item in feed.read_batches(cmd.document, cmd.kind, strict=cmd.strict):
+        if isinstance(item, Rejection):
+            summary.rejected += 1
+            summary.feed_rejected += 1
+            rejects.reject(item)
+        elif isinstance(item, FeedWarning):
+            summary.warnings += 1
+            rejects.warn(item)
+        else:
+            assert isinstance(item, ColumnBatch)
+            size = len(item)
+            outcome = applier.apply_batch(uow, item, at)
+            applied = outcome.created + outcome.updated + outcome.unchanged
+            if applied + len(outcome.rejections) != size:
+                raise AssertionError(
+                    f"applier for {cmd.kind.value} accounted for "
+                    f"{applied + len(outcome.rejections)} of {size} rows"
+                )
+            summary.valid += size
+            summary.created += outcome.created
+            summary.updated += outcome.updated
+            summary.unchanged += outcome.unchanged
+            summary.rejected += len(outcome.rejections)
+            for rejection in outcome.rejections:
+                rejects.reject(rejection)
+            if progress is not None:
+                progress(size)
