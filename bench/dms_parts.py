@@ -5,11 +5,16 @@ import service, the bound parts price applier, one transaction, the journal)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pendulum
+import psycopg
 
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.dms.binding import BindingContext, bound_appliers
@@ -20,7 +25,9 @@ from fours_domain.dms.ports import Document
 from fours_domain.dms.records import RecordKind
 from fours_domain.dms.services import ImportDocument, import_document
 
-ROWS = 1_000_000
+ROWS = int(os.environ.get("FOURS_BENCH_DMS_ROWS", "1000000"))
+#: Longest a single import may run in ``make bench`` before it is reported as timed out.
+BUDGET_S = int(os.environ.get("FOURS_BENCH_DMS_BUDGET_S", "900"))
 DATA = Path(__file__).with_name(".data")
 KIND = RecordKind.PART_PRICES
 
@@ -46,6 +53,39 @@ def bound() -> bool:
         file=sys.stderr,
     )
     return False
+
+
+@contextlib.contextmanager
+def pg_time_budget(url: str, seconds: float, application_name: str) -> Iterator[threading.Event]:
+    """Cancel the statements of connections named ``application_name`` after ``seconds``.
+
+    Yields an event that is set once the budget ran out. Cancelling on the server
+    (``pg_cancel_backend``, repeated until the block ends, since the client may be
+    between statements) makes the running statement fail cleanly, so the import's
+    unit of work rolls back and closes its connection normally.
+    """
+    expired = threading.Event()
+    finished = threading.Event()
+
+    def watchdog() -> None:
+        if finished.wait(seconds):
+            return
+        expired.set()
+        with psycopg.connect(url, autocommit=True) as conn:
+            while not finished.wait(0.5):
+                conn.execute(
+                    "select pg_cancel_backend(pid) from pg_stat_activity "
+                    "where application_name = %s and pid <> pg_backend_pid()",
+                    (application_name,),
+                )
+
+    thread = threading.Thread(target=watchdog, name="bench-budget", daemon=True)
+    thread.start()
+    try:
+        yield expired
+    finally:
+        finished.set()
+        thread.join()
 
 
 def import_file(app: FoursApp, path: Path) -> float:
