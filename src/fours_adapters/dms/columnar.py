@@ -25,7 +25,7 @@ import attrs
 import pendulum
 import pyarrow as pa
 
-from fours_domain.dms.ports import Located, Rejection, SourceLocation
+from fours_domain.dms.ports import ColumnBatch, Located, Rejection, SourceLocation
 from fours_domain.dms.records import PartPriceRecord
 from fours_domain.shared.money import money_of_fen
 from fours_domain.shared.time import Date
@@ -94,3 +94,14 @@ def part_price_records(batch: ArrowBatch) -> Iterator[Located]:
 
 def _date(value: dt.date | None) -> Date | None:
     return None if value is None else pendulum.Date(value.year, value.month, value.day)
+
+
+BATCH_EXPANDERS: dict[str, Callable[[ColumnBatch], Iterator[Located]]] = {
+    PART_PRICES: lambda batch: part_price_records(_arrow(batch)),
+}
+"""Layout → how to expand one of its batches into located records (conformance kit)."""
+
+
+def _arrow(batch: ColumnBatch) -> ArrowBatch:
+    assert isinstance(batch, ArrowBatch), f"not an Arrow batch: {batch!r}"
+    return batch

@@ -31,7 +31,9 @@ adapter did wrong. What they verify (docs/dms-adapters.md, "Conformance kit"):
   path, field and reason, and the good rows still come through;
 * :func:`check_refuses_malformed` — truncated, empty, garbage and wrongly
   encoded input raise only :class:`DocumentRefused` (or yield rejections);
-* :func:`check_bounded_memory` — a large document streams in bounded memory.
+* :func:`check_bounded_memory` — a large document streams in bounded memory;
+* :func:`check_batches_match_records` — (feeds with a column-batch path) the sample and
+  the bad sample read as batches give exactly what ``read`` gives.
 """
 
 from __future__ import annotations
@@ -39,16 +41,19 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import attrs
 import pendulum
 
+from fours_adapters.dms.columnar import BATCH_EXPANDERS
 from fours_domain.dms.ports import (
     Applied,
+    BatchReadingFeed,
     Change,
+    ColumnBatch,
     Document,
     DocumentRefused,
     Envelope,
@@ -92,6 +97,9 @@ class ConformanceCase:
     large_records: int = 50_000
     memory_limit_mb: float = 48.0
     extra_malformed: Sequence[bytes] = ()
+    expand_batch: Callable[[ColumnBatch], Iterable[Located]] | None = None
+    """Turns a batch of the feed's own layout back into located records; the kit knows
+    the layouts of :mod:`fours_adapters.dms.columnar`."""
 
 
 def _document(data: bytes, name: str = "sample") -> Document:
@@ -372,6 +380,60 @@ def check_bounded_memory(case: ConformanceCase) -> None:
         )
 
 
+def _by_type(items: Iterable[object]) -> tuple[list[Located], list[Rejection], list[FeedWarning]]:
+    located: list[Located] = []
+    rejections: list[Rejection] = []
+    warnings: list[FeedWarning] = []
+    for item in items:
+        if isinstance(item, Located):
+            located.append(item)
+        elif isinstance(item, Rejection):
+            rejections.append(item)
+        elif isinstance(item, FeedWarning):
+            warnings.append(item)
+    return located, rejections, sorted(warnings, key=repr)
+
+
+def check_batches_match_records(case: ConformanceCase) -> None:
+    """A feed's column batches say exactly what its records say (same rows, same lines,
+    same rejections and warnings), for the sample and the bad sample.
+
+    Passes trivially for a feed without a batch path for the case's kind."""
+    feed = case.feed
+    if not isinstance(feed, BatchReadingFeed):
+        return
+    layout = feed.batch_format(case.kind)
+    if layout is None:
+        return
+    expand = case.expand_batch or BATCH_EXPANDERS.get(layout)
+    if expand is None:
+        raise _fail(f"batch layout {layout!r} is unknown to the kit: pass expand_batch")
+    for name, data in (("sample", case.sample), ("bad_sample", case.bad_sample)):
+        expanded: list[object] = []
+        for item in feed.read_batches(_document(data, name), case.kind):
+            if isinstance(item, ColumnBatch):
+                if item.format != layout:
+                    raise _fail(f"read_batches yielded layout {item.format!r}, not {layout!r}")
+                expanded.extend(expand(item))
+            else:
+                expanded.append(item)
+        want_records, want_rejections, want_warnings = _by_type(_items(case, data, name))
+        got_records, got_rejections, got_warnings = _by_type(expanded)
+        _same(name, "records", want_records, got_records)
+        _same(name, "rejections", want_rejections, got_rejections)
+        _same(name, "warnings", want_warnings, got_warnings)
+
+
+def _same(document: str, what: str, want: Sequence[object], got: Sequence[object]) -> None:
+    if list(want) == list(got):
+        return
+    first = next((g for g, w in zip(got, want, strict=False) if g != w), None)
+    raise _fail(
+        f"{document}: read_batches gave other {what} than read "
+        f"({len(got)} vs {len(want)}; first difference: {first})"
+    )
+
+
 CHECKS: tuple[Callable[[ConformanceCase], None], ...] = (
     check_reads_sample,
     check_round_trip,
@@ -380,5 +442,6 @@ CHECKS: tuple[Callable[[ConformanceCase], None], ...] = (
     check_error_reporting,
     check_refuses_malformed,
     check_bounded_memory,
+    check_batches_match_records,
 )
 """Every check, in the order to run them."""
