@@ -28,7 +28,9 @@ from fours_domain.shared.ids import BinCode, StoreId, WarehouseCode
 from fours_domain.shared.money import Money, is_fen_exact, round_fen
 from fours_domain.shared.time import DateTime
 
-_CLASS_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
+CLASS_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
+"""What a normalised part class code looks like (bulk adapters pre-check with it)."""
+_CLASS_RE = re.compile(CLASS_PATTERN)
 
 # ---------------------------------------------------------------- errors
 
@@ -148,7 +150,8 @@ def _text(value: str, what: str) -> str:
     return stripped
 
 
-def _name(value: str) -> str:
+def part_name(value: str) -> str:
+    """A part's name: trimmed, not empty, no control characters (new parts and renames)."""
     stripped = _text(value, "part name")
     if not stripped:
         raise InvariantViolation("a part name must not be empty")
@@ -195,7 +198,7 @@ class Part:
 
     scope_key: str
     number: PartNumber = attrs.field(converter=part_number)
-    name: str = attrs.field(converter=_name)
+    name: str = attrs.field(converter=part_name)
     part_class: str = attrs.field(converter=part_class)
     list_price: Money = attrs.field(converter=_price)
     cost_price: Money = attrs.field(converter=_price)

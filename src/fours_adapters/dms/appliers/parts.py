@@ -9,7 +9,12 @@ the group-wide scope (``*``).
 
 New parts need both prices (list = the file's retail price, cost = its dealer price);
 a part the file does not classify gets the class ``UNCLASSIFIED``. For known parts the
-file updates name and prices; a price the file leaves empty keeps the current one.
+file updates name and prices; a price the file leaves empty keeps the current one; a
+name breaking the catalogue's name rule (control characters) is refused for known parts
+too. A refusal names the field at fault (``name``, ``part_class`` or ``brand``).
+
+Column batches (``arrow/part-prices``) take the set-wise path of
+:mod:`fours_adapters.dms.appliers.parts_bulk`, with the same outcomes.
 """
 
 from __future__ import annotations
@@ -19,18 +24,25 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from fours_adapters.dms.appliers.part_rules import GROUP, name_error, new_part
+from fours_adapters.dms.appliers.parts_bulk import apply_part_price_batch
 from fours_adapters.dms.binding import BindingContext
+from fours_adapters.dms.columnar import PART_PRICES, ArrowBatch
 from fours_adapters.sql.inventory import tables as inv
 from fours_adapters.sql.uow import SqlUnitOfWork
-from fours_domain.dms.ports import Applied, Change, Located, Outcome, Rejection, SourceLocation
+from fours_domain.dms.ports import (
+    Applied,
+    BatchOutcome,
+    Change,
+    ColumnBatch,
+    Located,
+    Outcome,
+    Rejection,
+    SourceLocation,
+)
 from fours_domain.dms.records import PartPriceRecord, RecordKind
 from fours_domain.inventory.model import MovementClass, Part
-from fours_domain.org.model import MasterDataScope
-from fours_domain.shared.errors import DomainError
 from fours_domain.shared.time import DateTime
-
-UNCLASSIFIED = "UNCLASSIFIED"
-GROUP = MasterDataScope.group().key
 
 _UPDATE = (
     update(inv.parts)
@@ -47,6 +59,7 @@ _UPDATE = (
 
 class PartPriceApplier:
     kind = RecordKind.PART_PRICES
+    batch_format = PART_PRICES
 
     def __init__(self, context: BindingContext) -> None:
         self.context = context
@@ -86,6 +99,18 @@ class PartPriceApplier:
                     )
                 outcomes.append(outcome)
                 continue
+            refused = name_error(record.name)
+            if refused is not None:
+                where = item.location
+                outcomes.append(
+                    Rejection(
+                        SourceLocation(where.document, where.line, where.path, "name"),
+                        refused,
+                        raw=item.raw,
+                        key=record.key,
+                    )
+                )
+                continue
             wanted = (
                 record.name,
                 record.retail_price if record.retail_price is not None else known[1],
@@ -113,6 +138,11 @@ class PartPriceApplier:
             session.execute(_UPDATE, list(updates.values()))
         return outcomes
 
+    def apply_batch(self, uow: SqlUnitOfWork, batch: ColumnBatch, at: DateTime) -> BatchOutcome:
+        """The same outcomes as :meth:`apply` on the batch's rows, set-wise in SQL."""
+        assert isinstance(batch, ArrowBatch) and batch.format == PART_PRICES
+        return apply_part_price_batch(uow.session, batch)
+
     def _new(
         self, record: PartPriceRecord, item: Located, inserts: list[dict[str, Any]]
     ) -> Outcome:
@@ -132,20 +162,19 @@ class PartPriceApplier:
                 raw=item.raw,
                 key=record.key,
             )
-        try:
-            part = Part(
-                scope_key=GROUP,
-                number=record.part_number,
-                name=record.name,
-                part_class=record.part_class or UNCLASSIFIED,
-                list_price=record.retail_price,
-                cost_price=record.dealer_price,
-                supplier=record.brand or "",
-            )
-        except DomainError as error:
+        part = new_part(
+            record.part_number,
+            record.name,
+            record.part_class,
+            record.brand,
+            record.retail_price,
+            record.dealer_price,
+        )
+        if not isinstance(part, Part):
+            field, message = part
             return Rejection(
-                SourceLocation(where.document, where.line, where.path, "part_class"),
-                error.message,
+                SourceLocation(where.document, where.line, where.path, field),
+                message,
                 raw=item.raw,
                 key=record.key,
             )
