@@ -182,3 +182,39 @@ def test_known_parts_are_renamed_only_to_valid_names_on_both_paths(app: FoursApp
         ("A-1", "Filter", "BODY", "2.00"),
         ("C-3", "Pad", "UNCLASSIFIED", "3.00"),
     ]
+
+
+def test_a_first_load_copies_new_parts_straight_in_and_falls_back_on_a_repeat(
+    app: FoursApp,
+) -> None:
+    """Into an empty catalogue clean batches are copied straight in (PostgreSQL); a batch
+    repeating an earlier batch's number conflicts, rolls back to its savepoint and merges."""
+    seed(app, {})
+    clean = {"brand": "AUDI", "part_class": None, "retail_fen": 100, "dealer_fen": 60}
+    document = [
+        [
+            {**clean, "part_number": "A-1", "name": "Filter"},
+            {**clean, "part_number": "B-2", "name": "Pad"},
+        ],
+        [{**clean, "part_number": "C-3", "name": "Belt"}],
+        [
+            {**clean, "part_number": "A-1", "name": "Filter II"},
+            {**clean, "part_number": "D-4", "name": "Hose"},
+        ],
+        [
+            {**clean, "part_number": "E-5", "name": "Plug"},
+            {**clean, "part_number": "B-2", "name": "Pad"},
+        ],
+    ]
+    made = batches(document)
+    applier = PartPriceApplier(BindingContext("csv"))
+    outcomes, parts = by_batches(app, applier, made)
+    assert (outcomes, parts) == by_records(app, applier, made)
+    assert [o[:3] for o in outcomes] == [(2, 0, 0), (1, 0, 0), (1, 1, 0), (1, 0, 1)]
+    assert [(p[1], p[2]) for p in parts] == [
+        ("A-1", "Filter II"),
+        ("B-2", "Pad"),
+        ("C-3", "Belt"),
+        ("D-4", "Hose"),
+        ("E-5", "Plug"),
+    ]

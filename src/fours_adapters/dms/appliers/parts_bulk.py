@@ -22,6 +22,11 @@ outcome is exactly that of :meth:`PartPriceApplier.apply` on the same rows:
   concurrent part price imports from changing the catalogue between the two.
 * A missing price is staged as ``-1`` (prices are never negative): ``NOT NULL``
   is checked before the conflict is, and ``-1`` means "keep the current price".
+* First loads (PostgreSQL): while the import finds the group scope of the catalogue
+  empty, a batch that cannot be refused and repeats no part number is copied straight
+  into ``inv_parts`` under a savepoint — every row is new, nothing to merge. A unique
+  violation (a number an earlier batch or another writer added) rolls back to the
+  savepoint and the batch takes the merge above; later batches of the import do too.
 """
 
 # SQL here is composed of this module's constants only; values are bound parameters.
@@ -209,6 +214,7 @@ Refused = tuple[int, str, bool, bool, bool]
 
 
 class _Stage(Protocol):
+    def copy_new(self, rows: pa.RecordBatch) -> bool: ...
     def load(self, rows: pa.RecordBatch) -> None: ...
     def refused(self) -> list[Refused]: ...
     def existing(self) -> int: ...
@@ -219,21 +225,50 @@ class _Stage(Protocol):
 class _PostgresStage:
     """A temporary table (dropped at commit), filled by ``COPY`` from Arrow's CSV writer."""
 
-    def __init__(self, connection: psycopg.Connection[Any]) -> None:
+    def __init__(self, connection: psycopg.Connection[Any], session: Session) -> None:
+        self.session = session
         self.cursor = connection.cursor()
         self.cursor.execute("SELECT pg_advisory_xact_lock(%s)", (PART_PRICE_LOCK,))
         self.cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({_STAGE_COLUMNS}) ON COMMIT DROP"
         )
 
+    def copy_new(self, rows: pa.RecordBatch) -> bool:
+        """``COPY`` rows of new parts straight into the catalogue; False on a conflict.
+
+        Only tried while the import found the group scope empty (first loads)."""
+        if not self._scope_was_empty():
+            return False
+        self.cursor.execute("SAVEPOINT dms_part_price_copy")
+        try:
+            with self.cursor.copy(
+                f"COPY {inv.parts.name} ({', '.join(_DIRECT_COLUMNS)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(memoryview(_csv(rows)))
+        except psycopg.errors.UniqueViolation:
+            self.cursor.execute("ROLLBACK TO SAVEPOINT dms_part_price_copy")
+            self.session.info[_DIRECT] = False
+            return False
+        self.cursor.execute("RELEASE SAVEPOINT dms_part_price_copy")
+        return True
+
+    def _scope_was_empty(self) -> bool:
+        state = self.session.info.get(_DIRECT)
+        if state is None:
+            self.cursor.execute(
+                f"SELECT NOT EXISTS (SELECT 1 FROM {inv.parts.name} WHERE scope_key = %s)",
+                (GROUP,),
+            )
+            found = self.cursor.fetchone()
+            state = self.session.info[_DIRECT] = bool(found and found[0])
+        return bool(state)
+
     def load(self, rows: pa.RecordBatch) -> None:
         self.cursor.execute(f"TRUNCATE {STAGE}")
-        sink = pa.BufferOutputStream()
-        pa_csv.write_csv(rows, sink, pa_csv.WriteOptions(include_header=False))
         with self.cursor.copy(
             f"COPY {STAGE} ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT csv)"
         ) as copy:
-            copy.write(memoryview(sink.getvalue()))
+            copy.write(memoryview(_csv(rows)))
 
     def refused(self) -> list[Refused]:
         self.cursor.execute(_PG.refused, (GROUP, GROUP))
@@ -266,6 +301,10 @@ class _SqliteStage:
         self.cursor = connection.cursor()
         self.cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} ({_STAGE_COLUMNS})")
 
+    def copy_new(self, rows: pa.RecordBatch) -> bool:
+        """Not needed: the staged merge already runs at raw ``executemany`` speed here."""
+        return False
+
     def load(self, rows: pa.RecordBatch) -> None:
         self.cursor.execute(f"DELETE FROM {STAGE}")
         columns = [rows.column(name).to_pylist() for name in _COLUMNS]
@@ -292,6 +331,39 @@ class _SqliteStage:
         self.cursor.close()
 
 
+_DIRECT = "fours.dms.part_prices.copy_new"
+"""``session.info`` key: whether this import may still copy new parts straight in."""
+_DIRECT_COLUMNS = (
+    "scope_key", "number", "name", "part_class", "list_price", "cost_price",
+    "supplier", "fits", "movement_class",
+)  # fmt: skip
+
+
+def _csv(rows: pa.RecordBatch) -> pa.Buffer:
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(rows, sink, pa_csv.WriteOptions(include_header=False))
+    return sink.getvalue()
+
+
+def _new_parts(rows: pa.RecordBatch, checked: _Checked) -> pa.RecordBatch:
+    """The rows as ``inv_parts`` rows of new parts (only for a batch with no refusable row)."""
+    size = rows.num_rows
+    return pa.RecordBatch.from_arrays(
+        [
+            pa.repeat(GROUP, size),
+            rows.column("part_number"),
+            checked.name,
+            checked.part_class,
+            rows.column("retail_fen"),
+            rows.column("dealer_fen"),
+            checked.supplier,
+            pa.repeat("", size),
+            pa.repeat(MovementClass.FAST.value, size),
+        ],
+        names=list(_DIRECT_COLUMNS),
+    )
+
+
 def _stage(session: Session) -> _Stage:
     """The staging table on the session's connection, inside its transaction."""
     session.flush()
@@ -299,7 +371,7 @@ def _stage(session: Session) -> _Stage:
     if isinstance(driver, sqlite3.Connection):
         return _SqliteStage(driver)
     if isinstance(driver, psycopg.Connection):
-        return _PostgresStage(driver)
+        return _PostgresStage(driver, session)
     raise TypeError(f"no bulk path for the driver {type(driver).__name__}")
 
 
@@ -321,8 +393,11 @@ def apply_part_price_batch(session: Session, batch: ArrowBatch) -> BatchOutcome:
     created = updated = unchanged = 0
     rejections: list[Rejection] = []
     stage = _stage(session)
+    runs = _runs(rows.column("part_number"))
     try:
-        for start, stop in _runs(rows.column("part_number")):
+        if not may_refuse and len(runs) == 1 and stage.copy_new(_new_parts(rows, checked)):
+            return BatchOutcome(created=rows.num_rows)
+        for start, stop in runs:
             stage.load(_staging(rows, checked, start, stop))
             staged = stop - start
             if may_refuse:
