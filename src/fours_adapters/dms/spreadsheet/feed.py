@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, TextIO
 
 import pendulum
 
+from fours_adapters.dms.columnar import PART_PRICES, ArrowBatch
 from fours_adapters.dms.spreadsheet.encoding import EncodingProblem, Sniffed, sniff
 from fours_adapters.dms.spreadsheet.mapping import ColumnMapping, KindMapping
 from fours_domain.dms.ports import (
@@ -144,42 +145,57 @@ class CsvFeed:
         self, document: Document, kind: RecordKind, *, strict: bool = False
     ) -> Iterator[FeedItem]:
         mapping = self._kind_mapping(kind)
-        sniffed = self._sniff(document)
+        yield from self._read(document, self._sniff(document), mapping, strict)
+
+    def _read(
+        self, document: Document, sniffed: Sniffed, mapping: KindMapping, strict: bool
+    ) -> Iterator[FeedItem]:
         with document.open() as stream:
             text = io.TextIOWrapper(stream, encoding=sniffed.encoding, newline="")
             yield from self._rows(document.name, text, mapping, strict)
+
+    def batch_format(self, kind: RecordKind, *, strict: bool = False) -> str | None:
+        """Part prices come in Arrow batches (lenient reading only: ``strict`` is the
+        record path's)."""
+        if kind is RecordKind.PART_PRICES and not strict and kind in self.mapping.kinds:
+            return PART_PRICES
+        return None
+
+    def read_batches(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[ArrowBatch | Rejection | FeedWarning]:
+        """What :meth:`read` reads, the valid part price rows as Arrow batches (see
+        :mod:`.batches`); strict reading packs the record path's records."""
+        from fours_adapters.dms.spreadsheet.batches import (
+            read_part_price_batches,
+            records_as_batches,
+        )
+
+        mapping = self._kind_mapping(kind)
+        if kind is not RecordKind.PART_PRICES:
+            raise KindNotSupported(f"{self.name} (column batches)", kind, [RecordKind.PART_PRICES])
+        sniffed = self._sniff(document)
+        if strict:
+            yield from records_as_batches(
+                document.name, self._read(document, sniffed, mapping, strict=True)
+            )
+            return
+        yield from read_part_price_batches(
+            document,
+            sniffed.encoding,
+            self.mapping.delimiter,
+            mapping,
+            row_builder(kind),
+            lambda: self._read(document, sniffed, mapping, strict=False),
+        )
 
     def _rows(
         self, name: str, text: TextIO, mapping: KindMapping, strict: bool
     ) -> Iterator[FeedItem]:
         delimiter = self.mapping.delimiter
         reader = csv.reader(text, delimiter=delimiter, strict=strict)
-        try:
-            header = [cell.strip().lstrip("\ufeff") for cell in next(reader)]
-        except StopIteration:
-            raise DocumentRefused(name, "is empty: no header row") from None
-        except csv.Error as exc:
-            raise DocumentRefused(name, f"line 1: {exc}", line=1) from None
-        positions = {column: i for i, column in enumerate(header) if column}
-        missing = [
-            f"{column} ({field})"
-            for field, column in mapping.required_columns().items()
-            if column not in positions
-        ]
-        if missing:
-            raise DocumentRefused(
-                name,
-                f"missing required column(s) {', '.join(missing)}; "
-                f"the header has {', '.join(header) or 'no columns'}",
-                missing=missing,
-            )
-        fields = {
-            field: positions[column]
-            for field, column in mapping.columns.items()
-            if column in positions
-        }
+        fields, width = header_layout(name, first_row(name, reader), mapping)
         build = _BUILDERS[mapping.kind]
-        width = len(header)
         while True:
             try:
                 row = next(reader)
@@ -194,32 +210,87 @@ class CsvFeed:
                 continue
             raw = csv_line(row, delimiter)
             if len(row) != width:
-                yield Rejection(
-                    SourceLocation(name, line),
-                    f"row has {len(row)} cells, the header has {width}",
-                    raw=raw,
-                )
+                yield width_rejection(name, line, len(row), width, raw)
                 continue
-            values: dict[str, str] = dict(mapping.defaults)
-            for field, index in fields.items():
-                cell = row[index].strip()
-                if cell:
-                    values[field] = cell
-            warnings: list[str] = []
-            try:
-                record = build(values, mapping, warnings)
-            except _FieldProblem as problem:
-                yield Rejection(
-                    SourceLocation(name, line, field=problem.field), problem.reason, raw
-                )
-                continue
-            for message in warnings:
-                yield FeedWarning(SourceLocation(name, line, field="vin"), message)
-            yield Located(record, SourceLocation(name, line), raw)
+            yield from row_items(name, line, row, raw, mapping, fields, build)
 
     def reject_sink(self, document: Document, sink: TextIO) -> RejectSink:
         """A reject file in the document's own layout (plus reason columns), UTF-8 with BOM."""
         return CsvRejectFile(sink, self.header(document), self.mapping.delimiter)
+
+
+def first_row(name: str, reader: Iterator[list[str]]) -> list[str]:
+    """The header row; refuses an empty document."""
+    try:
+        return next(reader)
+    except StopIteration:
+        raise DocumentRefused(name, "is empty: no header row") from None
+    except csv.Error as exc:
+        raise DocumentRefused(name, f"line 1: {exc}", line=1) from None
+
+
+def header_layout(name: str, header: list[str], mapping: KindMapping) -> tuple[dict[str, int], int]:
+    """field → cell index, and the header's width; refuses a header without required columns.
+
+    Header cells are stripped and a BOM left by a declared ``utf-8`` is dropped.
+    """
+    header = [cell.strip().lstrip("\ufeff") for cell in header]
+    positions = {column: i for i, column in enumerate(header) if column}
+    missing = [
+        f"{column} ({field})"
+        for field, column in mapping.required_columns().items()
+        if column not in positions
+    ]
+    if missing:
+        raise DocumentRefused(
+            name,
+            f"missing required column(s) {', '.join(missing)}; "
+            f"the header has {', '.join(header) or 'no columns'}",
+            missing=missing,
+        )
+    fields = {
+        field: positions[column] for field, column in mapping.columns.items() if column in positions
+    }
+    return fields, len(header)
+
+
+def width_rejection(name: str, line: int, cells: int, width: int, raw: str) -> Rejection:
+    return Rejection(
+        SourceLocation(name, line), f"row has {cells} cells, the header has {width}", raw=raw
+    )
+
+
+RowBuilder = Callable[[Mapping[str, str], KindMapping, list[str]], Record]
+
+
+def row_items(
+    name: str,
+    line: int,
+    row: list[str],
+    raw: str,
+    mapping: KindMapping,
+    fields: Mapping[str, int],
+    build: RowBuilder,
+) -> Iterator[FeedItem]:
+    """One non-blank row of the header's width → its record (or rejection) and warnings.
+
+    Shared by the record path and the batch path's rows that the vectorised checks
+    leave to Python, so both paths judge a row by the same code.
+    """
+    values: dict[str, str] = dict(mapping.defaults)
+    for field, index in fields.items():
+        cell = row[index].strip()
+        if cell:
+            values[field] = cell
+    warnings: list[str] = []
+    try:
+        record = build(values, mapping, warnings)
+    except _FieldProblem as problem:
+        yield Rejection(SourceLocation(name, line, field=problem.field), problem.reason, raw)
+        return
+    for message in warnings:
+        yield FeedWarning(SourceLocation(name, line, field="vin"), message)
+    yield Located(record, SourceLocation(name, line), raw)
 
 
 class CsvRejectFile:
@@ -470,7 +541,7 @@ def _rebate(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]
     )
 
 
-_BUILDERS: dict[RecordKind, Callable[[Mapping[str, str], KindMapping, list[str]], Record]] = {
+_BUILDERS: dict[RecordKind, RowBuilder] = {
     RecordKind.VEHICLE_INVENTORY: _vehicle,
     RecordKind.VEHICLE_ORDER_STATUS: _order_status,
     RecordKind.PART_PRICES: _part_price,
@@ -483,3 +554,8 @@ _BUILDERS: dict[RecordKind, Callable[[Mapping[str, str], KindMapping, list[str]]
 def open_bytes(data: bytes) -> Callable[[], BinaryIO]:
     """A document opener over bytes in memory (tests, examples)."""
     return lambda: io.BytesIO(data)
+
+
+def row_builder(kind: RecordKind) -> RowBuilder:
+    """The function that turns a row's field values into a record of ``kind``."""
+    return _BUILDERS[kind]
