@@ -60,8 +60,10 @@ _Array: TypeAlias = Any
 """An Arrow array: pyarrow-stubs' compute overloads do not take the ``Array[Any]`` a
 record batch's columns are, so the arrays here go untyped."""
 
-BLOCK_SIZE = 4 << 20
-"""Bytes Arrow parses at a time: a batch of some 70,000 parts price rows."""
+BLOCK_SIZE = 1 << 20
+"""Bytes of CSV per Arrow block (≈ 18,000 parts price rows): peak memory grows with it —
+a million-row import peaked at 211 MB with 1 MiB, 249 MB with 2 MiB, 287 MB with 4 MiB —
+while throughput barely moves (docs/benchmarks.md)."""
 
 RECORD_BATCH_ROWS = 10_000
 """Rows per batch when records of the record path are packed into batches."""
