@@ -32,13 +32,14 @@ DATA = Path(__file__).with_name(".data")
 KIND = RecordKind.PART_PRICES
 
 
-def csv_path(rows: int = ROWS) -> Path:
-    path = DATA / f"parts_prices_{rows}.csv"
+def csv_path(rows: int = ROWS, start: int = 1, edition: int = 0) -> Path:
+    suffix = "" if (start, edition) == (1, 0) else f"_from{start}_ed{edition}"
+    path = DATA / f"parts_prices_{rows}{suffix}.csv"
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         partial = path.with_suffix(".partial")
         with partial.open("wb") as out:
-            for chunk in parts_price_csv(rows):
+            for chunk in parts_price_csv(rows, start=start, edition=edition):
                 out.write(chunk)
         partial.replace(path)
     return path
@@ -88,8 +89,14 @@ def pg_time_budget(url: str, seconds: float, application_name: str) -> Iterator[
         thread.join()
 
 
-def import_file(app: FoursApp, path: Path) -> float:
-    """Seconds to import ``path``; asserts every row was created."""
+def next_edition() -> Path:
+    """The next edition of the price file: its second half re-priced (¥1 up), as many
+    new parts after it — the monthly update of a loaded catalogue."""
+    return csv_path(ROWS, start=ROWS // 2 + 1, edition=1)
+
+
+def import_file(app: FoursApp, path: Path, *, update: bool = False) -> float:
+    """Seconds to import ``path``; asserts what was created (and updated, for an edition)."""
     applier = bound_appliers(BindingContext("bench"))[KIND]
     with (DATA / "parts_rejects.jsonl").open("w", encoding="utf-8") as rejects:
         start = time.perf_counter()
@@ -104,7 +111,8 @@ def import_file(app: FoursApp, path: Path) -> float:
         )
         elapsed = time.perf_counter() - start
     summary = result.unwrap()
-    assert summary.created == ROWS, summary.as_dict()
+    expected = (ROWS - ROWS // 2, ROWS // 2) if update else (ROWS, 0)
+    assert (summary.created, summary.updated) == expected, summary.as_dict()
     return elapsed
 
 

@@ -75,12 +75,16 @@ def star_vehicle_inventory(
 PARTS_HEADER = "part_number,name,brand,retail_price,dealer_price,unit,effective_from\n"
 
 
-def parts_price_csv(count: int, encoding: str = "utf-8", start: int = 1) -> Iterator[bytes]:
-    """A generic-layout parts price file of ``count`` rows, 10,000 rows per chunk."""
+def parts_price_csv(
+    count: int, encoding: str = "utf-8", start: int = 1, edition: int = 0
+) -> Iterator[bytes]:
+    """A generic-layout parts price file of ``count`` rows, 10,000 rows per chunk.
+
+    Parts ``P<start>`` onwards; each later ``edition`` raises every retail price by ¥1."""
     yield PARTS_HEADER.encode(encoding)
     rows: list[str] = []
     for serial in range(start, start + count):
-        retail = 50 + serial % 5000
+        retail = 50 + serial % 5000 + edition
         rows.append(
             f"P{serial:09d},配件{serial % 997},AUDI,{retail}.50,"
             f"{retail * 8 // 10}.00,个,2026-11-01\n"
