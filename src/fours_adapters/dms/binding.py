@@ -57,9 +57,11 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
 
 
 #: Kinds bound to a context as a report rather than record by record: a rebate statement
-#: is reconciled whole by the rebates context (``fours_domain.dms.reconcile``).
+#: is reconciled whole by the rebates context (``fours_domain.dms.reconcile``), a parts
+#: inventory compared with the inventory context's book stock (``…dms.stock_compare``).
 BOUND_AS_REPORT: dict[RecordKind, str] = {
     RecordKind.REBATE_STATEMENT: "reconciliation against the rebates context's accruals",
+    RecordKind.PARTS_INVENTORY: "comparison with the inventory context's book stock",
 }
 
 

@@ -209,6 +209,9 @@ def import_document(
                 if kind is RecordKind.REBATE_STATEMENT and not check_only:
                     _reconcile(feed, document, context, period, strict, sink, partial, target)
                     return
+                if kind is RecordKind.PARTS_INVENTORY and not check_only:
+                    _compare_stock(feed, document, context, strict, sink, partial, target)
+                    return
                 result = import_document(
                     app.uow(),
                     feed,
@@ -288,6 +291,68 @@ def _reconcile(
                 f"{len(report.differences)} line(s); {outcome.rejected} rejected"
             )
             emit(data, human)
+        case Failure(error):
+            fail(error)
+
+
+def _compare_stock(
+    feed: Any,
+    document: Any,
+    context: Any,
+    strict: bool,
+    sink: Any,
+    partial: Path,
+    target: Path,
+) -> None:
+    """Parts inventories are compared with our book stock (nothing stored; re-running gives
+    the same); a confirmed difference is put right with ``fours stock count``."""
+    from fours_domain.dms.stock_compare import CompareStockDocument, compare_stock_document
+
+    result = compare_stock_document(
+        state().app.uow(),
+        feed,
+        CompareStockDocument(document, context.dealers, context.default_store, strict),
+        sink,
+    )
+    match result:
+        case Success(report):
+            data: dict[str, Any] = {
+                "adapter": feed.name,
+                "kind": RecordKind.PARTS_INVENTORY.value,
+                "document": document.name,
+                "status": "compared",
+                "stores": list(report.stores),
+                "positions_read": report.positions_read,
+                "rejected": report.rejected,
+                "warnings": report.warnings,
+                "parts_compared": report.parts_compared,
+                "agreeing": report.agreeing,
+                "differences": [
+                    {
+                        "store": line.store_id,
+                        "part": line.part_number,
+                        "theirs": line.theirs,
+                        "ours": line.ours,
+                        "difference": line.difference,
+                    }
+                    for line in report.differences
+                ],
+                "reject_file": None,
+            }
+            if report.rejected:
+                data["reject_file"] = str(target)
+                partial.replace(target)
+            lines = [
+                f"{document.name}: compared {report.parts_compared} part(s) in "
+                f"{', '.join(report.stores) or 'no store'}: {report.agreeing} agree, "
+                f"{len(report.differences)} differ; {report.rejected} rejected"
+            ]
+            lines += [
+                f"  {line.store_id} {line.part_number}: DMS {line.theirs}, ours {line.ours} "
+                f"({line.difference:+d})"
+                for line in report.differences
+            ]
+            emit(data, "\n".join(lines))
         case Failure(error):
             fail(error)
 
