@@ -73,20 +73,43 @@ def test_a_malformed_star_document_is_refused_in_one_line(db: str, tmp_path: Pat
     assert "not well-formed XML" in result.output
 
 
-def test_unbound_kinds_refuse_to_apply_and_say_how_to_check(db: str, tmp_path: Path) -> None:
-    from fours_adapters.dms.binding import bound_kinds
-
-    bound = {k.value for k in bound_kinds()}
-    unbound = [k for k in ("vehicle-order-status", "parts-inventory") if k not in bound]
-    if not unbound:
-        pytest.skip("every kind is bound in this build")
-    source = tmp_path / "x.csv"
-    source.write_text("order_number,state\nPO-1,IN_TRANSIT\n")
-    result = run(
-        db, "--json", "dms", "import", "--adapter", "csv", "--kind", unbound[0], str(source)
+def test_order_status_updates_move_known_cars_and_reject_the_rest(db: str, tmp_path: Path) -> None:
+    for args in (
+        ["org", "init", "ACME", "Acme"],
+        ["org", "add-region", "EAST", "East"],
+        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
+        ["org", "add-store", "SH01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
+    ):
+        assert run(db, *args).exit_code == 0, args
+    notice = tmp_path / "notice.csv"
+    notice.write_text(
+        "vin,brand,model,state,order_number\nLFV3A28K4T3000001,AUDI,A6L,ON_ORDER,PO-1\n",
+        encoding="utf-8",
     )
-    assert result.exit_code == 1
-    assert json.loads(result.output)["error"] == "kind_not_bound"
+    assert run(
+        db, "--store", "SH01", "dms", "import", "--adapter", "csv", "--kind", "vehicle-inventory",
+        str(notice),
+    ).exit_code == 0  # fmt: skip
+    status = tmp_path / "order-status.csv"
+    status.write_text(
+        "order_number,state,vin,eta\n"
+        "PO-1,IN_TRANSIT,LFV3A28K4T3000001,2026-12-05\n"
+        "PO-2,IN_TRANSIT,,2026-12-09\n"
+        "PO-3,IN_TRANSIT,LFV3A28K4T3000002,2026-12-09\n",
+        encoding="utf-8",
+    )
+    result = run(
+        db, "--json", "--store", "SH01", "dms", "import", "--adapter", "csv", "--kind",
+        "vehicle-order-status", str(status),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["updated"], summary["rejected"]) == (1, 2)
+    rejects = Path(summary["reject_file"]).read_text(encoding="utf-8-sig")
+    assert "order PO-2 names no VIN" in rejects
+    assert "no car with VIN LFV3A28K4T3000002" in rejects
+    in_transit = json.loads(run(db, "--json", "vehicles", "find", "--state", "in_transit").output)
+    assert [car["vin"] for car in in_transit] == ["LFV3A28K4T3000001"]
 
 
 def test_export_converts_a_csv_notice_to_a_valid_star_show(

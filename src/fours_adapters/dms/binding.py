@@ -45,11 +45,15 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
     from fours_adapters.dms.appliers.parts import PartPriceApplier
     from fours_adapters.dms.appliers.pricing import PriceListApplier
-    from fours_adapters.dms.appliers.vehicles import VehicleInventoryApplier
+    from fours_adapters.dms.appliers.vehicles import (
+        VehicleInventoryApplier,
+        VehicleOrderStatusApplier,
+    )
 
     context = context or BindingContext("dms")
     appliers: dict[RecordKind, RecordApplier[Any]] = {
         RecordKind.VEHICLE_INVENTORY: VehicleInventoryApplier(context),
+        RecordKind.VEHICLE_ORDER_STATUS: VehicleOrderStatusApplier(context),
         RecordKind.PRICE_LIST: PriceListApplier(context),
         RecordKind.PART_PRICES: PartPriceApplier(context),
     }

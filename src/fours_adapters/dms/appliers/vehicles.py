@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import attrs
 from returns.result import Failure, Success
 
 from fours_adapters.dms.binding import BindingContext
@@ -23,6 +24,7 @@ from fours_domain.dms.records import (
     Record,
     RecordKind,
     VehicleInventoryRecord,
+    VehicleOrderStatusRecord,
 )
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.identifiers import Vin, VinCheck
@@ -107,6 +109,87 @@ class VehicleInventoryApplier:
                         )
                     )
         return outcomes
+
+
+class VehicleOrderStatusApplier:
+    """Applies purchase-order status updates (STAR ``ProcessVehicleOrder``) to known cars.
+
+    fours tracks cars, not purchase-order lines: an update naming a VIN we hold moves
+    that car through the same manufacturer sync as a dispatch notice (state mapping, the
+    feed moves a car only while it is on the manufacturer's side) and records the order
+    number and ETA, keeping everything else the car has. An update without a VIN, or for
+    a car no dispatch notice has created yet, is rejected with its location.
+    """
+
+    kind = RecordKind.VEHICLE_ORDER_STATUS
+
+    def __init__(self, context: BindingContext) -> None:
+        self.context = context
+
+    def apply(
+        self, uow: SqlUnitOfWork, batch: Sequence[Located], at: DateTime
+    ) -> Sequence[Outcome]:
+        nested = SavepointUnitOfWork(uow)
+        clock = FixedClock(at)
+        outcomes: list[Outcome] = []
+        for item in batch:
+            record = item.record
+            assert isinstance(record, VehicleOrderStatusRecord)
+            refused = self._refusal(uow, record)
+            if refused is not None:
+                field, reason = refused
+                outcomes.append(
+                    Rejection(_at(item.location, field), reason, raw=item.raw, key=record.key)
+                )
+                continue
+            assert record.vin is not None
+            car = uow.vehicles.get(record.vin)
+            assert car is not None
+            known = car.manufacturer_data
+            result = sync_vehicle_from_manufacturer(
+                nested,
+                ManufacturerVehicleRecord(
+                    source=f"{self.context.source}:{record.dealer_code or car.store_id}",
+                    store_id=car.store_id,
+                    vin=car.vin.value,
+                    spec=car.spec,
+                    manufacturer_state=_STATE_NAMES.get(record.state, record.state.value),
+                    engine_number=car.engine_number,
+                    certificate_number=car.certificate_number,
+                    options=car.options,
+                    manufacturer=attrs.evolve(
+                        known, order_number=record.order_number, eta=record.eta or known.eta
+                    ),
+                    vin_check=VinCheck.LENIENT,
+                ),
+                clock,
+            )
+            match result:
+                case Success(outcome):
+                    outcomes.append(Applied(record.key, _CHANGES[outcome.status]))
+                case Failure(error):
+                    outcomes.append(
+                        Rejection(
+                            _at(item.location, None), error.message, raw=item.raw, key=record.key
+                        )
+                    )
+        return outcomes
+
+    @staticmethod
+    def _refusal(uow: SqlUnitOfWork, record: VehicleOrderStatusRecord) -> tuple[str, str] | None:
+        if record.vin is None:
+            return (
+                "vin",
+                f"order {record.order_number} names no VIN: fours follows cars, not order "
+                "lines; the update applies once the manufacturer has assigned a car",
+            )
+        if uow.vehicles.get(record.vin) is None:
+            return (
+                "vin",
+                f"no car with VIN {record.vin.value}: a dispatch notice (vehicle-inventory) "
+                "creates cars, an order status only updates them",
+            )
+        return None
 
 
 def _at(location: SourceLocation, field: str | None) -> SourceLocation:
