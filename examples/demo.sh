@@ -178,6 +178,8 @@ fours dms import --adapter csv --mapping cn-oem --kind part-prices \
   --rejects "$DMS_OUT/prices.rejects.csv" "$HERE/data/faw-vw-parts-prices-gbk.csv"
 cat "$DMS_OUT/prices.rejects.csv"
 fours parts show 4H0-698-151
+say "FAW-Audi's DMS view of SH-AUDI-01's parts stock (配件库存), compared with our ledger"
+fours dms import --adapter csv --kind parts-inventory "$HERE/data/faw-audi-parts-stock.csv"
 fours dms history
 
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"
