@@ -1,8 +1,14 @@
-"""Run every benchmark (or those named on the command line) and print JSON lines."""
+"""Run every benchmark (or those named on the command line) and print JSON lines.
+
+Each benchmark runs in a process of its own, so its ``peak_rss_mb`` is its own (the peak
+resident memory of a process is a lifetime high-water mark) and one benchmark's heap,
+caches and threads do not weigh on the next.
+"""
 
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 
 BENCHMARKS = (
@@ -28,11 +34,19 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    for name in chosen:
-        module = importlib.import_module(f"bench.{name}")
+    if len(chosen) == 1:
+        module = importlib.import_module(f"bench.{chosen[0]}")
         for measurement in module.run():
             print(measurement.as_json(), flush=True)
-    return 0
+        return 0
+    failed = [
+        name
+        for name in chosen
+        if subprocess.run([sys.executable, "-m", "bench", name], check=False).returncode != 0
+    ]
+    if failed:
+        print(f"benchmark(s) failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
