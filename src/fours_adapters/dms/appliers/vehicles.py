@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import attrs
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 
 from fours_adapters.dms.binding import BindingContext
 from fours_adapters.sql.dms.nested import SavepointUnitOfWork
@@ -27,6 +27,7 @@ from fours_domain.dms.records import (
     VehicleOrderStatusRecord,
 )
 from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import DomainError
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime, FixedClock
@@ -35,6 +36,7 @@ from fours_domain.vehicles.model import ManufacturerData
 from fours_domain.vehicles.ports import CarStockFilter
 from fours_domain.vehicles.services import (
     ManufacturerVehicleRecord,
+    SyncOutcome,
     SyncStatus,
     sync_vehicle_from_manufacturer,
 )
@@ -99,15 +101,7 @@ class VehicleInventoryApplier:
                 ),
                 clock,
             )
-            match result:
-                case Success(outcome):
-                    outcomes.append(Applied(record.key, _CHANGES[outcome.status]))
-                case Failure(error):
-                    outcomes.append(
-                        Rejection(
-                            _at(item.location, None), error.message, raw=item.raw, key=record.key
-                        )
-                    )
+            outcomes.append(_outcome(result, item, record.key))
         return outcomes
 
 
@@ -164,15 +158,7 @@ class VehicleOrderStatusApplier:
                 ),
                 clock,
             )
-            match result:
-                case Success(outcome):
-                    outcomes.append(Applied(record.key, _CHANGES[outcome.status]))
-                case Failure(error):
-                    outcomes.append(
-                        Rejection(
-                            _at(item.location, None), error.message, raw=item.raw, key=record.key
-                        )
-                    )
+            outcomes.append(_outcome(result, item, record.key))
         return outcomes
 
     @staticmethod
@@ -190,6 +176,18 @@ class VehicleOrderStatusApplier:
                 "creates cars, an order status only updates them",
             )
         return None
+
+
+def _outcome(
+    result: Result[SyncOutcome, DomainError], item: Located, key: str
+) -> Applied | Rejection:
+    """What the vehicles context's sync did with one record, as the import reports it."""
+    match result:
+        case Success(outcome):
+            return Applied(key, _CHANGES[outcome.status])
+        case Failure(error):
+            return Rejection(_at(item.location, None), error.message, raw=item.raw, key=key)
+    raise AssertionError("unreachable")
 
 
 def _at(location: SourceLocation, field: str | None) -> SourceLocation:
