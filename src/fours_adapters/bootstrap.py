@@ -40,14 +40,27 @@ EventHandler = Callable[[DomainEvent], None]
 
 @attrs.define
 class FoursApp:
-    """A wired fours instance: storage, clock, ids, gateways and event handlers."""
+    """A wired fours instance: storage, clock, ids, gateways and event handlers.
+
+    The SMS gateway may be given ready-made or as a factory, called on first use of
+    :attr:`sms` (a gateway may open connections or read credentials; a command that
+    sends no SMS should not pay for it, nor fail on its configuration).
+    """
 
     engine: Engine
     clock: Clock
     ids: IdSource
-    sms: SmsGateway | None
     sessions: sessionmaker[Session]
     handlers: list[EventHandler] = attrs.field(factory=list)
+    _sms: SmsGateway | None = attrs.field(default=None, alias="sms")
+    _sms_factory: Callable[[], SmsGateway] | None = attrs.field(default=None, alias="sms_factory")
+
+    @property
+    def sms(self) -> SmsGateway | None:
+        """The SMS gateway (built on first use), or None when none was wired."""
+        if self._sms is None and self._sms_factory is not None:
+            self._sms = self._sms_factory()
+        return self._sms
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work; use it in a ``with`` block."""
@@ -74,15 +87,21 @@ def bootstrap(
     clock: Clock | None = None,
     ids: IdSource | None = None,
     sms: SmsGateway | None = None,
+    sms_factory: Callable[[], SmsGateway] | None = None,
     handlers: list[EventHandler] | None = None,
 ) -> FoursApp:
-    """Wire fours. Give a URL (default ``sqlite:///fours.db``) or a ready engine."""
+    """Wire fours. Give a URL (default ``sqlite:///fours.db``) or a ready engine.
+
+    ``sms`` is a ready gateway; ``sms_factory`` builds one on first use instead.
+    A URL fours cannot use raises :class:`~fours_adapters.sql.engine.DatabaseUrlError`.
+    """
     engine = engine or make_engine(db_url or DEFAULT_URL)
     return FoursApp(
         engine=engine,
         clock=clock or SystemClock(),
         ids=ids or Uuid7IdSource(),
-        sms=sms,
         sessions=session_factory(engine),
         handlers=list(handlers or []),
+        sms=sms,
+        sms_factory=sms_factory,
     )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -24,6 +27,42 @@ class LazyGroup(click.Group):
         command = getattr(module, entry[1])
         assert isinstance(command, click.Command)
         return command
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's ``main``, with every failure reported the fours way (one line, or a
+        JSON object with ``--json``; see :mod:`fours_cli.errors`) — also under CliRunner."""
+        if not standalone_mode:
+            return super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        from fours_cli.errors import json_requested, run_guarded
+
+        argv = sys.argv[1:] if args is None else list(args)
+
+        def run() -> Any:
+            return super(LazyGroup, self).main(
+                argv,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+
+        return run_guarded(run, as_json=json_requested(argv))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][2]) for name in self.list_commands(ctx)]

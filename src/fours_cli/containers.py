@@ -1,12 +1,17 @@
 """The CLI's composition root (dependency-injector).
 
-Configuration comes from ``--db`` / ``FOURS_DB_URL`` and ``FOURS_SMS_*``;
-``providers.Selector`` picks the storage engine flavour and the SMS gateway.
-Tests override providers with ``container.override_providers(...)``.
+Configuration comes from ``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE`` and
+``FOURS_SMS_*``; ``providers.Selector`` picks the storage engine flavour and the
+SMS gateway. :func:`make_container` checks every setting first and refuses a bad
+one with a :class:`~fours_cli.errors.ConfigurationError` naming it, so a typo
+never surfaces later as a traceback. The SMS gateway is built on first use only
+(``FoursApp.sms``): commands that send no SMS never construct it.
+Tests override providers with ``container.<provider>.override(...)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from dependency_injector import containers, providers
@@ -14,12 +19,15 @@ from dependency_injector import containers, providers
 from fours_adapters.bootstrap import bootstrap
 from fours_adapters.clock import SystemClock, Uuid7IdSource
 from fours_adapters.sms.file import FileSmsGateway
-from fours_adapters.sql.engine import DEFAULT_URL, make_engine, normalise_url
+from fours_adapters.sql.engine import DEFAULT_URL, DatabaseUrlError, database_url, make_engine
+from fours_cli.errors import ConfigurationError
+
+DEFAULT_POOL_SIZE = 5
 
 
 def storage_kind(url: str) -> str:
     """``sqlite`` or ``postgresql``: the key the storage selector switches on."""
-    return "sqlite" if normalise_url(url).startswith("sqlite") else "postgresql"
+    return database_url(url).get_backend_name()
 
 
 class Container(containers.DeclarativeContainer):
@@ -38,24 +46,59 @@ class Container(containers.DeclarativeContainer):
     )
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7IdSource)
-    app = providers.Singleton(bootstrap, engine=engine, clock=clock, ids=ids, sms=sms)
+    # ``sms.provider`` hands bootstrap the selector itself, called on first use.
+    app = providers.Singleton(
+        bootstrap, engine=engine, clock=clock, ids=ids, sms_factory=sms.provider
+    )
 
 
-def make_container(db_url: str | None, environ: dict[str, str]) -> Container:
-    """Build the container from options and environment (never at import time)."""
-    url = normalise_url(db_url or environ.get("FOURS_DB_URL") or DEFAULT_URL)
+#: The gateways ``FOURS_SMS_GATEWAY`` may name (provider gateways arrive with the CRM issue).
+SMS_GATEWAYS: tuple[str, ...] = tuple(sorted(Container.sms.providers))
+
+
+def make_container(db_url: str | None, environ: Mapping[str, str]) -> Container:
+    """Build the container from options and environment (never at import time).
+
+    Raises :class:`~fours_cli.errors.ConfigurationError` for a setting it cannot use.
+    """
     container = Container()
     container.config.from_dict(
         {
-            "storage": {
-                "url": url,
-                "kind": storage_kind(url),
-                "pool_size": int(environ.get("FOURS_DB_POOL_SIZE", "5")),
-            },
+            "storage": _storage(db_url or environ.get("FOURS_DB_URL") or DEFAULT_URL, environ),
             "sms": {
-                "gateway": environ.get("FOURS_SMS_GATEWAY", "file"),
+                "gateway": _sms_gateway(environ),
                 "file_path": environ.get("FOURS_SMS_FILE", "fours-sms.jsonl"),
             },
         }
     )
     return container
+
+
+def _storage(raw_url: str, environ: Mapping[str, str]) -> dict[str, object]:
+    try:
+        url = database_url(raw_url)
+    except DatabaseUrlError as error:
+        raise ConfigurationError(str(error), setting="--db / FOURS_DB_URL") from None
+    raw_pool = environ.get("FOURS_DB_POOL_SIZE", str(DEFAULT_POOL_SIZE)).strip()
+    if not raw_pool.isdigit() or int(raw_pool) < 1:
+        raise ConfigurationError(
+            "FOURS_DB_POOL_SIZE must be a whole number of connections, 1 or more; "
+            f"got {raw_pool!r}",
+            setting="FOURS_DB_POOL_SIZE",
+        )
+    return {
+        "url": url.render_as_string(hide_password=False),
+        "kind": url.get_backend_name(),
+        "pool_size": int(raw_pool),
+    }
+
+
+def _sms_gateway(environ: Mapping[str, str]) -> str:
+    name = environ.get("FOURS_SMS_GATEWAY", "file").strip().lower()
+    if name not in SMS_GATEWAYS:
+        raise ConfigurationError(
+            f"FOURS_SMS_GATEWAY={name!r} is not a configured SMS gateway; "
+            f"known: {', '.join(SMS_GATEWAYS)}",
+            setting="FOURS_SMS_GATEWAY",
+        )
+    return name

@@ -22,6 +22,5 @@ def main(argv: list[str] | None = None) -> Any:
         sys.stdout.write(TOP_HELP)
         return 0
     from fours_cli.cli import cli
-    from fours_cli.errors import run_guarded
 
-    return run_guarded(cli, args)
+    return cli.main(args=args, prog_name="fours")

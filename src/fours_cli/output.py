@@ -99,11 +99,10 @@ def _pad(text: str, width: int) -> str:
 
 def fail(error: DomainError) -> NoReturn:
     """Report a refused command on one line (or as JSON) and exit non-zero."""
-    if state().as_json:
-        click.echo(json.dumps(error.as_dict(), ensure_ascii=False, default=str))
-    else:
-        click.echo(f"Error: {error.message}", err=True)
-    raise SystemExit(2 if error.code == "not_found" else 1)
+    from fours_cli.errors import exit_code_of, report
+
+    report(error.as_dict(), as_json=state().as_json)
+    raise SystemExit(exit_code_of(error))
 
 
 def value_or_fail(result: Result[T, DomainError]) -> T:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 DEFAULT_URL = "sqlite:///fours.db"
+
+#: The drivers fours runs on: the standard library's sqlite3 and psycopg 3.
+SUPPORTED_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+_URL_FORMS = "sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE"
+
+
+class DatabaseUrlError(ValueError):
+    """A database URL fours cannot use; the message names the URL (password hidden)."""
 
 
 def normalise_url(url: str) -> str:
@@ -19,20 +28,55 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def database_url(raw: str) -> URL:
+    """Parse and check a database URL: SQLite, or PostgreSQL through psycopg 3.
+
+    >>> database_url("postgres://app:secret@db/fours").render_as_string()
+    'postgresql+psycopg://app:***@db/fours'
+    >>> database_url("mysql://db/fours")
+    Traceback (most recent call last):
+    ...
+    fours_adapters.sql.engine.DatabaseUrlError: unsupported database URL 'mysql://db/fours': \
+fours runs on sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE
+    """
+    try:
+        url = make_url(normalise_url(raw.strip()))
+    except ArgumentError:
+        raise DatabaseUrlError(
+            f"cannot parse the database URL {_hide_password(raw)!r}: expected {_URL_FORMS}"
+        ) from None
+    if url.drivername not in SUPPORTED_DRIVERS:
+        shown = url.render_as_string(hide_password=True)
+        hint = (
+            "fours talks to PostgreSQL through psycopg 3: write postgresql://…"
+            if url.get_backend_name() == "postgresql"
+            else f"fours runs on {_URL_FORMS}"
+        )
+        raise DatabaseUrlError(f"unsupported database URL {shown!r}: {hint}")
+    return url
+
+
+def _hide_password(raw: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", raw)
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine configured for fours: SQLite with WAL, foreign keys and immediate
     write transactions (so two writers queue instead of failing halfway);
     PostgreSQL with a modest pool whose connections are pinged at checkout when
-    they sat idle (``pool_pre_ping=True`` pings every checkout instead)."""
-    url = normalise_url(url)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+    they sat idle (``pool_pre_ping=True`` pings every checkout instead).
+
+    Raises :class:`DatabaseUrlError` for a URL it cannot use (never at first connect).
+    """
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **options)
         _configure_sqlite(engine)
         return engine
     idle_ping = options.pop("ping_after_idle", PING_AFTER_IDLE_SECONDS)
     options.setdefault("pool_size", 5)
     options.setdefault("max_overflow", 10)
-    engine = create_engine(url, **options)
+    engine = create_engine(parsed, **options)
     if not options.get("pool_pre_ping"):
         _ping_after_idle(engine, float(idle_ping))
     return engine

@@ -35,7 +35,7 @@ def code(value: str, what: str = "code") -> str:
     normalised = value.strip().upper()
     if not _CODE_RE.match(normalised):
         raise InvariantViolation(
-            f"{what} {value!r} must be 1–32 characters of A–Z, 0–9, '-' or '_'", code=value
+            f"{what} {value!r} must be 1–32 characters of A–Z, 0–9, '-' or '_'", value=value
         )
     return normalised
 

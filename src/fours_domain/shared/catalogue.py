@@ -31,7 +31,7 @@ def spec_code(value: str, what: str = "code") -> str:
     """Normalise a manufacturer code (upper case, 1–40 of A–Z 0–9 . _ - /)."""
     normalised = value.strip().upper()
     if not _SPEC_CODE.match(normalised):
-        raise InvariantViolation(f"{what} {value!r} is not a valid code", code=value)
+        raise InvariantViolation(f"{what} {value!r} is not a valid code", value=value)
     return normalised
 
 

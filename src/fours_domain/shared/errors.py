@@ -1,6 +1,6 @@
 """The domain error base.
 
-Two kinds of failure, one hierarchy (see docs/adr/0001-errors.md):
+Two kinds of failure, one hierarchy (see docs/adr/0001-errors-exceptions-and-results.md):
 
 * a broken invariant (a programming or data error) is *raised*;
 * an expected refusal of a use case (not enough stock, illegal transition,
@@ -15,6 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import ClassVar
 
+#: Keys of :meth:`DomainError.as_dict` that details may not reuse (``code`` would read
+#: as the error's own code next to ``error``; name the offending input ``value``).
+RESERVED_DETAIL_KEYS = frozenset({"error", "message", "code"})
+
 
 class DomainError(Exception):
     """Base of every error the domain raises or returns."""
@@ -22,6 +26,9 @@ class DomainError(Exception):
     code: ClassVar[str] = "domain_error"
 
     def __init__(self, message: str, **details: object) -> None:
+        reused = RESERVED_DETAIL_KEYS.intersection(details)
+        if reused:
+            raise TypeError(f"error details may not be named {', '.join(sorted(reused))}")
         super().__init__(message)
         self.message = message
         self.details: Mapping[str, object] = details
