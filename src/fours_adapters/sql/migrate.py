@@ -13,9 +13,16 @@ SCRIPT_LOCATION = "fours_adapters.sql:migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
+    """Alembic's configuration for ``engine``'s database.
+
+    Alembic keeps options in a ``configparser`` with interpolation, where ``%`` starts a
+    reference: a URL-encoded password (``p%40ss``) or a path with ``%`` would break it,
+    so every ``%`` is doubled on the way in (``get_main_option`` returns the URL as is).
+    """
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
