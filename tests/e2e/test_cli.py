@@ -130,3 +130,26 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert '"policy_price": "1216.00"' in done.stdout
     assert "list 1280.00 (group catalogue); RETAIL pays 1280.00" in done.stdout
     assert "part 4H0-000-000 not found in the catalogue of store SH-AUDI-01" in done.stderr
+
+
+def test_add_bin_is_all_or_nothing(db: str) -> None:
+    run(db, "db", "upgrade")
+    assert run(db, "org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW").exit_code == 2
+    run(db, "org", "init", "acme", "Acme")
+    run(db, "org", "add-region", "east", "East")
+    run(db, "org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW")
+    twice = run(db, "org", "add-store", "S1", "S", "--region", "east", "--brand", "audi")
+    assert twice.exit_code == 0
+    repeated = run(
+        db, "org", "add-store", "S2", "S", "--region", "east", "--brand", "AUDI", "--brand", "audi"
+    )
+    assert repeated.exit_code == 1
+    assert repeated.output.strip() == "Error: brand AUDI is given more than once for store S2"
+    run(db, "--store", "S1", "org", "add-warehouse", "W1", "Parts")
+    assert run(db, "--store", "S1", "org", "add-bin", "W1", "A-01").exit_code == 0
+    refused = run(db, "--store", "S1", "org", "add-bin", "W1", "A-03", "A-01", "A-04")
+    assert refused.exit_code == 1
+    assert refused.output.strip() == "Error: bin in S1/W1 A-01 already exists"
+    shown = json.loads(run(db, "--json", "org", "show").output)
+    assert shown["stores"][0]["warehouses"][0]["bins"] == ["A-01"]
+    assert [s["id"] for s in shown["stores"]] == ["S1"]

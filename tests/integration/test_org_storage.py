@@ -75,3 +75,17 @@ def test_list_stores(app: FoursApp, region: str | None) -> None:
         ).unwrap()
     with app.uow() as uow:
         assert [s.id for s in uow.org.list_stores(region)] == ["A1", "B2"]  # type: ignore[arg-type]
+
+
+def test_refused_bins_leave_no_rows(app: FoursApp) -> None:
+    _seed(app)
+    cmd = svc.OpenStore("S1", "S", "EAST", "UTC", ("AUDI",))
+    svc.open_store(app.uow(), cmd, app.clock).unwrap()
+    svc.add_warehouse(app.uow(), svc.AddWarehouse("S1", "W1", "Parts")).unwrap()
+    svc.add_bins(app.uow(), svc.AddBins("S1", "W1", ("A-01", "A-02"))).unwrap()
+    refused = svc.add_bins(app.uow(), svc.AddBins("S1", "W1", ("A-03", "A-02", "A-04")))
+    assert refused.failure().code == "already_exists"
+    with app.uow() as uow:
+        store = uow.org.get_store(StoreId("S1"))
+        assert store is not None
+        assert [b.code for b in store.warehouses[0].bins] == ["A-01", "A-02"]

@@ -1,6 +1,7 @@
 import pendulum
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from returns.result import Failure, Success
 
 from fours_domain.org import services as svc
@@ -12,7 +13,7 @@ from fours_domain.org.model import (
     StoreOpened,
     WarehouseKind,
 )
-from fours_domain.shared.errors import AlreadyExists, InvariantViolation, NotFound
+from fours_domain.shared.errors import AlreadyExists, DuplicateInput, InvariantViolation, NotFound
 from fours_domain.shared.ids import BusinessUnitId
 from fours_domain.shared.time import FixedClock, StoreTimeZone
 from fours_domain.testing import strategies as fs
@@ -109,3 +110,96 @@ def test_failed_command_leaves_nothing_behind() -> None:
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Success)
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Failure)
     assert len(uow.org.stores["S1"].warehouses) == 1  # type: ignore[index]
+
+
+def _store_with_bins(*bins: str) -> Store:
+    store = _store()
+    store.add_warehouse("W1", "Parts").unwrap()
+    if bins:
+        store.add_bins("W1", list(bins)).unwrap()
+    return store
+
+
+def _bins(store: Store) -> list[str]:
+    return [b.code for b in store.warehouses[0].bins]
+
+
+def test_add_bins_is_all_or_nothing() -> None:
+    store = _store_with_bins("A-01")
+    refused = store.add_bins("W1", ["A-03", "a-01", "A-04"])
+    assert refused.failure() == AlreadyExists("bin in SH01/W1", "A-01")
+    assert _bins(store) == ["A-01"]
+    repeated = store.add_bins("w1", ["A-03", "A-04", "a-03"])
+    assert repeated.failure() == DuplicateInput("bin", "A-03", "SH01/W1")
+    assert repeated.failure().as_dict()["error"] == "duplicate_input"
+    assert _bins(store) == ["A-01"]
+    assert [b.code for b in store.add_bins("W1", ["A-03", "A-04"]).unwrap()] == ["A-03", "A-04"]
+    assert _bins(store) == ["A-01", "A-03", "A-04"]
+    with pytest.raises(InvariantViolation, match="bin code"):
+        store.add_bins("W1", ["A-05", "not ok"])
+    assert _bins(store) == ["A-01", "A-03", "A-04"]
+
+
+@given(
+    st.lists(fs.codes("A"), max_size=4, unique=True),
+    st.lists(fs.codes("A"), min_size=1, max_size=5),
+)
+def test_add_bins_adds_every_bin_or_changes_nothing(existing: list[str], wanted: list[str]) -> None:
+    store = _store_with_bins(*existing)
+    outcome = store.add_bins("W1", wanted)
+    if len(set(wanted)) == len(wanted) and not set(wanted) & set(existing):
+        assert isinstance(outcome, Success)
+        assert _bins(store) == [*existing, *wanted]
+    else:
+        assert isinstance(outcome.failure(), AlreadyExists | DuplicateInput)
+        assert _bins(store) == existing
+
+
+def test_add_bins_service_commits_once_or_not_at_all() -> None:
+    uow = FakeUnitOfWork()
+    svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
+    svc.add_region(uow, svc.AddRegion("e", "East")).unwrap()
+    svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW-VW")).unwrap()
+    svc.open_store(uow, svc.OpenStore("s1", "S", "e", "UTC", ("audi",)), FixedClock(AT)).unwrap()
+    svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "Parts")).unwrap()
+    committed = uow.committed
+    assert svc.add_bins(uow, svc.AddBins("S1", "W1", ("A-01", "A-02"))).unwrap()
+    assert uow.committed == committed + 1
+    refused = svc.add_bins(uow, svc.AddBins("S1", "W1", ("A-03", "A-01")))
+    assert isinstance(refused.failure(), AlreadyExists) and uow.committed == committed + 1
+    assert isinstance(svc.add_bins(uow, svc.AddBins("S1", "W9", ("A-05",))).failure(), NotFound)
+    assert [b.code for b in uow.org.stores["S1"].warehouses[0].bins] == ["A-01", "A-02"]  # type: ignore[index]
+
+
+def test_group_wide_master_data_need_the_group() -> None:
+    uow = FakeUnitOfWork()
+    for outcome in (
+        svc.add_region(uow, svc.AddRegion("E", "East")),
+        svc.add_brand(uow, svc.AddBrand("AUDI", "Audi", "FAW-VW")),
+        svc.add_business_unit(uow, svc.AddBusinessUnit("PREMIUM", "Premium")),
+    ):
+        assert outcome.failure() == NotFound("group", "(none yet: create the group first)")
+    assert uow.org.brands == {} and uow.org.regions == {} and uow.org.units == {}
+
+
+def test_a_brand_named_twice_is_refused() -> None:
+    uow = FakeUnitOfWork()
+    svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
+    svc.add_region(uow, svc.AddRegion("e", "East")).unwrap()
+    svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW-VW")).unwrap()
+    twice = svc.OpenStore("s1", "S", "e", "UTC", ("AUDI", "audi"))
+    assert svc.open_store(uow, twice, FixedClock(AT)).failure() == DuplicateInput(
+        "brand", "AUDI", "store S1"
+    )
+    assert uow.org.stores == {}
+    audi = Brand("audi", "Audi", "FAW-VW")
+    with pytest.raises(InvariantViolation, match="brand AUDI more than once"):
+        Store.open(
+            store_id="S2",
+            name="S",
+            region=Region("E", "E"),
+            time_zone=StoreTimeZone("UTC"),
+            brands=[audi, audi],
+            business_unit=None,
+            at=AT,
+        )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from returns.result import Failure, Success
 
-from fours_cli.output import emit, fail, state
+from fours_cli.output import emit, state
 from fours_cli.output import finish as _done
 from fours_domain.org import services as svc
 from fours_domain.org.model import Store, WarehouseKind
@@ -50,7 +49,7 @@ def init_group(group_id: str, name: str) -> None:
 @click.argument("region_id")
 @click.argument("name")
 def add_region(region_id: str, name: str) -> None:
-    """Add a region (区域)."""
+    """Add a region (区域) (needs the group: fours org init)."""
     app = state().app
     _done(
         svc.add_region(app.uow(), svc.AddRegion(region_id, name)),
@@ -62,7 +61,7 @@ def add_region(region_id: str, name: str) -> None:
 @click.argument("unit_id")
 @click.argument("name")
 def add_unit(unit_id: str, name: str) -> None:
-    """Add a business unit (事业部) that can own isolated master data."""
+    """Add a business unit (事业部) that can own isolated master data (needs the group)."""
     app = state().app
     _done(
         svc.add_business_unit(app.uow(), svc.AddBusinessUnit(unit_id, name)),
@@ -75,7 +74,7 @@ def add_unit(unit_id: str, name: str) -> None:
 @click.argument("name")
 @click.option("--manufacturer", required=True, help="Manufacturer (主机厂) of the brand.")
 def add_brand(brand_code: str, name: str, manufacturer: str) -> None:
-    """Add a vehicle brand."""
+    """Add a vehicle brand (needs the group: fours org init)."""
     app = state().app
     _done(
         svc.add_brand(app.uow(), svc.AddBrand(brand_code, name, manufacturer)),
@@ -87,7 +86,13 @@ def add_brand(brand_code: str, name: str, manufacturer: str) -> None:
 @click.argument("store_id")
 @click.argument("name")
 @click.option("--region", "region_id", required=True, help="Region the store belongs to.")
-@click.option("--brand", "brands", multiple=True, required=True, help="Brand sold (repeatable).")
+@click.option(
+    "--brand",
+    "brands",
+    multiple=True,
+    required=True,
+    help="Brand sold (repeat for each brand; a brand given twice is refused).",
+)
 @click.option(
     "--tz",
     "time_zone",
@@ -145,22 +150,15 @@ def add_warehouse(warehouse_code: str, name: str, kind: str) -> None:
 @click.argument("warehouse_code")
 @click.argument("bin_codes", nargs=-1, required=True)
 def add_bin(warehouse_code: str, bin_codes: tuple[str, ...]) -> None:
-    """Add bins (库位) to a warehouse of --store."""
+    """Add bins (库位) to a warehouse of --store: all of them, or none if one is refused."""
     st = state()
-    added = []
-    for bin_code in bin_codes:
-        match svc.add_bin(st.app.uow(), svc.AddBin(st.require_store(), warehouse_code, bin_code)):
-            case Success(new_bin):
-                added.append(
-                    {
-                        "store": new_bin.store_id,
-                        "warehouse": new_bin.warehouse_code,
-                        "code": new_bin.code,
-                    }
-                )
-            case Failure(error):
-                fail(error)
-    emit(added)
+    cmd = svc.AddBins(st.require_store(), warehouse_code, bin_codes)
+    _done(
+        svc.add_bins(st.app.uow(), cmd),
+        lambda added: [
+            {"store": b.store_id, "warehouse": b.warehouse_code, "code": b.code} for b in added
+        ],
+    )
 
 
 @org.command("show")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable, Sequence
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from fours_domain.shared.errors import AlreadyExists, InvariantViolation, NotFound
+from fours_domain.shared.errors import AlreadyExists, DuplicateInput, InvariantViolation, NotFound
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import (
     BinCode,
@@ -58,6 +59,20 @@ def _brand_code(value: str) -> BrandCode:
 
 def _store_id(value: str) -> StoreId:
     return StoreId(code(value, "store code"))
+
+
+def first_repeated(values: Iterable[str]) -> str | None:
+    """The first value that occurs a second time, or None when all are distinct.
+
+    >>> first_repeated(["A1", "A2", "A1"]), first_repeated(["A1"])
+    ('A1', None)
+    """
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 def _name(value: str) -> str:
@@ -214,9 +229,14 @@ class Store(EventRecorder):
         business_unit: BusinessUnit | None,
         at: DateTime,
     ) -> Store:
-        """Open a store franchised for ``brands`` (at least one)."""
+        """Open a store franchised for ``brands`` (at least one, each once)."""
         if not brands:
             raise InvariantViolation(f"store {store_id} must sell at least one brand")
+        repeated = first_repeated(b.code for b in brands)
+        if repeated is not None:
+            raise InvariantViolation(
+                f"store {store_id} lists brand {repeated} more than once", value=repeated
+            )
         store = cls(
             id=store_id,
             name=name,
@@ -261,16 +281,32 @@ class Store(EventRecorder):
         self.warehouses.append(warehouse)
         return Success(warehouse)
 
-    def add_bin(self, warehouse_code: str, bin_code: str) -> Result[Bin, AlreadyExists | NotFound]:
+    def add_bin(
+        self, warehouse_code: str, bin_code: str
+    ) -> Result[Bin, AlreadyExists | NotFound | DuplicateInput]:
+        """Add one bin (库位) to a warehouse of this store."""
+        return self.add_bins(warehouse_code, [bin_code]).map(lambda added: added[0])
+
+    def add_bins(
+        self, warehouse_code: str, bin_codes: Sequence[str]
+    ) -> Result[list[Bin], AlreadyExists | NotFound | DuplicateInput]:
+        """Add bins to a warehouse: all of them, or — if one exists already, is given
+        twice or the warehouse is unknown — none (the store is left unchanged)."""
         warehouse = self.warehouse(warehouse_code)
         if warehouse is None:
             return Failure(NotFound(f"warehouse at store {self.id}", warehouse_code.upper()))
-        wanted = BinCode(code(bin_code, "bin code"))
-        if warehouse.bin(wanted) is not None:
-            return Failure(AlreadyExists(f"bin in {self.id}/{warehouse.code}", wanted))
-        new_bin = Bin(store_id=self.id, warehouse_code=warehouse.code, code=wanted)
-        warehouse.bins.append(new_bin)
-        return Success(new_bin)
+        wanted = [BinCode(code(bin_code, "bin code")) for bin_code in bin_codes]
+        if not wanted:
+            raise InvariantViolation(f"no bin codes given for {self.id}/{warehouse.code}")
+        repeated = first_repeated(wanted)
+        if repeated is not None:
+            return Failure(DuplicateInput("bin", repeated, f"{self.id}/{warehouse.code}"))
+        existing = next((c for c in wanted if warehouse.bin(c) is not None), None)
+        if existing is not None:
+            return Failure(AlreadyExists(f"bin in {self.id}/{warehouse.code}", existing))
+        added = [Bin(store_id=self.id, warehouse_code=warehouse.code, code=c) for c in wanted]
+        warehouse.bins.extend(added)
+        return Success(added)
 
     def warehouse(self, warehouse_code: str) -> Warehouse | None:
         wanted = code(warehouse_code, "warehouse code")

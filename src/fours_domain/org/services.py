@@ -26,9 +26,10 @@ from fours_domain.org.model import (
     Warehouse,
     WarehouseKind,
     code,
+    first_repeated,
 )
 from fours_domain.org.ports import OrgUnitOfWork
-from fours_domain.shared.errors import AlreadyExists, DomainError, NotFound
+from fours_domain.shared.errors import AlreadyExists, DomainError, DuplicateInput, NotFound
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, StoreTimeZone
@@ -93,6 +94,15 @@ class AddBin:
     bin_code: str
 
 
+@attrs.frozen
+class AddBins:
+    """Add several bins to one warehouse in one unit of work: all or none."""
+
+    store_id: str
+    warehouse_code: str
+    bin_codes: tuple[str, ...]
+
+
 def create_group(uow: OrgUnitOfWork, cmd: CreateGroup) -> Result[Group, DomainError]:
     """Create the group; a database holds exactly one."""
 
@@ -109,12 +119,21 @@ def create_group(uow: OrgUnitOfWork, cmd: CreateGroup) -> Result[Group, DomainEr
     return _guarded(run)
 
 
+def _no_group_yet(uow: OrgUnitOfWork) -> Failure[NotFound] | None:
+    """Group-wide master data (regions, business units, brands) need the group first."""
+    if uow.org.get_group() is None:
+        return Failure(NotFound("group", "(none yet: create the group first)"))
+    return None
+
+
 def add_region(uow: OrgUnitOfWork, cmd: AddRegion) -> Result[Region, DomainError]:
+    """Add a region (区域) of the group."""
+
     def run() -> Result[Region, DomainError]:
         region = Region(id=cmd.region_id, name=cmd.name)
         with uow:
-            if uow.org.get_group() is None:
-                return Failure(NotFound("group", "(none yet: create the group first)"))
+            if missing := _no_group_yet(uow):
+                return missing
             if uow.org.get_region(region.id) is not None:
                 return Failure(AlreadyExists("region", region.id))
             uow.org.add_region(region)
@@ -127,9 +146,13 @@ def add_region(uow: OrgUnitOfWork, cmd: AddRegion) -> Result[Region, DomainError
 def add_business_unit(
     uow: OrgUnitOfWork, cmd: AddBusinessUnit
 ) -> Result[BusinessUnit, DomainError]:
+    """Add a business unit (事业部) of the group."""
+
     def run() -> Result[BusinessUnit, DomainError]:
         unit = BusinessUnit(id=cmd.unit_id, name=cmd.name)
         with uow:
+            if missing := _no_group_yet(uow):
+                return missing
             if uow.org.get_business_unit(unit.id) is not None:
                 return Failure(AlreadyExists("business unit", unit.id))
             uow.org.add_business_unit(unit)
@@ -140,9 +163,13 @@ def add_business_unit(
 
 
 def add_brand(uow: OrgUnitOfWork, cmd: AddBrand) -> Result[Brand, DomainError]:
+    """Add a vehicle brand the group's stores can be franchised for."""
+
     def run() -> Result[Brand, DomainError]:
         brand = Brand(code=cmd.brand_code, name=cmd.name, manufacturer=cmd.manufacturer)
         with uow:
+            if missing := _no_group_yet(uow):
+                return missing
             if uow.org.get_brand(brand.code) is not None:
                 return Failure(AlreadyExists("brand", brand.code))
             uow.org.add_brand(brand)
@@ -153,11 +180,14 @@ def add_brand(uow: OrgUnitOfWork, cmd: AddBrand) -> Result[Brand, DomainError]:
 
 
 def open_store(uow: OrgUnitOfWork, cmd: OpenStore, clock: Clock) -> Result[Store, DomainError]:
-    """Open a store in a region, franchised for the given brands."""
+    """Open a store in a region, franchised for the given brands (each named once)."""
 
     def run() -> Result[Store, DomainError]:
         store_id = StoreId(code(cmd.store_id, "store code"))
         zone = StoreTimeZone(cmd.time_zone)
+        repeated = first_repeated(code(b, "brand code") for b in cmd.brands)
+        if repeated is not None:
+            return Failure(DuplicateInput("brand", repeated, f"store {store_id}"))
         with uow:
             if uow.org.get_store(store_id) is not None:
                 return Failure(AlreadyExists("store", store_id))
@@ -195,7 +225,7 @@ def open_store(uow: OrgUnitOfWork, cmd: OpenStore, clock: Clock) -> Result[Store
 def _with_store(
     uow: OrgUnitOfWork,
     store_id: str,
-    change: Callable[[Store], Result[T, AlreadyExists | NotFound]],
+    change: Callable[[Store], Result[T, DomainError]],
 ) -> Result[T, DomainError]:
     def run() -> Result[T, DomainError]:
         with uow:
@@ -221,4 +251,12 @@ def add_warehouse(uow: OrgUnitOfWork, cmd: AddWarehouse) -> Result[Warehouse, Do
 
 
 def add_bin(uow: OrgUnitOfWork, cmd: AddBin) -> Result[Bin, DomainError]:
+    """Add one bin (库位) to a warehouse of a store."""
     return _with_store(uow, cmd.store_id, lambda s: s.add_bin(cmd.warehouse_code, cmd.bin_code))
+
+
+def add_bins(uow: OrgUnitOfWork, cmd: AddBins) -> Result[list[Bin], DomainError]:
+    """Add bins to a warehouse of a store in one unit of work: all, or none of them."""
+    return _with_store(
+        uow, cmd.store_id, lambda s: s.add_bins(cmd.warehouse_code, list(cmd.bin_codes))
+    )

@@ -84,6 +84,19 @@ class AlreadyExists(DomainError):
         super().__init__(f"{kind} {key!s} already exists", kind=kind, key=str(key))
 
 
+class DuplicateInput(DomainError):
+    """The same key appears twice in one command (``--brand A --brand A``, bins ``A1 A1``).
+
+    Refused rather than merged: a repeated value is usually a typo for another one.
+    """
+
+    code = "duplicate_input"
+
+    def __init__(self, kind: str, key: object, where: str = "") -> None:
+        place = f" for {where}" if where else ""
+        super().__init__(f"{kind} {key!s} is given more than once{place}", kind=kind, key=str(key))
+
+
 class IllegalTransition(DomainError):
     """A state machine refused an action in its current state."""
 
