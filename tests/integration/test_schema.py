@@ -1,6 +1,5 @@
 """Migrations and mapping: the migrated schema is exactly the mapped metadata."""
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
@@ -28,14 +27,3 @@ def test_status_is_up_to_date(engine: Engine) -> None:
 def test_start_mappers_is_idempotent() -> None:
     start_mappers()
     start_mappers()
-
-
-@pytest.mark.parametrize("table_name", sorted(t.name for t in metadata.sorted_tables))
-def test_store_owned_tables_lead_with_store_id(table_name: str) -> None:
-    import_all_tables()
-    table = metadata.tables[table_name]
-    kind = table.info.get("citus")
-    assert kind in {"distributed", "reference"}, f"{table_name} must declare its Citus kind"
-    if kind == "distributed":
-        first = next(iter(table.primary_key.columns)).name
-        assert first in {"store_id", "id"} and (first == "store_id" or table_name == "org_stores")

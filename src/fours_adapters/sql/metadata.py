@@ -4,9 +4,12 @@ Table modules per context (``fours_adapters.sql.<context>.tables``) define
 ``Table`` objects on :data:`metadata`; ``mapping.start_mappers`` maps the
 domain classes onto them from the outside.
 
-Citus readiness (docs/scaling.md): every store-owned table has ``store_id`` as
-the first column of its primary key and is tagged ``info={"citus":
-"distributed"}``; group-wide master data are tagged ``{"citus": "reference"}``.
+Citus readiness (docs/scaling.md, ADR 0008): every table is tagged with where it
+lives on a distributed PostgreSQL — :data:`DISTRIBUTED` (store-owned: ``store_id``
+leads the primary key and is the shard key), :func:`distributed_by` another column
+(the vehicle tables, by ``vin``), :data:`REFERENCE` (group-wide master data, replicated
+to every worker) or :data:`LOCAL` (stays on the coordinator).
+:mod:`fours_adapters.sql.citus` reads the tags, checks Citus's rules and prints the DDL.
 """
 
 from __future__ import annotations
@@ -25,5 +28,15 @@ NAMING_CONVENTION = {
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 mapper_registry = registry(metadata=metadata)
 
-DISTRIBUTED = {"citus": "distributed"}
+
+def distributed_by(column: str) -> dict[str, str]:
+    """The tag of a table sharded by ``column`` (co-located with the others sharded by it)."""
+    return {"citus": "distributed", "distribute_by": column}
+
+
+DISTRIBUTED = distributed_by("store_id")
+"""Store-owned rows: sharded by ``store_id``, one store's rows on one shard."""
 REFERENCE = {"citus": "reference"}
+"""Group-wide master data, replicated to every worker."""
+LOCAL = {"citus": "local"}
+"""Kept on the coordinator: operational data no store-local transaction joins."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint
 
-from fours_adapters.sql.metadata import REFERENCE, metadata
+from fours_adapters.sql.metadata import LOCAL, metadata
 from fours_adapters.sql.types import EnumText, UtcDateTime
 from fours_domain.dms.records import RecordKind
 
@@ -24,5 +24,7 @@ imports = Table(
     Column("rejected", Integer, nullable=False),
     Column("warnings", Integer, nullable=False),
     UniqueConstraint("adapter", "kind", "document_key"),
-    info=REFERENCE,
+    # The import journal stays on the coordinator, where imports run: one row per
+    # document, joined with nothing, so replicating it would buy nothing (ADR 0008).
+    info=LOCAL,
 )

@@ -49,7 +49,9 @@ stores = Table(
     Column("region_id", String(32), ForeignKey("org_regions.id"), nullable=False, index=True),
     Column("time_zone", TimeZoneType(), nullable=False),
     Column("business_unit_id", String(32), ForeignKey("org_business_units.id"), nullable=True),
-    info=DISTRIBUTED,
+    # Reference, not distributed: a few hundred rows every store-local transaction and
+    # every group-wide query joins (time zone, region, brands' stores) — ADR 0008.
+    info=REFERENCE,
 )
 
 franchises = Table(

@@ -4,6 +4,10 @@
 ``store_id`` is the store whose books hold the car: a confirmed transfer
 moves the row to the target store. History and PDI rows stay with the store
 where they happened.
+
+On Citus the three tables are distributed by ``vin``, not ``store_id`` (ADR 0008):
+a car changes store, and Citus cannot update a distribution column; by VIN a car,
+its history and its inspections share one shard and VIN uniqueness is enforceable.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from sqlalchemy import (
     Table,
 )
 
-from fours_adapters.sql.metadata import DISTRIBUTED, metadata
+from fours_adapters.sql.metadata import distributed_by, metadata
 from fours_adapters.sql.types import EnumText, LocalDate, MoneyType, UtcDateTime, VinType
 from fours_adapters.sql.vehicles.types import ChecklistType, CodeTuple, VatRateType
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
 from fours_domain.vehicles.model import HolderKind
+
+BY_VIN = distributed_by("vin")
 
 vehicles = Table(
     "veh_vehicles",
@@ -57,13 +63,13 @@ vehicles = Table(
     Column("in_stock_since", UtcDateTime(), nullable=True),
     Column("last_seq", Integer, nullable=False),
     Column("version", Integer, nullable=False),
-    # One row per VIN in the whole group (see the ADR for Citus).
+    # One row per VIN in the whole group (enforceable on Citus: vin is the shard key).
     Index("uq_veh_vehicles_vin", "vin", unique=True),
     # "Free cars of model M in colour C across the group", and by brand.
     Index("ix_veh_vehicles_model_colour_state", "model", "colour", "state"),
     Index("ix_veh_vehicles_brand_state", "brand", "state"),
     Index("ix_veh_vehicles_reserved_until", "reserved_until"),
-    info=DISTRIBUTED,
+    info=BY_VIN,
 )
 
 history = Table(
@@ -79,7 +85,7 @@ history = Table(
     Column("actor", String(200), nullable=False),
     Column("reason", String(200), nullable=True),
     Index("ix_veh_history_vin_seq", "vin", "seq", unique=True),
-    info=DISTRIBUTED,
+    info=BY_VIN,
 )
 
 inspections = Table(
@@ -94,5 +100,5 @@ inspections = Table(
     Column("findings", String(200), nullable=True),
     Column("passed", Boolean, nullable=False),
     Index("ix_veh_pdi_inspections_vin_number", "vin", "number", unique=True),
-    info=DISTRIBUTED,
+    info=BY_VIN,
 )
