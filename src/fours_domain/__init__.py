@@ -2,5 +2,8 @@
 
 Nothing in this package performs I/O, reads the clock or the environment, or
 draws random numbers: time and identifiers come in as arguments or through the
-ports in :mod:`fours_domain.shared.ports`. Import-linter contracts enforce it.
+ports — :class:`fours_domain.shared.time.Clock`,
+:class:`fours_domain.shared.ids.IdSource`, :class:`fours_domain.shared.uow.UnitOfWork`
+and each context's ``ports`` module. Import-linter contracts and ruff's banned-api
+enforce it (docs/adr/0009-purity-gates.md).
 """

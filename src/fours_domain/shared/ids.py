@@ -3,7 +3,7 @@
 Keys of group-wide reference data are business codes chosen by the group
 (``StoreId("BJ-AUDI-01")``, ``BrandCode("AUDI")``); keys of records created by
 the system come from an :class:`IdSource` port (UUIDv7 strings by default, so
-they sort by creation time and index well). See docs/adr/0004-persistence.md.
+they sort by creation time and index well). See docs/adr/0004-persistence-mapping.md.
 """
 
 from __future__ import annotations

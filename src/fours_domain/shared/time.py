@@ -2,7 +2,7 @@
 every store has an IANA time zone that decides its local day and opening hours.
 
 The domain never reads the clock: a :class:`Clock` is passed in (see
-docs/adr/0003-time.md). ``pendulum.now()`` is reserved to the adapter
+docs/adr/0003-time-and-time-zones.md). ``pendulum.now()`` is reserved to the adapter
 :class:`fours_adapters.clock.SystemClock`.
 """
 

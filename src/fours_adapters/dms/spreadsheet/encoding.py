@@ -1,8 +1,8 @@
 """Which text encoding a spreadsheet export is in: declared, or detected strictly.
 
 Chinese manufacturers send UTF-8, UTF-8 with a BOM, or GBK / GB18030. We do
-not guess statistically (see docs/dms-encodings.md): the candidates form a
-closed list, and a strict decode of the whole file decides —
+not guess statistically (see docs/adr/0053-dms-encodings-strict-cascade.md): the
+candidates form a closed list, and a strict decode of the whole file decides —
 
 1. a UTF-8 BOM → ``utf-8-sig``;
 2. the whole file decodes as UTF-8 → ``utf-8`` (non-UTF-8 text in a CJK
