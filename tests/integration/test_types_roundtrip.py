@@ -4,10 +4,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pendulum
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select, text
+from sqlalchemy.dialects import sqlite
 
 from fours_adapters.sql.types import (
     DecimalText,
@@ -23,7 +25,10 @@ from fours_adapters.sql.types import (
 from fours_domain.org.model import WarehouseKind
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.money import cny
+from fours_domain.shared.time import StoreTimeZone
 from fours_domain.testing import strategies as fs
+
+SQLITE = sqlite.dialect()
 
 scratch = MetaData()
 values = Table(
@@ -65,15 +70,46 @@ def test_money(table: Table, engine: Engine, money: Any) -> None:
     assert _roundtrip(engine, "money", money) == money
 
 
+FIRST = pendulum.datetime(1, 1, 1, tz="UTC")
+LAST = pendulum.datetime(9999, 12, 31, 23, 59, 59, 999999, tz="UTC")
+
+
 @NO_FIXTURE_RESET
-@given(fs.instants(), fs.time_zones())
+@given(fs.instants(min_year=1, max_year=9999), fs.time_zones())
+@example(FIRST, StoreTimeZone("Asia/Shanghai"))
+@example(pendulum.datetime(999, 12, 31, 23, 59, 59, 999999, tz="UTC"), StoreTimeZone("UTC"))
+@example(pendulum.datetime(9999, 12, 31, tz="UTC"), StoreTimeZone("Asia/Urumqi"))
 def test_instants_keep_the_instant_to_the_microsecond(
     table: Table, engine: Engine, at: Any, zone: Any
 ) -> None:
+    """The whole range pendulum represents (years 1–9999), in every store zone."""
     local = zone.local(at)
     loaded = _roundtrip(engine, "at", local)
     assert loaded == local and loaded.microsecond == local.microsecond
     assert loaded.timezone_name == "UTC"
+
+
+def test_the_first_and_last_instants(table: Table, engine: Engine) -> None:
+    assert _roundtrip(engine, "at", FIRST) == FIRST
+    assert _roundtrip(engine, "at", LAST) == LAST
+
+
+@given(fs.instants(min_year=1, max_year=9999), fs.instants(min_year=1, max_year=9999))
+def test_sqlite_text_sorts_as_the_instants_do(a: Any, b: Any) -> None:
+    text_a = UtcDateTime().process_bind_param(a, SQLITE)
+    text_b = UtcDateTime().process_bind_param(b, SQLITE)
+    assert (text_a < text_b) == (a < b) and len(text_a) == len(text_b) == 27
+
+
+def test_sqlite_reads_the_unpadded_years_older_versions_wrote(sqlite_engine: Engine) -> None:
+    scratch.create_all(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO t_roundtrip (id, at) VALUES (1, '1-01-02T03:04:05.000006Z')")
+        )
+        loaded = conn.execute(select(values.c.at).where(values.c.id == 1)).scalar_one()
+    scratch.drop_all(sqlite_engine)
+    assert loaded == pendulum.datetime(1, 1, 2, 3, 4, 5, 6, tz="UTC")
 
 
 @NO_FIXTURE_RESET

@@ -70,7 +70,7 @@ class UtcDateTime(TypeDecorator[pendulum.DateTime]):
             raise InvariantViolation(f"naive datetime {value.isoformat()} cannot be stored")
         utc = value.astimezone(dt.UTC)
         if dialect.name == "sqlite":
-            return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            return _sqlite_text(utc)
         # A plain datetime: the driver subtracts an epoch to encode it, and
         # pendulum's subtraction builds an Interval (costly on the reserve path).
         return dt.datetime(
@@ -81,10 +81,25 @@ class UtcDateTime(TypeDecorator[pendulum.DateTime]):
         if value is None:
             return None
         if isinstance(value, str):
-            parsed = dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
-            return pendulum.instance(parsed, tz="UTC")
+            return pendulum.instance(_parse_sqlite_text(value), tz="UTC")
         assert isinstance(value, dt.datetime)
         return pendulum.instance(value.astimezone(dt.UTC), tz="UTC")
+
+
+def _sqlite_text(utc: dt.datetime) -> str:
+    """``0001-01-02T00:00:00.000000Z``: the year always four digits (``strftime("%Y")``
+    does not pad years before 1000 on glibc), so the text sorts as the instants do."""
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
+    )
+
+
+def _parse_sqlite_text(value: str) -> dt.datetime:
+    """The instant :func:`_sqlite_text` wrote; also reads the unpadded years
+    (``1-01-02T…``) that earlier versions wrote for instants before the year 1000."""
+    year, rest = value.split("-", 1)
+    return dt.datetime.fromisoformat(f"{year.zfill(4)}-{rest}")
 
 
 class LocalDate(TypeDecorator[pendulum.Date]):
