@@ -58,6 +58,35 @@ def test_adding_vat_then_splitting_returns_the_net(net, rate) -> None:  # type: 
     assert abs(rate.split_inclusive(gross).net.amount - net.amount) <= Decimal("0.01")
 
 
+def test_the_split_is_not_reversible_for_every_amount() -> None:
+    # 100.00 / 1.13 = 88.4955… → 88.50; 88.50 × 0.13 = 11.505 → 11.51; 88.50 + 11.51 = 100.01
+    split = VAT_13.split_inclusive(cny("100.00"))
+    assert split.net == cny("88.50") and split.vat == cny("11.50")
+    assert VAT_13.add_to(split.net).gross == cny("100.01")
+
+
+@given(fs.cny_amounts(max_value="9999999"), fs.vat_rates())
+def test_the_tax_inclusive_figure_is_authoritative(gross, rate) -> None:  # type: ignore[no-untyped-def]
+    """ADR 0002: a price or invoice is stated tax-inclusive; the net and the VAT are derived
+    from it (split_inclusive), never the other way round. The gross is what is stored and
+    what every later split starts from, so it never drifts, while going back from the
+    derived net may land one fen off — which is why nothing does."""
+    split = rate.split_inclusive(gross)
+    assert split.gross == gross  # kept exactly
+    assert rate.split_inclusive(split.gross) == split  # re-deriving gives the same figures
+    back = rate.add_to(split.net).gross
+    assert abs((back - gross).amount) <= Decimal("0.01")  # the round trip may move a fen
+
+
+@given(fs.cny_amounts(max_value="9999999"), fs.vat_rates())
+def test_a_pre_tax_figure_stays_authoritative_when_it_is_the_source(net, rate) -> None:  # type: ignore[no-untyped-def]
+    """When a figure is stated pre-tax (a supplier's net quotation), add_to keeps the net
+    exactly and derives VAT and gross from it."""
+    split = rate.add_to(net)
+    assert split.net == net and split.gross == net + split.vat
+    assert rate.add_to(split.net) == split
+
+
 @given(st.lists(fs.cny_amounts(max_value="1000"), max_size=20))
 def test_sum_money_is_exact(amounts) -> None:  # type: ignore[no-untyped-def]
     assert sum_money(amounts).amount == sum((a.amount for a in amounts), Decimal(0))

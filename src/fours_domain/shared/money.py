@@ -8,10 +8,19 @@
   "Pre-tax invoice price" (税前开票价) = tax-inclusive price / (1 + rate).
   A split always satisfies ``gross == net + vat`` to the fen, because the VAT
   is taken as the difference of two rounded figures, not rounded separately.
+* Direction (ADR 0002): the figure a price or invoice is *stated* in is
+  authoritative and is the one stored; the others are derived from it. Prices,
+  invoices and quotes in China are stated tax-inclusive, so the gross is kept and
+  net and VAT come from :meth:`VatRate.split_inclusive`. The split is not
+  reversible for every amount (fen rounding): adding VAT back to a derived net can
+  land one fen off, so no code goes back.
 
 >>> split = VAT_13.split_inclusive(cny("113000.00"))
 >>> (str(split.net.amount), str(split.vat.amount))
 ('100000.00', '13000.00')
+>>> hundred = VAT_13.split_inclusive(cny("100.00"))
+>>> str(hundred.net.amount), str(VAT_13.add_to(hundred.net).gross.amount)
+('88.50', '100.01')
 """
 
 from __future__ import annotations
