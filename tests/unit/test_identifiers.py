@@ -1,5 +1,6 @@
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from returns.result import Failure, Success
 
 from fours_domain.shared.errors import InvalidIdentifier
@@ -11,6 +12,7 @@ from fours_domain.shared.identifiers import (
     SocialCreditCode,
     Vin,
     VinCheck,
+    vin_check_digit,
 )
 from fours_domain.testing import strategies as fs
 
@@ -31,6 +33,27 @@ def test_wrong_check_digit_strict_refuses_lenient_warns(raw: str) -> None:
     lenient = Vin.parse(raw, VinCheck.LENIENT).unwrap()
     assert not lenient.check_digit_valid
     assert "lenient" in lenient.warnings[0]
+
+
+@given(st.one_of(fs.vins().map(str), fs.mistyped_vins()), st.sampled_from(list(VinCheck)))
+def test_the_check_digit_flag_is_computed_never_taken_on_trust(raw: str, check: VinCheck) -> None:
+    right = vin_check_digit(raw) == raw[8]
+    if check is VinCheck.STRICT and not right:
+        with pytest.raises(InvalidIdentifier, match="check digit"):
+            Vin(raw, check)
+        return
+    vin = Vin(raw, check)
+    assert vin.check_digit_valid is right
+    assert (vin.warnings == ()) is right  # no "X does not match X" for a correct digit
+    assert Vin.parse(raw, check).unwrap().check_digit_valid is right
+
+
+def test_the_flag_cannot_be_passed_in() -> None:
+    with pytest.raises(TypeError):
+        Vin("1M8GDM9AXKP042788", check_digit_valid=False)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Vin("1M8GDM9AXKP042788", False)  # type: ignore[arg-type]
+    assert Vin("1M8GDM9AXKP042788", VinCheck.LENIENT).warnings == ()
 
 
 @given(fs.invalid_vins())

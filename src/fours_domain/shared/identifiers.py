@@ -75,21 +75,27 @@ def _normalise_vin(value: str) -> str:
 class Vin:
     """A vehicle identification number (车架号 / VIN), 17 characters, no I, O or Q.
 
-    ``check_digit_valid`` is False only for a VIN accepted in lenient mode.
+    ``check`` says how the check digit was judged: :attr:`VinCheck.STRICT` (the
+    default) refuses a wrong one, :attr:`VinCheck.LENIENT` accepts it with a warning.
+    Whether the digit is right is computed from the value, never taken on trust:
+
+    >>> Vin("1M8GDM9AXKP042788").check_digit_valid
+    True
+    >>> imported = Vin("WVWZZZ1JZ3W386752", VinCheck.LENIENT)
+    >>> imported.check_digit_valid, imported.warnings
+    (False, ('VIN WVWZZZ1JZ3W386752: check digit Z does not match 9 (accepted, lenient mode)',))
     """
 
     value: str = attrs.field(converter=_normalise_vin)
-    check_digit_valid: bool = attrs.field(default=True, eq=False)
+    check: VinCheck = attrs.field(
+        default=VinCheck.STRICT, eq=False, validator=attrs.validators.instance_of(VinCheck)
+    )
 
     def __attrs_post_init__(self) -> None:
         if not _VIN_RE.match(self.value):
             raise InvalidIdentifier(_vin_shape_problem(self.value), vin=self.value)
-        if self.check_digit_valid and vin_check_digit(self.value) != self.value[8]:
-            raise InvalidIdentifier(
-                f"VIN {self.value}: check digit is {self.value[8]}, "
-                f"expected {vin_check_digit(self.value)}",
-                vin=self.value,
-            )
+        if self.check is VinCheck.STRICT and not self.check_digit_valid:
+            raise InvalidIdentifier(_check_digit_problem(self.value), vin=self.value)
 
     @classmethod
     def parse(cls, raw: str, check: VinCheck = VinCheck.STRICT) -> Result[Self, InvalidIdentifier]:
@@ -97,15 +103,14 @@ class Vin:
         value = _normalise_vin(raw)
         if not _VIN_RE.match(value):
             return Failure(InvalidIdentifier(_vin_shape_problem(value), vin=value))
-        valid = vin_check_digit(value) == value[8]
-        if not valid and check is VinCheck.STRICT:
-            return Failure(
-                InvalidIdentifier(
-                    f"VIN {value}: check digit is {value[8]}, expected {vin_check_digit(value)}",
-                    vin=value,
-                )
-            )
-        return Success(cls(value, check_digit_valid=valid))
+        if check is VinCheck.STRICT and vin_check_digit(value) != value[8]:
+            return Failure(InvalidIdentifier(_check_digit_problem(value), vin=value))
+        return Success(cls(value, check))
+
+    @property
+    def check_digit_valid(self) -> bool:
+        """True when position 9 carries the check digit the other 16 characters give."""
+        return vin_check_digit(self.value) == self.value[8]
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -124,6 +129,10 @@ class Vin:
 
     def __str__(self) -> str:
         return self.value
+
+
+def _check_digit_problem(value: str) -> str:
+    return f"VIN {value}: check digit is {value[8]}, expected {vin_check_digit(value)}"
 
 
 def _vin_shape_problem(value: str) -> str:
