@@ -28,3 +28,37 @@ def test_fixed_clock_advances() -> None:
     clock = FixedClock(pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"))
     assert clock.now().timezone_name == "UTC"
     assert clock.advance(days=2) == pendulum.datetime(2026, 1, 3, tz="Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "localtime",  # the machine's own zone
+        "posixrules",
+        "EST",  # legacy abbreviations, gone or linked differently across tz releases
+        "EST5EDT",
+        "PRC",
+        "US/Eastern",
+        "Etc/GMT-8",
+        "GMT",
+        "Factory",
+        "asia/shanghai",
+        "Asia",  # a folder of the tz database
+        "America/Argentina",
+        "Asia/Atlantis",
+        "../etc/passwd",
+        "",
+    ],
+)
+def test_only_geographic_iana_names_are_store_zones(name: str) -> None:
+    with pytest.raises(InvariantViolation) as refused:
+        StoreTimeZone(name)
+    assert repr(name) in refused.value.message
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "America/Argentina/Buenos_Aires", "UTC"],
+)
+def test_geographic_iana_names_are_accepted(name: str) -> None:
+    assert StoreTimeZone(name).name == name

@@ -98,7 +98,7 @@ def add_brand(brand_code: str, name: str, manufacturer: str) -> None:
     "time_zone",
     default="Asia/Shanghai",
     show_default=True,
-    help="IANA time zone of the store.",
+    help="IANA time zone of the store: Area/Location (e.g. Asia/Urumqi) or UTC.",
 )
 @click.option("--unit", "unit_id", default=None, help="Business unit (事业部), if any.")
 def add_store(

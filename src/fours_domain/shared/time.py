@@ -8,6 +8,7 @@ docs/adr/0003-time-and-time-zones.md). ``pendulum.now()`` is reserved to the ada
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 import attrs
@@ -49,17 +50,45 @@ class FixedClock:
         return self.current
 
 
+#: The IANA areas of geographic zone names (``Area/Location``), plus ``UTC``.
+_ZONE_NAME = re.compile(
+    r"^(?:UTC|(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)"
+    r"(?:/[A-Za-z0-9][A-Za-z0-9_+\-]*){1,2})$"
+)
+
+
 def _valid_zone(name: str) -> str:
+    """Accept a geographic IANA zone (``Asia/Shanghai``) or ``UTC``, known to the tz database.
+
+    Machine-dependent names (``localtime``, ``posixrules``) and legacy or abbreviated ones
+    (``EST``, ``PRC``, ``US/Eastern``, ``Etc/GMT-8``) are refused: they mean different
+    things, or nothing, on different machines and tz database releases.
+    """
+    if not _ZONE_NAME.match(name):
+        raise InvariantViolation(
+            f"time zone {name!r} is not an IANA zone name such as Asia/Shanghai "
+            "(Area/Location, or UTC)",
+            value=name,
+        )
     try:
         pendulum.timezone(name)
-    except Exception as exc:
-        raise InvariantViolation(f"unknown time zone {name!r}") from exc
+    except (ValueError, OSError):  # pendulum's InvalidTimezone is a ValueError; a folder
+        raise InvariantViolation(f"unknown time zone {name!r}", value=name) from None
     return name
 
 
 @attrs.frozen
 class StoreTimeZone:
-    """A store's IANA time zone (e.g. ``Asia/Shanghai``, ``Asia/Urumqi``)."""
+    """A store's IANA time zone (e.g. ``Asia/Shanghai``, ``Asia/Urumqi``).
+
+    >>> StoreTimeZone("Asia/Urumqi").name
+    'Asia/Urumqi'
+    >>> StoreTimeZone("localtime")
+    Traceback (most recent call last):
+    ...
+    fours_domain.shared.errors.InvariantViolation: time zone 'localtime' is not an IANA zone \
+name such as Asia/Shanghai (Area/Location, or UTC)
+    """
 
     name: str = attrs.field(converter=_valid_zone)
 
