@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError as _StdnumValidationError
 from fours_domain.shared.errors import InvalidIdentifier
 
 __all__ = [
+    "PLATE_PATTERNS",
     "MobileNumber",
     "Plate",
     "PlateKind",
@@ -158,14 +159,16 @@ class PlateKind(enum.Enum):
     NEW_ENERGY_LARGE = "new_energy_large"
 
 
+#: The shape of each kind of plate, as the domain accepts it (after normalisation).
+PLATE_PATTERNS: dict[PlateKind, re.Pattern[str]] = {
+    PlateKind.REGULAR: _REGULAR_RE,
+    PlateKind.NEW_ENERGY_SMALL: _NEV_SMALL_RE,
+    PlateKind.NEW_ENERGY_LARGE: _NEV_LARGE_RE,
+}
+
+
 def _plate_kind(value: str) -> PlateKind | None:
-    if _REGULAR_RE.match(value):
-        return PlateKind.REGULAR
-    if _NEV_SMALL_RE.match(value):
-        return PlateKind.NEW_ENERGY_SMALL
-    if _NEV_LARGE_RE.match(value):
-        return PlateKind.NEW_ENERGY_LARGE
-    return None
+    return next((kind for kind, rule in PLATE_PATTERNS.items() if rule.match(value)), None)
 
 
 def _normalise_plate(value: str) -> str:

@@ -5,5 +5,6 @@
 * :mod:`fours_domain.testing.fakes` — in-memory repositories and unit of work
   for fast service tests (no database).
 
-Needs the ``testing`` extra: ``pip install 'fours[testing]'``.
+Needs the ``testing`` extra: ``pip install 'fours[testing]'``. The guide, with a
+runnable example suite, is docs/testing.md.
 """

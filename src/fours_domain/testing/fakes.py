@@ -49,6 +49,9 @@ from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRe
 
 
 class FakeOrgRepository:
+    """In-memory :class:`~fours_domain.org.ports.OrgRepository`: the group, regions,
+    business units, brands and stores in dictionaries (inspect them in assertions)."""
+
     def __init__(self) -> None:
         self.group: Group | None = None
         self.regions: dict[RegionId, Region] = {}
@@ -103,6 +106,9 @@ class FakeOrgRepository:
 
 
 class FakeRebateRepository:
+    """In-memory :class:`~fours_domain.rebates.ports.RebateRepository`: policies, sales
+    facts, KPI readings and claims."""
+
     def __init__(self) -> None:
         self.policies: dict[PolicyId, RebatePolicy] = {}
         self.sales: dict[tuple[StoreId, str], SaleFact] = {}
@@ -177,6 +183,9 @@ class FakeRebateRepository:
 
 
 class FakePartRepository:
+    """In-memory :class:`~fours_domain.inventory.ports.PartRepository`: the parts
+    catalogue keyed by (scope, part number)."""
+
     def __init__(self) -> None:
         self.parts: dict[tuple[str, PartNumber], Part] = {}
         self.safety: dict[tuple[StoreId, WarehouseCode, PartNumber], SafetyStock] = {}
@@ -348,6 +357,9 @@ class FakeStockRepository:
 
 
 class FakeImportJournal:
+    """In-memory :class:`~fours_domain.dms.ports.ImportJournal`: which DMS documents
+    were imported (for idempotency)."""
+
     def __init__(self) -> None:
         self.entries: dict[tuple[str, RecordKind, str], ImportRecord] = {}
 
@@ -487,6 +499,8 @@ class FakePriceSchemeRepository:
 
 
 class FakeQuoteRepository:
+    """In-memory :class:`~fours_domain.pricing.ports.QuoteRepository`."""
+
     def __init__(self) -> None:
         self.quotes: dict[tuple[StoreId, QuoteId], Quote] = {}
 
@@ -498,6 +512,9 @@ class FakeQuoteRepository:
 
 
 class FakeAuthorityRepository:
+    """In-memory :class:`~fours_domain.pricing.ports.AuthorityRepository`: the
+    discount authority ladder."""
+
     def __init__(self) -> None:
         self.entries: dict[tuple[Subject, RoleCode], AuthorityRule] = {}
 
@@ -514,6 +531,8 @@ class FakeAuthorityRepository:
 
 
 class FakePartApprovalRepository:
+    """In-memory :class:`~fours_domain.pricing.ports.PartApprovalRepository`."""
+
     def __init__(self) -> None:
         self.items: dict[tuple[StoreId, PartApprovalId], PartPriceApproval] = {}
 
@@ -525,6 +544,9 @@ class FakePartApprovalRepository:
 
 
 class FakePartPolicyRepository:
+    """In-memory :class:`~fours_domain.pricing.ports.PartPolicyRepository`: parts
+    discount policies per part class and customer type."""
+
     def __init__(self) -> None:
         self.items: list[PartDiscountPolicy] = []
 

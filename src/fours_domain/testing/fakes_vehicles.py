@@ -21,6 +21,9 @@ class _Stores(Protocol):
 
 
 class FakeVehicleRepository:
+    """In-memory :class:`~fours_domain.vehicles.ports.VehicleRepository`: cars by VIN
+    with their history."""
+
     def __init__(self) -> None:
         self.cars: dict[str, Vehicle] = {}
         self.saves = 0

@@ -9,46 +9,41 @@ Use them to write property tests of your own pricing or stock rules::
     def test_my_rule(vin, price): ...
 
 Every strategy produces values the domain accepts, unless its name says
-otherwise (:func:`invalid_vins`, :func:`mistyped_vins`).
+otherwise (:func:`invalid_vins`, :func:`mistyped_vins`). Where the domain's rule is
+a pattern, the strategy is drawn from that same pattern (plates from
+:data:`~fours_domain.shared.identifiers.PLATE_PATTERNS`, mobile numbers from
+libphonenumber's metadata for China), so the two cannot drift apart.
+The guide is docs/testing.md.
 """
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import attrs
+import phonenumbers
 from hypothesis import strategies as st
 
 from fours_domain.org.model import Brand, BusinessUnit, Region, Store, WarehouseKind
-from fours_domain.shared.identifiers import MobileNumber, Plate, Vin, VinCheck, vin_check_digit
+from fours_domain.shared.identifiers import (
+    PLATE_PATTERNS,
+    MobileNumber,
+    Plate,
+    PlateKind,
+    Vin,
+    VinCheck,
+    vin_check_digit,
+)
 from fours_domain.shared.money import Money, VatRate, cny
 from fours_domain.shared.time import DateTime, StoreTimeZone
 
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
-PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-PLATE_ALNUM = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 CHINA_TIME_ZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau")
-MOBILE_PREFIXES = (
-    "130",
-    "131",
-    "135",
-    "136",
-    "138",
-    "139",
-    "150",
-    "151",
-    "158",
-    "166",
-    "177",
-    "180",
-    "186",
-    "188",
-    "189",
-    "191",
-    "198",
-    "199",
-)
+CODE_START = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+CODE_ALPHABET = CODE_START + "-_"
+"""What a business code may contain (``fours_domain.org.model.code``): A–Z, 0–9, ``-``,
+``_``; the first character a letter or digit."""
 
 
 @st.composite
@@ -88,32 +83,56 @@ def invalid_vins() -> st.SearchStrategy[str]:
     )
 
 
+def plates(*kinds: PlateKind) -> st.SearchStrategy[Plate]:
+    """Chinese plates of the given kinds (default: all): regular ones with every province
+    (including 使/领) and every suffix the domain accepts (挂学警港澳), new-energy small and
+    large — drawn from the domain's own :data:`PLATE_PATTERNS`.
+    """
+    chosen = kinds or tuple(PlateKind)
+    return st.one_of([st.from_regex(PLATE_PATTERNS[kind], fullmatch=True) for kind in chosen]).map(
+        Plate
+    )
+
+
+def _cn_mobile_pattern() -> re.Pattern[str]:
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+    mobile = None if metadata is None else metadata.mobile
+    if mobile is None or mobile.national_number_pattern is None:
+        raise RuntimeError("phonenumbers has no mobile pattern for CN")
+    return re.compile(mobile.national_number_pattern, re.ASCII)
+
+
+def mobile_numbers() -> st.SearchStrategy[MobileNumber]:
+    """Mainland China mobile numbers, drawn from libphonenumber's own pattern for Chinese
+    mobiles (the metadata :class:`MobileNumber` validates with): every range the library
+    knows, new ones as it learns them — no hand-written prefixes."""
+    return (
+        st.from_regex(_cn_mobile_pattern(), fullmatch=True)
+        .map(MobileNumber.parse)
+        .filter(lambda parsed: parsed.value_or(None) is not None)
+        .map(lambda parsed: parsed.unwrap())
+    )
+
+
 @st.composite
-def plates(draw: st.DrawFn) -> Plate:
-    """Regular and new-energy (small and large) Chinese plates."""
-    province = draw(st.sampled_from(PROVINCES))
-    city = draw(st.sampled_from(PLATE_LETTERS[:20]))
-    kind = draw(st.sampled_from(["regular", "nev_small", "nev_large"]))
-    digits = st.text("0123456789", min_size=1, max_size=1)
-    alnum = st.sampled_from(PLATE_ALNUM.replace("Q", ""))
-    if kind == "regular":
-        tail = "".join(draw(st.lists(alnum, min_size=5, max_size=5)))
-    elif kind == "nev_small":
-        tail = (
-            draw(st.sampled_from("DF"))
-            + draw(alnum)
-            + "".join(draw(st.lists(digits, min_size=4, max_size=4)))
+def mobile_number_inputs(draw: st.DrawFn) -> tuple[str, MobileNumber]:
+    """``(raw, number)``: a mobile number as staff or a feed might type it (``138…``,
+    ``+86 138 1234 5678``, ``0086…``, ``86…``) and the number it must parse to."""
+    number = draw(mobile_numbers())
+    n = number.national
+    raw = draw(
+        st.sampled_from(
+            [
+                n,
+                f"+86{n}",
+                f"+86 {n[:3]} {n[3:7]} {n[7:]}",
+                f"0086{n}",
+                f"86{n}",
+                f"{n[:3]}-{n[3:7]}-{n[7:]}",
+            ]
         )
-    else:
-        tail = "".join(draw(st.lists(digits, min_size=5, max_size=5))) + draw(st.sampled_from("DF"))
-    return Plate(province + city + tail)
-
-
-@st.composite
-def mobile_numbers(draw: st.DrawFn) -> MobileNumber:
-    prefix = draw(st.sampled_from(MOBILE_PREFIXES))
-    rest = draw(st.text("0123456789", min_size=8, max_size=8))
-    return MobileNumber.parse(prefix + rest).unwrap()
+    )
+    return raw, number
 
 
 def cny_amounts(min_value: str = "0", max_value: str = "10000000") -> st.SearchStrategy[Money]:
@@ -129,11 +148,13 @@ def vat_rates() -> st.SearchStrategy[VatRate]:
 
 
 def time_zones() -> st.SearchStrategy[StoreTimeZone]:
+    """The zones a group's stores in China use: Beijing time, Ürümqi time, Hong Kong, Macau."""
     return st.sampled_from(CHINA_TIME_ZONES).map(StoreTimeZone)
 
 
 def instants(min_year: int = 2020, max_year: int = 2035) -> st.SearchStrategy[DateTime]:
-    """UTC instants with microseconds."""
+    """UTC instants with microseconds, from 1 January ``min_year`` to 31 December
+    ``max_year`` (pendulum's whole range is 1–9999)."""
     import datetime as dt
 
     import pendulum
@@ -146,10 +167,14 @@ def instants(min_year: int = 2020, max_year: int = 2035) -> st.SearchStrategy[Da
 
 
 def codes(prefix: str = "", max_size: int = 6) -> st.SearchStrategy[str]:
-    """Business codes the organisation accepts (A–Z, 0–9)."""
-    return st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789", min_size=1, max_size=max_size).map(
-        lambda s: f"{prefix}{s}"
-    )
+    """Business codes the organisation accepts: ``prefix`` then 1–``max_size`` characters
+    of :data:`CODE_ALPHABET` (A–Z including I and O, 0–9, ``-``, ``_``), starting with a
+    letter or digit when there is no prefix; at most 32 characters in all."""
+    if len(prefix) + max_size > 32:
+        raise ValueError(f"codes of {prefix!r} + {max_size} characters exceed 32")
+    first = st.sampled_from(CODE_ALPHABET if prefix else CODE_START)
+    rest = st.text(CODE_ALPHABET, max_size=max_size - 1)
+    return st.tuples(first, rest).map(lambda parts: f"{prefix}{parts[0]}{parts[1]}")
 
 
 @attrs.frozen

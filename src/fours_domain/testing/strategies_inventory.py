@@ -36,6 +36,7 @@ def quantities(max_value: int = 50) -> st.SearchStrategy[int]:
 
 
 def fitments() -> st.SearchStrategy[SpecPattern]:
+    """Which cars a part fits: a brand, with or without a model."""
     brands = st.sampled_from(["AUDI", "BYD", "VW", "BMW"])
     models = st.none() | st.sampled_from(["A4L", "A6L", "Q5L", "HAN", "TANG", "X3"])
     return st.builds(SpecPattern, brands, models)
@@ -90,6 +91,7 @@ def request_lines(
 def count_lines(
     numbers: st.SearchStrategy[PartNumber] | None = None,
 ) -> st.SearchStrategy[CountLine]:
+    """Stocktake lines (盘点): a bin, a part number and the counted quantity (0–30)."""
     return st.builds(
         CountLine,
         st.sampled_from(["A-01", "A-02"]),
@@ -99,14 +101,17 @@ def count_lines(
 
 
 def move_kinds() -> st.SearchStrategy[MoveKind]:
+    """Kinds of ledger move (receive, issue, move, transfer, lend, adjust…)."""
     return st.sampled_from(list(MoveKind))
 
 
 def purposes() -> st.SearchStrategy[ReservationPurpose]:
+    """What a reservation is for (work order, counter sale, transfer…)."""
     return st.sampled_from(list(ReservationPurpose))
 
 
 def shortage_policies() -> st.SearchStrategy[ShortagePolicy]:
+    """What to do when stock runs short: refuse, or reserve what there is and backorder."""
     return st.sampled_from(list(ShortagePolicy))
 
 

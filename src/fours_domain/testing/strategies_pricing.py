@@ -77,6 +77,7 @@ def spec_patterns(draw: st.DrawFn, brands: tuple[str, ...] = BRANDS) -> SpecPatt
 
 
 def price_scopes() -> st.SearchStrategy[PriceScope]:
+    """Where a scheme applies: the group, one of :data:`REGIONS` or one of :data:`STORES`."""
     return st.one_of(
         st.just(PriceScope.group()),
         st.sampled_from(REGIONS).map(PriceScope.region),
@@ -85,6 +86,7 @@ def price_scopes() -> st.SearchStrategy[PriceScope]:
 
 
 def store_places() -> st.SearchStrategy[StorePlace]:
+    """A store of :data:`STORES` in a region, with its time zone (for resolving prices)."""
     return st.builds(
         StorePlace,
         store_id=st.sampled_from(STORES).map(StoreId),
@@ -115,6 +117,8 @@ def instants_near_base() -> st.SearchStrategy[pendulum.DateTime]:
 def price_schemes(
     draw: st.DrawFn, kind: PriceKind | None = None, ident: str | None = None
 ) -> PriceScheme:
+    """Price schemes of ``kind`` (any when None) for a generated scope, target and window,
+    priced ¥100,000–500,000 with priority −2…2."""
     scheme_id = ident or draw(st.text("ABCDEFGHJK0123456789", min_size=1, max_size=6))
     return PriceScheme(
         id=SchemeId(scheme_id),
@@ -166,6 +170,7 @@ def vehicle_ladders(draw: st.DrawFn) -> AuthorityLadder:
 
 
 def prices(low: str = "100000", high: str = "500000") -> st.SearchStrategy[Money]:
+    """Car prices in whole fen between ``low`` and ``high`` yuan."""
     return cny_amounts(low, high)
 
 
