@@ -16,7 +16,7 @@ BENCHMARKS = (
     "reserve_pg",
     "reserve_sqlite",
     "group_stock_query_pg",
-    "vehicle_stock_query",
+    "vehicle_stock_query_pg",
     "quote_resolve",
     "rebate_quarter",
     "star_vehicle_inventory",

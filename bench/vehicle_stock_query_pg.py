@@ -1,4 +1,4 @@
-"""group_stock_query_pg (cars): median latency of "free cars of model M in colour C
+"""vehicle_stock_query_pg: median latency of "free cars of model M in colour C
 across the group" through the public service ``find_cars``, vs the same query as
 hand-written SQL through psycopg, on 200 stores and 20,000 cars (goal ≤ 20 ms).
 
@@ -208,7 +208,7 @@ def run(rounds: int = 300) -> Iterator[Measurement]:
     raw.close()
     app.close()
     yield Measurement(
-        "group_stock_query_pg",
+        "vehicle_stock_query_pg",
         statistics.median(ours_times) * 1000,
         "ms",
         statistics.median(raw_times) * 1000,
