@@ -15,7 +15,9 @@ def literal_names(module: Path) -> list[str]:
     for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Measurement":
             args = [kw.value for kw in node.keywords if kw.arg == "bench"] or node.args[:1]
-            names += [a.value for a in args if isinstance(a, ast.Constant)]
+            names += [
+                a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
     return names
 
 
