@@ -13,6 +13,7 @@ import sys
 
 BENCHMARKS = (
     "cli_startup",
+    "cli_command_startup",
     "reserve_pg",
     "reserve_sqlite",
     "group_stock_query_pg",

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.harness import Measurement, interleaved_medians, peak_rss_mb, python, wall_times
+from bench.harness import (
+    Measurement,
+    interleaved_medians,
+    peak_rss_mb,
+    python,
+    run_once,
+    wall_times,
+)
 
 
 def run(rounds: int = 30) -> Iterator[Measurement]:
     fours = [str(Path(python()).parent / "fours"), "--help"]
     bare = [python(), "-c", "pass"]
     wall_times(fours, repeat=1, warmup=2)
-
-    def timed(argv: list[str]) -> float:
-        start = time.perf_counter()
-        wall_times(argv, repeat=1, warmup=0)
-        return time.perf_counter() - start
-
-    ours, base = interleaved_medians(lambda: timed(fours), lambda: timed(bare), rounds)
+    ours, base = interleaved_medians(lambda: run_once(fours), lambda: run_once(bare), rounds)
     yield Measurement(
         "cli_startup",
         ours * 1000,

@@ -62,6 +62,13 @@ def wall_times(argv: Sequence[str], repeat: int, warmup: int = 2) -> list[float]
     return times
 
 
+def run_once(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    """Wall-clock seconds of one run of a command (output discarded; it must succeed)."""
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
 def interleaved_medians(
     ours: Callable[[], float], baseline: Callable[[], float], rounds: int
 ) -> tuple[float, float]:

@@ -21,19 +21,23 @@ to a session.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import attrs
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.clock import SystemClock, Uuid7IdSource
 from fours_adapters.sql.engine import DEFAULT_URL, make_engine
-from fours_adapters.sql.migrate import SchemaStatus, status, upgrade
-from fours_adapters.sql.uow import SqlUnitOfWork, session_factory
 from fours_domain.crm.ports import SmsGateway
 from fours_domain.shared.events import DomainEvent
 from fours_domain.shared.ids import IdSource
 from fours_domain.shared.time import Clock
+
+if TYPE_CHECKING:  # the ORM, the repositories and Alembic load when first used
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from fours_adapters.sql.migrate import SchemaStatus
+    from fours_adapters.sql.uow import SqlUnitOfWork
 
 EventHandler = Callable[[DomainEvent], None]
 
@@ -64,6 +68,8 @@ class FoursApp:
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work; use it in a ``with`` block."""
+        from fours_adapters.sql.uow import SqlUnitOfWork
+
         return SqlUnitOfWork(self.sessions, publish=self.publish)
 
     def publish(self, event: DomainEvent) -> None:
@@ -71,9 +77,15 @@ class FoursApp:
             handler(event)
 
     def upgrade_schema(self) -> SchemaStatus:
+        """Create the schema or migrate it to the newest revision (Alembic)."""
+        from fours_adapters.sql.migrate import upgrade
+
         return upgrade(self.engine)
 
     def schema_status(self) -> SchemaStatus:
+        """The schema's revision and any pending migrations."""
+        from fours_adapters.sql.migrate import status
+
         return status(self.engine)
 
     def close(self) -> None:
@@ -95,6 +107,8 @@ def bootstrap(
     ``sms`` is a ready gateway; ``sms_factory`` builds one on first use instead.
     A URL fours cannot use raises :class:`~fours_adapters.sql.engine.DatabaseUrlError`.
     """
+    from fours_adapters.sql.uow import session_factory  # starts the mappers, see above
+
     engine = engine or make_engine(db_url or DEFAULT_URL)
     return FoursApp(
         engine=engine,

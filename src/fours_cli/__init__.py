@@ -1,1 +1,3 @@
 """The reference CLI for store operations (``fours``)."""
+
+__version__ = "0.1.0"

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from fours_cli import __version__
 from fours_cli.output import CliState
 from fours_cli.registry import COMMAND_GROUPS
 
@@ -80,7 +81,7 @@ class LazyGroup(click.Group):
 )
 @click.option("--store", envvar="FOURS_STORE", metavar="CODE", help="Store to act in.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
-@click.version_option(package_name="fours")
+@click.version_option(version=__version__, package_name="fours")
 @click.pass_context
 def cli(ctx: click.Context, db_url: str | None, store: str | None, as_json: bool) -> None:
     """fours — the dealer group's own domain core, from the command line."""

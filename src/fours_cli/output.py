@@ -21,23 +21,42 @@ class CliState:
         self.db_url = db_url
         self.store = store
         self.as_json = as_json
+        self._container: Any = None
         self._app: Any = None
+        self._engine: Any = None
+
+    @property
+    def container(self) -> Any:
+        """The composition root (:mod:`fours_cli.containers`), configured on first use."""
+        if self._container is None:
+            import os
+
+            from fours_cli.containers import make_container
+
+            self._container = make_container(self.db_url, dict(os.environ))
+        return self._container
 
     @property
     def app(self) -> Any:
         """The wired :class:`~fours_adapters.bootstrap.FoursApp`, built on first use."""
         if self._app is None:
-            import os
-
-            from fours_cli.containers import make_container
-
-            self._app = make_container(self.db_url, dict(os.environ)).app()
+            self._app = self.container.app()
         return self._app
+
+    @property
+    def engine(self) -> Any:
+        """The database engine alone — for schema commands, which need no domain mapping
+        (the same engine the app uses: the container's provider is a singleton)."""
+        if self._engine is None:
+            self._engine = self.container.engine()
+        return self._engine
 
     def close(self) -> None:
         if self._app is not None:
-            self._app.close()
-            self._app = None
+            self._app.close()  # disposes its engine, the same one
+        elif self._engine is not None:
+            self._engine.dispose()
+        self._app = self._engine = self._container = None
 
     def require_store(self) -> str:
         if not self.store:

@@ -153,3 +153,38 @@ def test_add_bin_is_all_or_nothing(db: str) -> None:
     shown = json.loads(run(db, "--json", "org", "show").output)
     assert shown["stores"][0]["warehouses"][0]["bins"] == ["A-01"]
     assert [s["id"] for s in shown["stores"]] == ["S1"]
+
+
+def test_fast_version_is_clicks_own_version() -> None:
+    from importlib.metadata import version
+
+    from fours_cli import __version__
+
+    assert version("fours") == __version__  # pyproject reads it from fours_cli/__init__.py
+    runner = CliRunner()
+    clicks = runner.invoke(cli, ["--version"], prog_name="fours").output
+    assert clicks == f"fours, version {__version__}\n"
+    code = "from fours_cli.main import main; import sys; main(['--version'])\n" + (
+        "print(','.join(m for m in ('click', 'importlib.metadata') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    printed, loaded = done.stdout.splitlines()
+    assert printed + "\n" == clicks and loaded == ""
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    """Which of the heavy modules a real ``fours`` run imports."""
+    watched = ("sqlalchemy.orm", "alembic", "fours_adapters.sql.uow", "fours_adapters.sql.mapping")
+    code = (
+        "import sys\nfrom fours_cli.main import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(','.join(m for m in {watched!r} if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(filter(None, done.stderr.strip().splitlines()[-1].split(",")))
+
+
+def test_schema_commands_load_no_domain_mapping_and_domain_commands_no_alembic(db: str) -> None:
+    assert run(db, "db", "upgrade").exit_code == 0
+    assert _modules_after(["--db", db, "db", "status"]) == {"alembic"}
+    assert "alembic" not in _modules_after(["--db", db, "org", "show"])

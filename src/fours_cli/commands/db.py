@@ -25,17 +25,25 @@ def _status_dict(status: object) -> dict[str, object]:
     }
 
 
+# The schema commands use the engine alone: they need neither the domain's mapping nor
+# the repositories (make bench -> cli_command_startup).
+
+
 @db.command()
 def upgrade() -> None:
     """Create the schema or bring it up to the newest revision."""
-    result = _status_dict(state().app.upgrade_schema())
+    from fours_adapters.sql.migrate import upgrade as upgrade_schema
+
+    result = _status_dict(upgrade_schema(state().engine))
     emit(result, f"{result['database']}: schema at {result['current']} (head)")
 
 
 @db.command()
 def status() -> None:
     """Show the schema revision and any pending migrations (exit 1 if behind)."""
-    result = _status_dict(state().app.schema_status())
+    from fours_adapters.sql.migrate import status as schema_status
+
+    result = _status_dict(schema_status(state().engine))
     pending = result["pending"]
     human = (
         f"{result['database']}: schema at {result['current'] or '(empty)'}; "
