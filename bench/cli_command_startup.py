@@ -8,19 +8,17 @@ bare interpreter start measured in the same run, interleaved (one line per comma
 
 from __future__ import annotations
 
-import functools
 import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.harness import Measurement, interleaved_medians, peak_rss_mb, python, run_once
+from bench.harness import Measurement, peak_rss_mb, python, versus_bare_python
 
 
 def run(rounds: int = 20) -> Iterator[Measurement]:
     fours = str(Path(python()).parent / "fours")
-    bare = [python(), "-c", "pass"]
     with tempfile.TemporaryDirectory(prefix="fours-bench-") as folder:
         env = {**os.environ, "FOURS_DB_URL": f"sqlite:///{folder}/fours.db"}
         subprocess.run([fours, "db", "upgrade"], check=True, env=env, capture_output=True)
@@ -31,10 +29,7 @@ def run(rounds: int = 20) -> Iterator[Measurement]:
             "fours org show": [fours, "org", "show"],
         }
         for label, argv in commands.items():
-            run_once(argv, env)  # warm the file cache
-            ours, base = interleaved_medians(
-                functools.partial(run_once, argv, env), lambda: run_once(bare), rounds
-            )
+            ours, base = versus_bare_python(argv, rounds, env)
             yield Measurement(
                 "cli_command_startup",
                 ours * 1000,

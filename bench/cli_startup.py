@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from bench.harness import (
-    Measurement,
-    interleaved_medians,
-    peak_rss_mb,
-    python,
-    run_once,
-    wall_times,
-)
+from bench.harness import Measurement, peak_rss_mb, python, versus_bare_python
 
 
 def run(rounds: int = 30) -> Iterator[Measurement]:
     fours = [str(Path(python()).parent / "fours"), "--help"]
-    bare = [python(), "-c", "pass"]
-    wall_times(fours, repeat=1, warmup=2)
-    ours, base = interleaved_medians(lambda: run_once(fours), lambda: run_once(bare), rounds)
+    ours, base = versus_bare_python(fours, rounds)
     yield Measurement(
         "cli_startup",
         ours * 1000,

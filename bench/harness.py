@@ -69,6 +69,17 @@ def run_once(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - start
 
 
+def versus_bare_python(
+    argv: Sequence[str], rounds: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Median wall seconds of ``argv`` and of ``python -c pass`` (the baseline), run
+    alternately ``rounds`` times after a warm-up run of each."""
+    bare = [python(), "-c", "pass"]
+    run_once(argv, env)
+    run_once(bare)
+    return interleaved_medians(lambda: run_once(argv, env), lambda: run_once(bare), rounds)
+
+
 def interleaved_medians(
     ours: Callable[[], float], baseline: Callable[[], float], rounds: int
 ) -> tuple[float, float]:

@@ -22,13 +22,16 @@ from fours_domain.testing.fakes import FakeUnitOfWork
 AT = pendulum.datetime(2026, 1, 1, tz="UTC")
 
 
-def _store() -> Store:
+AUDI = Brand("audi", "Audi", "FAW-VW")
+
+
+def _store(brands: tuple[Brand, ...] = (AUDI,)) -> Store:
     return Store.open(
         store_id="sh01",
         name="Shanghai Audi",
         region=Region("east", "East"),
         time_zone=StoreTimeZone("Asia/Shanghai"),
-        brands=[Brand("audi", "Audi", "FAW-VW")],
+        brands=list(brands),
         business_unit=None,
         at=AT,
     )
@@ -101,12 +104,20 @@ def test_services_with_fake_unit_of_work() -> None:
     assert [b.code for b in uow.org.stores["S1"].warehouses[0].bins] == ["A1"]  # type: ignore[index]
 
 
-def test_failed_command_leaves_nothing_behind() -> None:
+def _group_with_store(store: bool = True) -> FakeUnitOfWork:
+    """A fake unit of work holding group ACME, region E, brand AUDI and (maybe) store S1."""
     uow = FakeUnitOfWork()
     svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
     svc.add_region(uow, svc.AddRegion("e", "East")).unwrap()
     svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW-VW")).unwrap()
-    svc.open_store(uow, svc.OpenStore("s1", "S", "e", "UTC", ("audi",)), FixedClock(AT)).unwrap()
+    if store:
+        cmd = svc.OpenStore("s1", "S", "e", "UTC", ("audi",))
+        svc.open_store(uow, cmd, FixedClock(AT)).unwrap()
+    return uow
+
+
+def test_failed_command_leaves_nothing_behind() -> None:
+    uow = _group_with_store()
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Success)
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Failure)
     assert len(uow.org.stores["S1"].warehouses) == 1  # type: ignore[index]
@@ -156,11 +167,7 @@ def test_add_bins_adds_every_bin_or_changes_nothing(existing: list[str], wanted:
 
 
 def test_add_bins_service_commits_once_or_not_at_all() -> None:
-    uow = FakeUnitOfWork()
-    svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
-    svc.add_region(uow, svc.AddRegion("e", "East")).unwrap()
-    svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW-VW")).unwrap()
-    svc.open_store(uow, svc.OpenStore("s1", "S", "e", "UTC", ("audi",)), FixedClock(AT)).unwrap()
+    uow = _group_with_store()
     svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "Parts")).unwrap()
     committed = uow.committed
     assert svc.add_bins(uow, svc.AddBins("S1", "W1", ("A-01", "A-02"))).unwrap()
@@ -183,23 +190,11 @@ def test_group_wide_master_data_need_the_group() -> None:
 
 
 def test_a_brand_named_twice_is_refused() -> None:
-    uow = FakeUnitOfWork()
-    svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
-    svc.add_region(uow, svc.AddRegion("e", "East")).unwrap()
-    svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW-VW")).unwrap()
+    uow = _group_with_store(store=False)
     twice = svc.OpenStore("s1", "S", "e", "UTC", ("AUDI", "audi"))
     assert svc.open_store(uow, twice, FixedClock(AT)).failure() == DuplicateInput(
         "brand", "AUDI", "store S1"
     )
     assert uow.org.stores == {}
-    audi = Brand("audi", "Audi", "FAW-VW")
     with pytest.raises(InvariantViolation, match="brand AUDI more than once"):
-        Store.open(
-            store_id="S2",
-            name="S",
-            region=Region("E", "E"),
-            time_zone=StoreTimeZone("UTC"),
-            brands=[audi, audi],
-            business_unit=None,
-            at=AT,
-        )
+        _store(brands=(AUDI, AUDI))
