@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.clock import SystemClock, Uuid7IdSource
+from fours_adapters.dms.discovery import DmsAdapters
 from fours_adapters.sql.engine import DEFAULT_URL, make_engine
 from fours_adapters.sql.migrate import SchemaStatus, status, upgrade
 from fours_adapters.sql.uow import SqlUnitOfWork, session_factory
@@ -40,7 +41,9 @@ EventHandler = Callable[[DomainEvent], None]
 
 @attrs.define
 class FoursApp:
-    """A wired fours instance: storage, clock, ids, gateways and event handlers."""
+    """A wired fours instance: storage, clock, ids, gateways, DMS adapters and event
+    handlers. ``dms`` finds the installed DMS adapters and routes brands to them
+    (``app.dms.for_brand("AUDI")``, ``app.dms.dealers``)."""
 
     engine: Engine
     clock: Clock
@@ -48,6 +51,7 @@ class FoursApp:
     sms: SmsGateway | None
     sessions: sessionmaker[Session]
     handlers: list[EventHandler] = attrs.field(factory=list)
+    dms: DmsAdapters = attrs.field(factory=DmsAdapters)
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work; use it in a ``with`` block."""
@@ -75,8 +79,10 @@ def bootstrap(
     ids: IdSource | None = None,
     sms: SmsGateway | None = None,
     handlers: list[EventHandler] | None = None,
+    dms: DmsAdapters | None = None,
 ) -> FoursApp:
-    """Wire fours. Give a URL (default ``sqlite:///fours.db``) or a ready engine."""
+    """Wire fours. Give a URL (default ``sqlite:///fours.db``) or a ready engine; ``dms``
+    (default: the installed adapters, no brand routes) a ``DmsAdapters(dms_toml, star_dir)``."""
     engine = engine or make_engine(db_url or DEFAULT_URL)
     return FoursApp(
         engine=engine,
@@ -85,4 +91,5 @@ def bootstrap(
         sms=sms,
         sessions=session_factory(engine),
         handlers=list(handlers or []),
+        dms=dms or DmsAdapters(),
     )
