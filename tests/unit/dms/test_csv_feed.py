@@ -155,21 +155,27 @@ def test_short_rows_are_rejected_not_guessed() -> None:
     assert rejection.reason == "row has 2 cells, the header has 7"
 
 
+def _reject_file(the_feed: CsvFeed, data: bytes, name: str = "f.csv") -> list[list[str]]:
+    document = Document(name, open_bytes(data))
+    out = io.BytesIO()
+    sink = the_feed.reject_writer(document, out)
+    assert isinstance(sink, CsvRejectFile)
+    for item in the_feed.read(document, RecordKind.PART_PRICES):
+        if isinstance(item, Rejection):
+            sink.reject(item)
+    sink.close()
+    return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+
+
 def test_reject_file_can_be_fixed_and_fed_again() -> None:
     data = (
         "配件编号,配件名称,品牌,零售价,经销商价,单位,生效日期\n"
         "OK-1,好,AUDI,1.00,,,\n"
         'BAD ##,"坏,件",AUDI,1.00,,,\n'
+        "ALSO BAD ##,坏,AUDI,1.00,,,\n"
     ).encode("gbk")
     the_feed = feed()
-    document = Document("f.csv", open_bytes(data))
-    out = io.StringIO()
-    sink = the_feed.reject_sink(document, out)
-    assert isinstance(sink, CsvRejectFile)
-    for item in the_feed.read(document, RecordKind.PART_PRICES):
-        if isinstance(item, Rejection):
-            sink.reject(item)
-    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    rows = _reject_file(the_feed, data)
     assert rows[0][-2:] == ["reject_reason", "reject_location"]
     assert rows[1][:2] == ["BAD ##", "坏,件"]
     assert rows[1][-1] == "f.csv:3 [part_number]"
@@ -180,6 +186,12 @@ def test_reject_file_can_be_fixed_and_fed_again() -> None:
     [record] = [i.record for i in again if isinstance(i, Located)]
     assert isinstance(record, PartPriceRecord)
     assert (record.part_number, record.name) == ("GOOD-2", "坏,件")
+    # The reject file of the fed-back file: the reason columns once, the new reason.
+    second = _reject_file(the_feed, fixed.getvalue().encode("utf-8-sig"), "f.rejects.csv")
+    assert second[0] == rows[0]
+    assert [row[0] for row in second[1:]] == ["ALSO BAD ##"]
+    assert second[1][-1] == "f.rejects.csv:3 [part_number]"
+    assert len(second[1]) == len(rows[0])
 
 
 @pytest.mark.parametrize(
