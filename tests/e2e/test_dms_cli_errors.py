@@ -309,7 +309,7 @@ def test_rejected_cars_come_back_as_a_star_document_to_fix_and_import(
     assert schema.validate(answer), schema.error_log
     expressions = answer.findall(".//oa:ResponseExpression", NS)
     assert [e.get("actionCode") for e in expressions] == ["Modified", "Rejected"]
-    assert expressions[1].text.endswith("Invoice[1]/VehicleInventoryVehicleLineItem[1]")
+    assert str(expressions[1].text).endswith("Invoice[1]/VehicleInventoryVehicleLineItem[1]")
     assert answer.findtext(".//s:OriginalApplicationArea/s:BODID", namespaces=NS) == "FAW-N-8"
     # Fixed and imported again: a new document, the one car applied.
     fixed = tmp_path / "fixed.xml"

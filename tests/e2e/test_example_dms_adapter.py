@@ -29,7 +29,7 @@ from fours_adapters.dms.generate import vehicle_record
 from fours_adapters.dms.testing import CHECKS, ConformanceCase
 from fours_cli.cli import cli
 from fours_domain.dms.ports import Document, Envelope, Located
-from fours_domain.dms.records import ManufacturerVehicleState, RecordKind
+from fours_domain.dms.records import ManufacturerVehicleState, RecordKind, VehicleInventoryRecord
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "acme-json-dms"
 
@@ -78,9 +78,7 @@ def test_fours_discovers_the_example_through_its_entry_point(
 
 
 def test_every_state_fours_writes_reads_back(example_on_path: ModuleType) -> None:
-    import acme_json_dms
-
-    feed = acme_json_dms.AcmeJsonFeed()
+    feed = example_on_path.AcmeJsonFeed()
     records = [
         attrs.evolve(vehicle_record(i + 1), state=state, manufacturer_state=state.value)
         for i, state in enumerate(ManufacturerVehicleState)
@@ -90,7 +88,8 @@ def test_every_state_fours_writes_reads_back(example_on_path: ModuleType) -> Non
     assert feed.write(RecordKind.VEHICLE_INVENTORY, records, sink, envelope) == len(records)
     document = Document("back.jsonl", lambda: io.BytesIO(sink.getvalue()))
     back = list(feed.read(document, RecordKind.VEHICLE_INVENTORY))
-    assert [i.record.state for i in back if isinstance(i, Located)] == list(
+    read = [i.record for i in back if isinstance(i, Located)]
+    assert [r.state for r in read if isinstance(r, VehicleInventoryRecord)] == list(
         ManufacturerVehicleState
     )
 

@@ -72,11 +72,11 @@ def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
 
 
 def _floor_at(app: FoursApp, day: str) -> tuple[str, str]:
+    year, month, date = (int(x) for x in day.split("-"))
+    at = pendulum.datetime(year, month, date, 12, tz="Asia/Shanghai")
     sheet = pricing.resolve_prices(
         app.uow(),
-        pricing.ResolvePrices(
-            "SH01", VehicleSpec("AUDI", "A6L", "45TFSI"), pendulum.parse(day, tz="Asia/Shanghai")
-        ),
+        pricing.ResolvePrices("SH01", VehicleSpec("AUDI", "A6L", "45TFSI"), at),
         app.clock,
     ).unwrap()
     winner = sheet.of(PriceKind.FLOOR).winner
