@@ -4,6 +4,7 @@ conformance kit, benchmarks and the demo. Deterministic (no randomness)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pendulum
 from lxml import etree
@@ -11,10 +12,15 @@ from lxml import etree
 from fours_adapters.dms.star.common import OAGIS_NS, RELEASE_ID, STAR_NS
 from fours_adapters.dms.star.outbound import application_area, vehicle_line_item
 from fours_domain.dms.ports import Envelope
-from fours_domain.dms.records import ManufacturerVehicleState, VehicleInventoryRecord
+from fours_domain.dms.records import (
+    ManufacturerVehicleState,
+    PartPriceRecord,
+    VehicleInventoryRecord,
+    text_widths,
+)
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.identifiers import Vin, vin_check_digit
-from fours_domain.shared.money import VAT_13, cny
+from fours_domain.shared.money import MAX_AMOUNT, VAT_13, cny
 
 MODELS = (("A6L", "45TFSI", "A2A2"), ("Q5L", "40TFSI", "2T2T"), ("A4L", "35TFSI", "0E0E"))
 
@@ -88,6 +94,86 @@ def parts_price_csv(
         rows.append(
             f"P{serial:09d},配件{serial % 997},AUDI,{retail}.50,"
             f"{retail * 8 // 10}.00,个,2026-11-01\n"
+        )
+        if len(rows) == 10_000:
+            yield "".join(rows).encode(encoding)
+            rows.clear()
+    if rows:
+        yield "".join(rows).encode(encoding)
+
+
+def part_price_edges() -> list[bytes]:
+    """Generic-layout part price files at the edges of what records accept: the largest
+    amount and one fen more, huge numbers, names of the field's width and one character
+    more, a huge name (the conformance kit's ``edge_samples``)."""
+    name = text_widths(PartPriceRecord)["name"]
+    top = f"{MAX_AMOUNT:.2f}"
+    over = f"{MAX_AMOUNT + Decimal('0.01'):.2f}"
+    rows = [
+        f"E-1,{'名' * name},AUDI,{top},{top},个,2026-11-01",
+        f"E-2,{'名' * (name + 1)},AUDI,1.00,1.00,个,2026-11-01",
+        f"E-3,Filter,AUDI,{over},1.00,个,2026-11-01",
+        "E-4,Filter,AUDI,99999999999999999999999.99,1.00,个,2026-11-01",
+        f"E-5,{'x' * 3000},AUDI,1.00,1.00,个,2026-11-01",
+        f"E-6,Filter,{'B' * (text_widths(PartPriceRecord)['brand'] + 1)},1.00,1.00,个,2026-11-01",
+        "E-7,Filter,AUDI,1e30,1.00,个,2026-11-01",
+    ]
+    return [(PARTS_HEADER + row + "\n").encode("utf-8") for row in rows] + [
+        (PARTS_HEADER + "".join(row + "\n" for row in rows)).encode("utf-8")
+    ]
+
+
+def star_parts_inventory(
+    count: int, bodid: str = "BOD-PARTS-1", dealer: str = "FAW-0101"
+) -> Iterator[bytes]:
+    """A ``ProcessPartsInventory`` of ``count`` lines (valid per the XSD), 1,000 per chunk:
+    part number, name, class and maker, on hand / reserved / on order, bin, unit price."""
+    envelope = Envelope(bodid, pendulum.datetime(2026, 11, 30, tz="UTC"), dealer_code=dealer)
+    area = etree.tostring(application_area(envelope))
+    yield (
+        b'<?xml version="1.0" encoding="utf-8"?>\n'
+        + f'<ProcessPartsInventory xmlns="{STAR_NS}" xmlns:oa="{OAGIS_NS}" '
+        f'releaseID="{RELEASE_ID}">'.encode()
+        + area
+        + b'<ProcessPartsInventoryDataArea><Process acknowledgeCode="OnError"/><PartsInventory>'
+        + b"<PartsInventoryHeader><DocumentDateTime>2026-11-30T18:00:00</DocumentDateTime>"
+        + f"<DocumentIdentificationGroup><DocumentIdentification><DocumentID>{bodid}"
+        "</DocumentID></DocumentIdentification></DocumentIdentificationGroup>".encode()
+        + b"<InventoryTypeCode>Full</InventoryTypeCode></PartsInventoryHeader>\n"
+    )
+    chunk: list[str] = []
+    for serial in range(1, count + 1):
+        price = 50 + serial % 5000
+        chunk.append(
+            f"<PartsInventoryLine><QuantityOnHand>{serial % 40}</QuantityOnHand>"
+            f"<PartClassCode>REPAIR</PartClassCode><QuantityOnOrder>{serial % 3}"
+            f"</QuantityOnOrder><BinLocation>B-{serial % 50:02d}</BinLocation>"
+            f"<QuantityReserved>{serial % 2}</QuantityReserved>"
+            f'<UnitPriceAmount currencyID="CNY">{price}.00</UnitPriceAmount>'
+            f"<PartsProductItem><ItemID>P{serial:09d}</ItemID><PartName>配件{serial % 997}"
+            "</PartName><PartManufacturer>FAW-VW</PartManufacturer></PartsProductItem>"
+            "</PartsInventoryLine>\n"
+        )
+        if len(chunk) == 1000:
+            yield "".join(chunk).encode()
+            chunk.clear()
+    yield "".join(chunk).encode() + (
+        b"</PartsInventory></ProcessPartsInventoryDataArea></ProcessPartsInventory>\n"
+    )
+
+
+INVENTORY_HEADER = "part_number,name,part_class,on_hand,reserved,bin,unit_price,list_price\n"
+
+
+def parts_inventory_csv(count: int, encoding: str = "utf-8") -> Iterator[bytes]:
+    """A generic-layout parts inventory of ``count`` rows, 10,000 rows per chunk."""
+    yield INVENTORY_HEADER.encode(encoding)
+    rows: list[str] = []
+    for serial in range(1, count + 1):
+        price = 50 + serial % 5000
+        rows.append(
+            f"P{serial:09d},配件{serial % 997},REPAIR,{serial % 40},{serial % 2},"
+            f"B-{serial % 50:02d},{price}.00,{price * 13 // 10}.00\n"
         )
         if len(rows) == 10_000:
             yield "".join(rows).encode(encoding)

@@ -100,6 +100,11 @@ class ConformanceCase:
     expand_batch: Callable[[ColumnBatch], Iterable[Located]] | None = None
     """Turns a batch of the feed's own layout back into located records; the kit knows
     the layouts of :mod:`fours_adapters.dms.columnar`."""
+    edge_samples: Sequence[bytes] = ()
+    """Documents at the edges of what records accept — the largest amount
+    (``MAX_AMOUNT``) and one fen more, texts of their field's width and one character
+    more, huge numbers, huge strings: :func:`check_batches_match_records` reads them both
+    ways, and :func:`check_refuses_malformed` checks they are read cleanly."""
 
 
 def _document(data: bytes, name: str = "sample") -> Document:
@@ -315,6 +320,8 @@ def _malformed(case: ConformanceCase) -> Iterator[tuple[str, bytes]]:
     )
     for i, extra in enumerate(case.extra_malformed):
         yield f"extra malformed #{i + 1}", extra
+    for i, edge in enumerate(case.edge_samples):
+        yield f"edge sample #{i + 1}", edge
 
 
 def check_refuses_malformed(case: ConformanceCase) -> None:
@@ -396,7 +403,7 @@ def _by_type(items: Iterable[object]) -> tuple[list[Located], list[Rejection], l
 
 def check_batches_match_records(case: ConformanceCase) -> None:
     """A feed's column batches say exactly what its records say (same rows, same lines,
-    same rejections and warnings), for the sample and the bad sample.
+    same rejections and warnings), for the sample, the bad sample and the edge samples.
 
     Passes trivially for a feed without a batch path for the case's kind."""
     feed = case.feed
@@ -408,7 +415,9 @@ def check_batches_match_records(case: ConformanceCase) -> None:
     expand = case.expand_batch or BATCH_EXPANDERS.get(layout)
     if expand is None:
         raise _fail(f"batch layout {layout!r} is unknown to the kit: pass expand_batch")
-    for name, data in (("sample", case.sample), ("bad_sample", case.bad_sample)):
+    documents = [("sample", case.sample), ("bad_sample", case.bad_sample)]
+    documents += [(f"edge_sample_{i + 1}", edge) for i, edge in enumerate(case.edge_samples)]
+    for name, data in documents:
         expanded: list[object] = []
         for item in feed.read_batches(_document(data, name), case.kind):
             if isinstance(item, ColumnBatch):
