@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ from fours_adapters.dms.generate import (
     star_vehicle_inventory,
 )
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
+from fours_adapters.dms.spreadsheet.feed import open_bytes
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.testing import (
     CHECKS,
@@ -143,7 +143,7 @@ def test_the_edge_samples_hold_values_one_beyond_the_records_bounds() -> None:
     *singles, together = part_price_edges()
     outcomes = []
     for data in singles:
-        [item] = list(feed.read(Document("edge", lambda data=data: io.BytesIO(data)), KIND))
+        [item] = list(feed.read(Document("edge", open_bytes(data)), KIND))
         outcomes.append(
             (item.location.field, "at most" in item.reason or "maximum" in item.reason)
             if isinstance(item, Rejection)
@@ -158,7 +158,7 @@ def test_the_edge_samples_hold_values_one_beyond_the_records_bounds() -> None:
         ("brand", True),
         ("retail_price", True),
     ]
-    items = list(feed.read(Document("edge", lambda: io.BytesIO(together)), KIND))
+    items = list(feed.read(Document("edge", open_bytes(together)), KIND))
     assert len(items) == len(singles)
 
 
