@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fours_adapters.dms.rejects import counting
 from fours_adapters.dms.spreadsheet import CsvFeed, CsvRejectFile, builtin_mapping
 from fours_adapters.dms.spreadsheet.encoding import EncodingProblem, sniff
 from fours_adapters.dms.spreadsheet.feed import open_bytes, parse_date, parse_money
@@ -28,7 +32,9 @@ from fours_domain.dms.records import (
     RecordKind,
     VehicleInventoryRecord,
 )
+from fours_domain.shared.ids import SequentialIdSource
 from fours_domain.shared.money import cny
+from fours_domain.shared.time import FixedClock
 
 CN_PARTS = (
     "配件编号,配件名称,品牌,零售价,经销商价,单位,生效日期\n"
@@ -288,3 +294,51 @@ def test_generated_malformed_rows_give_only_clean_outcomes(
         assert isinstance(item, Located | Rejection | FeedWarning)
         if isinstance(item, Rejection):
             assert item.location.line is not None and item.reason
+
+
+def test_a_document_is_checked_once_and_read_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Identify, read and the reject file's header share one strict decode check (the
+    pass that hashes the file); parsing is the only other pass over the bytes."""
+    from fours_adapters.dms.rejects import ImportFiles
+    from fours_adapters.dms.spreadsheet import feed as feed_module
+    from fours_domain.dms.services import ImportDocument, import_document
+    from fours_domain.testing.fakes import FakeUnitOfWork
+
+    checks: list[str] = []
+    real_sniff = sniff
+
+    def counting_sniff(stream: Any, declared: str = "auto") -> Any:
+        checks.append(declared)
+        return real_sniff(stream, declared)
+
+    monkeypatch.setattr(feed_module, "sniff", counting_sniff)
+    data = "part_number,name,retail_price\n" + "".join(f"P-{i},名{i},1.00\n" for i in range(2000))
+    data += "BAD ##,x,1\n"
+    raw = data.encode("gbk")
+    opened: list[Any] = []
+
+    def opener() -> Any:
+        stream, counter = counting(io.BytesIO(raw))
+        opened.append(counter)
+        return stream
+
+    document = Document("f.csv", opener)
+    the_feed = CsvFeed(builtin_mapping("generic"))
+    files = ImportFiles(the_feed, document, tmp_path / "r.csv", tmp_path / "w.jsonl")
+    summary = import_document(
+        FakeUnitOfWork(),
+        the_feed,
+        None,
+        ImportDocument(document, RecordKind.PART_PRICES, check_only=True),
+        clock=FixedClock(pendulum.datetime(2026, 1, 1, tz="UTC")),
+        ids=SequentialIdSource("t"),
+        rejects=files,
+    ).unwrap()
+    files.finish()
+    assert (summary.valid, summary.rejected) == (2000, 1)
+    assert checks == ["auto"]
+    total = sum(counter.position for counter in opened)
+    assert total < 2 * len(raw) + (1 << 20) + 1  # hash-and-check, parse, a header's block
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("part_number,")
