@@ -23,10 +23,11 @@ from fours_adapters.dms.binding import BindingContext, bound_appliers
 from fours_adapters.dms.generate import star_vehicle_inventory
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
 from fours_adapters.dms.star import StarFeed
+from fours_adapters.dms.testing import CollectedRejects
 from fours_adapters.sql.metadata import metadata
 from fours_adapters.sql.tables import import_all_tables
 from fours_cli.cli import cli
-from fours_domain.dms.ports import Document, FeedWarning, ImportStatus, InboundFeed, Rejection
+from fours_domain.dms.ports import Document, ImportStatus, InboundFeed
 from fours_domain.dms.records import RecordKind
 from fours_domain.dms.services import ImportDocument, ImportSummary, import_document
 from fours_domain.org import services as org
@@ -54,18 +55,6 @@ KINDS = [
     RecordKind.PRICE_LIST,
     RecordKind.VEHICLE_ORDER_STATUS,
 ]
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.rejections: list[Rejection] = []
-        self.warnings: list[FeedWarning] = []
-
-    def reject(self, rejection: Rejection) -> None:
-        self.rejections.append(rejection)
-
-    def warn(self, warning: FeedWarning) -> None:
-        self.warnings.append(warning)
 
 
 def setup_group(app: FoursApp) -> None:
@@ -143,7 +132,7 @@ def _import(app: FoursApp, feed: InboundFeed, kind: RecordKind, data: bytes) -> 
         ImportDocument(Document("fuzz", lambda: io.BytesIO(data)), kind, batch_size=2),
         clock=app.clock,
         ids=app.ids,
-        rejects=Sink(),
+        rejects=CollectedRejects(),
     )
     return result.value_or(None) or result.failure()
 

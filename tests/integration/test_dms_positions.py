@@ -11,7 +11,8 @@ import pytest
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.dms.binding import BindingContext, StockAdjustmentOptions, bound_appliers
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
-from fours_domain.dms.ports import Document, FeedWarning, Rejection
+from fours_adapters.dms.testing import CollectedRejects
+from fours_domain.dms.ports import Document
 from fours_domain.dms.positions import PositionsReport
 from fours_domain.dms.records import RecordKind
 from fours_domain.dms.services import ImportDocument, ImportSummary, import_document
@@ -25,17 +26,6 @@ from tests.unit.inventory import world
 
 KIND = RecordKind.PARTS_INVENTORY
 HEADER = "配件编号,配件名称,配件类别,库存数量,预留数量,库位,成本价,零售价,经销商代码,库存类型\n"
-
-
-class Rejects:
-    def __init__(self) -> None:
-        self.rejections: list[Rejection] = []
-
-    def reject(self, rejection: Rejection) -> None:
-        self.rejections.append(rejection)
-
-    def warn(self, warning: FeedWarning) -> None:
-        return None
 
 
 @pytest.fixture
@@ -53,7 +43,7 @@ def group(app: FoursApp) -> FoursApp:
 def run(
     app: FoursApp,
     rows: str,
-    rejects: Rejects | None = None,
+    rejects: CollectedRejects | None = None,
     adjust: StockAdjustmentOptions | None = None,
 ) -> ImportSummary | DomainError:
     context = BindingContext("csv", {"D-1": "S1", "D-9": "NOWHERE"}, None, adjust)
@@ -65,7 +55,7 @@ def run(
         ImportDocument(Document("库存.csv", lambda: io.BytesIO(data)), KIND, batch_size=2),
         clock=app.clock,
         ids=app.ids,
-        rejects=rejects or Rejects(),
+        rejects=rejects or CollectedRejects(),
     )
     return result.value_or(None) or result.failure()
 
@@ -76,7 +66,7 @@ def positions(app: FoursApp) -> list[tuple[str, str, int]]:
 
 
 def test_an_inventory_is_kept_located_and_completes_the_catalogue(group: FoursApp) -> None:
-    rejects = Rejects()
+    rejects = CollectedRejects()
     summary = run(
         group,
         "P-1,,,4,1,A-01,70.00,,D-1,\n"  # reprices P-1's cost (80 → 70)

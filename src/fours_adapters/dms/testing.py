@@ -201,7 +201,9 @@ class SimulatedCrash(RuntimeError):
     """Raised by :class:`MemoryApplier` to simulate a process dying mid-import."""
 
 
-class _Rejects:
+class CollectedRejects:
+    """A ``RejectSink`` that keeps what it is given (for tests and the kit)."""
+
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
         self.warnings: list[FeedWarning] = []
@@ -233,7 +235,7 @@ def run_import(
         ImportDocument(_document(data), case.kind, batch_size=batch_size),
         clock=FixedClock(pendulum.datetime(2026, 1, 1, tz="UTC")),
         ids=SequentialIdSource("imp"),
-        rejects=_Rejects(),
+        rejects=CollectedRejects(),
     )
     summary = result.value_or(None)
     if summary is None:
