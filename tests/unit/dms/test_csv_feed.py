@@ -342,3 +342,31 @@ def test_a_document_is_checked_once_and_read_once(
     total = sum(counter.position for counter in opened)
     assert total < 2 * len(raw) + (1 << 20) + 1  # hash-and-check, parse, a header's block
     assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("part_number,")
+
+
+def test_cn_oem_reads_order_status_and_parts_inventory_exports() -> None:
+    from fours_domain.dms.records import StockPositionRecord, VehicleOrderStatusRecord
+
+    status = "订单号,订单状态,VIN码,预计到达日期\nPO-1,在途,LFV3A28K4T3000001,2026年12月5日\n"
+    got = items(status.encode("gbk"), RecordKind.VEHICLE_ORDER_STATUS)
+    [order] = [i.record for i in got if isinstance(i, Located)]
+    assert isinstance(order, VehicleOrderStatusRecord)
+    assert (order.state, str(order.eta)) == (ManufacturerVehicleState.IN_TRANSIT, "2026-12-05")
+    stock = (
+        "配件编号,配件名称,配件类别,库存数量,预留数量,欠货数量,库位,成本价,零售价,盘点日期,库存类型\n"
+        '4H0-698-151,前刹车片,REPAIR,5,2,1,P-01,980.00,"1,299.50",2026-11-30,增量\n'
+    )
+    got = items(stock.encode("gbk"), RecordKind.PARTS_INVENTORY)
+    [position] = [i.record for i in got if isinstance(i, Located)]
+    assert isinstance(position, StockPositionRecord)
+    assert (position.name, position.on_hand, position.reserved, position.back_ordered) == (
+        "前刹车片",
+        Decimal(5),
+        Decimal(2),
+        Decimal(1),
+    )
+    assert (str(position.unit_price.amount), str(position.list_price.amount)) == (  # type: ignore[union-attr]
+        "980.00",
+        "1299.50",
+    )
+    assert (str(position.as_of), position.incremental, position.bin) == ("2026-11-30", True, "P-01")
