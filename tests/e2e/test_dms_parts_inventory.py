@@ -127,7 +127,7 @@ def test_positions_are_kept_the_catalogue_follows_and_our_stock_is_compared_not_
         db, "dms", "import", "--adapter", "csv", "--kind", "parts-inventory",
         str(feed(tmp_path)), env=config,
     )  # fmt: skip
-    assert duplicate["status"] == "duplicate"
+    assert duplicate["status"] == "duplicate" and "fours dms adjust-stock" in duplicate["hint"]
 
 
 def test_a_full_inventory_replaces_the_stores_positions_an_incremental_one_updates_them(

@@ -32,8 +32,9 @@ adapter did wrong. What they verify (docs/dms-adapters.md, "Conformance kit"):
 * :func:`check_refuses_malformed` — truncated, empty, garbage and wrongly
   encoded input raise only :class:`DocumentRefused` (or yield rejections);
 * :func:`check_bounded_memory` — a large document streams in bounded memory;
-* :func:`check_batches_match_records` — (feeds with a column-batch path) the sample and
-  the bad sample read as batches give exactly what ``read`` gives.
+* :func:`check_batches_match_records` — (feeds with a column-batch path) the sample, the
+  bad sample and the ``edge_samples`` (values at and one beyond the records' bounds) read
+  as batches give exactly what ``read`` gives.
 """
 
 from __future__ import annotations

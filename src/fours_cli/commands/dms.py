@@ -407,6 +407,11 @@ def _imported(
     data["first_warnings"] = [f"{w.location}: {w.message}"[:300] for w in files.preview]
     if summary.status.value == "duplicate":
         data["validated"] = not strict
+        if kind is RecordKind.PARTS_INVENTORY:
+            data["hint"] = (
+                "its positions are stored: fours dms positions --compare shows them against "
+                "our ledger, fours dms adjust-stock posts them"
+            )
     report = summary.report
     if report is not None:
         data.update(_positions_report(report))
@@ -551,9 +556,10 @@ def _adjustment_lines(adjustment: dict[str, Any]) -> list[str]:
 def _human(data: dict[str, Any], strict: bool = False) -> str:
     if data["status"] == "duplicate":
         note = " (--strict: not validated again)" if strict else ""
+        hint = f"\n  {data['hint']}" if data.get("hint") else ""
         return (
             f"{data['document']}: already imported ({data['document_key']}) at "
-            f"{data['imported_at']} as import {data['import_id']}; nothing changed{note}"
+            f"{data['imported_at']} as import {data['import_id']}; nothing changed{note}{hint}"
         )
     verb = "checked" if data["status"] == "checked" else "imported"
     counts = (
