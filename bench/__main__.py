@@ -21,6 +21,7 @@ BENCHMARKS = (
     "quote_resolve",
     "rebate_quarter",
     "star_vehicle_inventory",
+    "star_lenient_check",
     "dms_import_parts_pg",
     "dms_import_parts_sqlite",
 )

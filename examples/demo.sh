@@ -165,21 +165,29 @@ DMS_OUT="$(mktemp -d)"
 fours dms list
 say "FAW-Audi's STAR dispatch notice (发车通知) brings six cars in transit to SH-AUDI-01"
 fours dms import --brand AUDI --kind vehicle-inventory ${FOURS_STAR_DIR:+--strict} \
-  --ack "$DMS_OUT/ack.xml" "$HERE/data/faw-audi-dispatch.xml"
-fours dms import --brand AUDI --kind vehicle-inventory "$HERE/data/faw-audi-dispatch.xml"
+  --ack "$DMS_OUT/ack.xml" --rejects "$DMS_OUT/dispatch.rejects.xml" \
+  --warnings "$DMS_OUT/dispatch.warnings.jsonl" "$HERE/data/faw-audi-dispatch.xml"
+fours dms import --brand AUDI --kind vehicle-inventory --rejects "$DMS_OUT/dispatch.rejects.xml" \
+  --warnings "$DMS_OUT/dispatch.warnings.jsonl" "$HERE/data/faw-audi-dispatch.xml"
 fours --store SH-AUDI-01 vehicles find --state in_transit --state arrived
 say "Our stock report back to the manufacturer (STAR ShowVehicleInventory)"
 fours --store SH-AUDI-01 dms export --adapter star --kind vehicle-inventory -o "$DMS_OUT/stock.xml"
 say "FAW's rebate statement (返利结算单, GBK CSV) reconciled car by car"
 fours dms import --adapter csv --mapping cn-oem --kind rebate-statement --period 2026-Q3 \
-  --rejects "$DMS_OUT/statement.rejects.csv" "$HERE/data/faw-rebate-statement-2026q3-gbk.csv"
+  --rejects "$DMS_OUT/statement.rejects.csv" --warnings "$DMS_OUT/statement.warnings.jsonl" \
+  "$HERE/data/faw-rebate-statement-2026q3-gbk.csv"
 say "FAW-VW's parts price file (GBK CSV): two bad rows go to a reject file to fix and re-feed"
 fours dms import --adapter csv --mapping cn-oem --kind part-prices \
-  --rejects "$DMS_OUT/prices.rejects.csv" "$HERE/data/faw-vw-parts-prices-gbk.csv"
+  --rejects "$DMS_OUT/prices.rejects.csv" --warnings "$DMS_OUT/prices.warnings.jsonl" \
+  "$HERE/data/faw-vw-parts-prices-gbk.csv"
 cat "$DMS_OUT/prices.rejects.csv"
 fours parts show 4H0-698-151
-say "FAW-Audi's DMS view of SH-AUDI-01's parts stock (配件库存), compared with our ledger"
-fours dms import --adapter csv --kind parts-inventory "$HERE/data/faw-audi-parts-stock.csv"
+say "FAW-Audi's DMS view of SH-AUDI-01's parts stock (配件库存): kept, compared, posted as a stocktake"
+fours dms import --adapter csv --kind parts-inventory --rejects "$DMS_OUT/stock.rejects.csv" \
+  --warnings "$DMS_OUT/stock.warnings.jsonl" "$HERE/data/faw-audi-parts-stock.csv"
+fours --store SH-AUDI-01 dms positions
+fours --store SH-AUDI-01 dms adjust-stock --bin B-01 --ref "FAW DMS 2026-11-30"
+fours --store SH-AUDI-01 dms positions --compare
 fours dms history
 
 say "Done: explore with  FOURS_DB_URL=sqlite:///$DB_FILE .venv/bin/fours --help"

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from fours_adapters.clock import SystemClock, Uuid7IdSource
+from fours_adapters.dms.discovery import DmsAdapters
 from fours_adapters.sql.engine import DEFAULT_URL, make_engine
 from fours_domain.crm.ports import SmsGateway
 from fours_domain.shared.events import DomainEvent
@@ -44,11 +45,13 @@ EventHandler = Callable[[DomainEvent], None]
 
 @attrs.define
 class FoursApp:
-    """A wired fours instance: storage, clock, ids, gateways and event handlers.
+    """A wired fours instance: storage, clock, ids, gateways, DMS adapters and event handlers.
 
     The SMS gateway may be given ready-made or as a factory, called on first use of
     :attr:`sms` (a gateway may open connections or read credentials; a command that
-    sends no SMS should not pay for it, nor fail on its configuration).
+    sends no SMS should not pay for it, nor fail on its configuration). ``dms`` finds
+    the installed DMS adapters and routes brands to them (``app.dms.for_brand("AUDI")``,
+    ``app.dms.dealers``).
     """
 
     engine: Engine
@@ -56,6 +59,7 @@ class FoursApp:
     ids: IdSource
     sessions: sessionmaker[Session]
     handlers: list[EventHandler] = attrs.field(factory=list)
+    dms: DmsAdapters = attrs.field(factory=DmsAdapters)
     _sms: SmsGateway | None = attrs.field(default=None, alias="sms")
     _sms_factory: Callable[[], SmsGateway] | None = attrs.field(default=None, alias="sms_factory")
 
@@ -101,10 +105,13 @@ def bootstrap(
     sms: SmsGateway | None = None,
     sms_factory: Callable[[], SmsGateway] | None = None,
     handlers: list[EventHandler] | None = None,
+    dms: DmsAdapters | None = None,
 ) -> FoursApp:
     """Wire fours. Give a URL (default ``sqlite:///fours.db``) or a ready engine.
 
     ``sms`` is a ready gateway; ``sms_factory`` builds one on first use instead.
+    ``dms`` (default: the installed adapters, no brand routes) is a
+    ``DmsAdapters(dms_toml, star_dir)``.
     A URL fours cannot use raises :class:`~fours_adapters.sql.engine.DatabaseUrlError`.
     """
     from fours_adapters.sql.uow import session_factory  # starts the mappers, see above
@@ -118,4 +125,5 @@ def bootstrap(
         handlers=list(handlers or []),
         sms=sms,
         sms_factory=sms_factory,
+        dms=dms or DmsAdapters(),
     )

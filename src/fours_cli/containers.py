@@ -1,8 +1,10 @@
 """The CLI's composition root (dependency-injector).
 
-Configuration comes from ``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE`` and
-``FOURS_SMS_*``; ``providers.Selector`` picks the storage engine flavour and the
-SMS gateway. :func:`make_container` checks every setting first and refuses a bad
+Configuration comes from ``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE``,
+``FOURS_SMS_*``, ``FOURS_DMS_CONFIG`` and ``FOURS_STAR_DIR``; ``providers.Selector``
+picks the storage engine flavour and the SMS gateway, the ``dms`` provider builds the
+DMS adapters (installed plugins, brand routes and dealer codes) from configuration
+(ADR 0063). :func:`make_container` checks every setting first and refuses a bad
 one with a :class:`~fours_cli.errors.ConfigurationError` naming it, so a typo
 never surfaces later as a traceback. The SMS gateway is built on first use only
 (``FoursApp.sms``): commands that send no SMS never construct it.
@@ -18,6 +20,7 @@ from dependency_injector import containers, providers
 
 from fours_adapters.bootstrap import bootstrap
 from fours_adapters.clock import SystemClock, Uuid7IdSource
+from fours_adapters.dms.discovery import DmsAdapters
 from fours_adapters.sms.file import FileSmsGateway
 from fours_adapters.sql.engine import DEFAULT_URL, DatabaseUrlError, database_url, make_engine
 from fours_cli.errors import ConfigurationError
@@ -28,6 +31,12 @@ DEFAULT_POOL_SIZE = 5
 def storage_kind(url: str) -> str:
     """``sqlite`` or ``postgresql``: the key the storage selector switches on."""
     return database_url(url).get_backend_name()
+
+
+def dms_adapters(config: str | None, star_dir: str | None) -> DmsAdapters:
+    """The DMS adapters: plugins of the ``fours.dms`` entry points, brand routes and dealer
+    codes from the ``dms.toml`` at ``config``, STAR schemas in ``star_dir``."""
+    return DmsAdapters(Path(config) if config else None, Path(star_dir) if star_dir else None)
 
 
 class Container(containers.DeclarativeContainer):
@@ -44,11 +53,12 @@ class Container(containers.DeclarativeContainer):
         config.sms.gateway,
         file=providers.Singleton(FileSmsGateway, config.sms.file_path.as_(Path)),
     )
+    dms = providers.Singleton(dms_adapters, config.dms.config, config.dms.star_dir)
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(Uuid7IdSource)
     # ``sms.provider`` hands bootstrap the selector itself, called on first use.
     app = providers.Singleton(
-        bootstrap, engine=engine, clock=clock, ids=ids, sms_factory=sms.provider
+        bootstrap, engine=engine, clock=clock, ids=ids, sms_factory=sms.provider, dms=dms
     )
 
 
@@ -68,6 +78,10 @@ def make_container(db_url: str | None, environ: Mapping[str, str]) -> Container:
             "sms": {
                 "gateway": _sms_gateway(environ),
                 "file_path": environ.get("FOURS_SMS_FILE", "fours-sms.jsonl"),
+            },
+            "dms": {
+                "config": environ.get("FOURS_DMS_CONFIG") or None,
+                "star_dir": environ.get("FOURS_STAR_DIR") or None,
             },
         }
     )

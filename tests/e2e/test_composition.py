@@ -88,3 +88,25 @@ def test_ci_fails_loudly_without_postgresql(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert "PostgreSQL not reachable" in done.stdout
+
+
+def test_the_dms_provider_comes_from_configuration_and_can_be_overridden(tmp_path: Path) -> None:
+    from fours_adapters.dms.discovery import DmsAdapters
+
+    config = tmp_path / "dms.toml"
+    config.write_text('[brands.AUDI]\nadapter = "star"\n[dealers]\n"F-1" = "sh01"\n')
+    container = make_container(
+        "sqlite://", {"FOURS_DMS_CONFIG": str(config), "FOURS_STAR_DIR": str(tmp_path)}
+    )
+    app = container.app()
+    assert app.dms is container.dms()
+    assert (app.dms.config, app.dms.star_dir) == (config, tmp_path)
+    assert app.dms.dealers == {"F-1": "SH01"}
+    feed = app.dms.for_brand("audi")
+    assert feed.name == "star" and feed.schema_dir == tmp_path  # type: ignore[attr-defined]
+    app.close()
+    fixed = DmsAdapters()
+    other = make_container("sqlite://", {"FOURS_DMS_CONFIG": str(config)})
+    with other.dms.override(providers.Object(fixed)):
+        assert other.app().dms is fixed
+    assert make_container("sqlite://", {}).app().dms.config is None

@@ -152,7 +152,7 @@ def test_brand_routes_come_from_the_dms_config(db: str, tmp_path: Path) -> None:
         db, "dms", "import", "--brand", "byd", "--kind", "part-prices", "--check", str(source),
         env={"FOURS_DMS_CONFIG": str(config)},
     )  # fmt: skip
-    assert missing.exit_code == 2 and "no route for brand BYD" in missing.output
+    assert missing.exit_code == 1 and "no route for brand BYD" in missing.output
 
 
 def test_unknown_adapter_is_a_clean_error(db: str, tmp_path: Path) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pendulum
+
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.dms.binding import BindingContext, bound_appliers
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
@@ -11,7 +13,9 @@ from fours_domain.dms.ports import Document, FeedWarning, Rejection
 from fours_domain.dms.records import RecordKind
 from fours_domain.dms.services import ImportDocument, ImportSummary, import_document
 from fours_domain.org import services as org
-from fours_domain.pricing.model import PriceKind
+from fours_domain.pricing import services as pricing
+from fours_domain.pricing.model import PriceKind, SchemeId
+from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError
 
 PRICES = RecordKind.PRICE_LIST
@@ -54,10 +58,9 @@ def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
     rejects = Rejects()
     summary = run(app, data, rejects)
     assert isinstance(summary, ImportSummary)
-    assert (summary.created, summary.rejected) == (2, 2)
+    assert (summary.created, summary.ignored, summary.rejected) == (2, 1, 1)
     assert [(r.location.line, r.location.field) for r in rejects.rejections] == [
         (5, "kind"),  # unknown price kind: rejected by the reader
-        (4, "kind"),  # invoice prices are costs: refused by the applier
     ]
     with app.uow() as uow:
         schemes = uow.price_schemes.list()
@@ -65,8 +68,60 @@ def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
         assert {str(s.price.amount) for s in schemes} == {"429800.00", "399800.00"}
     resent = run(app, data.replace(b"2026-12-31", b"2026-12-31 "), Rejects())
     assert isinstance(resent, ImportSummary)
-    assert (resent.created, resent.unchanged) == (0, 2)
-    changed = Rejects()
-    moved = run(app, data.replace(b"399800", b"389800"), changed)
-    assert isinstance(moved, ImportSummary) and moved.unchanged == 1
-    assert any("does not change it to 389800" in r.reason for r in changed.rejections)
+    assert (resent.created, resent.unchanged, resent.ignored) == (0, 2, 1)
+
+
+def _floor_at(app: FoursApp, day: str) -> tuple[str, str]:
+    year, month, date = (int(x) for x in day.split("-"))
+    at = pendulum.datetime(year, month, date, 12, tz="Asia/Shanghai")
+    sheet = pricing.resolve_prices(
+        app.uow(),
+        pricing.ResolvePrices("SH01", VehicleSpec("AUDI", "A6L", "45TFSI"), at),
+        app.clock,
+    ).unwrap()
+    winner = sheet.of(PriceKind.FLOOR).winner
+    assert winner is not None
+    return winner.id, str(winner.price.amount)
+
+
+def test_a_corrected_price_supersedes_the_scheme_and_says_so(app: FoursApp) -> None:
+    org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    org.add_region(app.uow(), org.AddRegion("EAST", "East")).unwrap()
+    org.add_brand(app.uow(), org.AddBrand("AUDI", "Audi", "FAW")).unwrap()
+    org.open_store(
+        app.uow(), org.OpenStore("SH01", "SH", "EAST", "Asia/Shanghai", ("AUDI",)), app.clock
+    ).unwrap()
+    first = (HEADER + "AUDI,A6L,45TFSI,,最低限价,399800,2026-12-01,\n").encode("gbk")
+    assert isinstance(run(app, first, Rejects()), ImportSummary)
+    original, price = _floor_at(app, "2026-12-05")
+    assert price == "399800.00"
+    corrected = run(app, first.replace(b"399800", b"389800"), Rejects())
+    assert isinstance(corrected, ImportSummary) and corrected.updated == 1
+    winner, price = _floor_at(app, "2026-12-05")
+    assert (winner, price) == (f"{original}-C2", "389800.00")
+    with app.uow() as uow:
+        kept = uow.price_schemes.get(SchemeId(original))
+        correction = uow.price_schemes.get(SchemeId(winner))
+        assert kept is not None and str(kept.price.amount) == "399800.00"  # immutable: kept
+        assert correction is not None
+        assert f"corrects {original}: 399800.00 → 389800.00" in correction.name
+    again = run(app, first.replace(b"399800", b"379800"), Rejects())
+    assert isinstance(again, ImportSummary) and again.updated == 1
+    assert _floor_at(app, "2026-12-05") == (f"{original}-C3", "379800.00")
+    same = run(app, first.replace(b"399800", b"379800") + b"\n", Rejects())
+    assert isinstance(same, ImportSummary) and (same.unchanged, same.updated) == (1, 0)
+    # A scheme of the price team in the way of the next correction: refused, field named.
+    pricing.add_price_scheme(
+        app.uow(),
+        pricing.AddPriceScheme(
+            PriceKind.FLOOR, "group", "AUDI", "369000", model="A6L", trim="45TFSI",
+            priority=3, starts="2026-12-01", scheme_id="TEAM-FLOOR",
+        ),
+        app.clock,
+        app.ids,
+    ).unwrap()  # fmt: skip
+    blocked = Rejects()
+    refused = run(app, first.replace(b"399800", b"359800"), blocked)
+    assert isinstance(refused, ImportSummary) and refused.rejected == 1
+    [rejection] = blocked.rejections
+    assert rejection.location.field == "valid_from" and "would tie with" in rejection.reason

@@ -152,3 +152,15 @@ def test_refuses_fractions_of_a_fen_and_naive_datetimes(table: Table, engine: En
     assert isinstance(info.value.orig, InvariantViolation)
     with pytest.raises(StatementError):
         _roundtrip(engine, "at", pendulum.naive(2026, 1, 1))
+
+
+def test_amounts_beyond_a_bigint_of_fen_are_refused_cleanly(table: Table, engine: Engine) -> None:
+    from sqlalchemy.exc import StatementError
+
+    largest = cny("92233720368547758.07")
+    assert _roundtrip(engine, "money", largest) == largest
+    assert _roundtrip(engine, "money", -cny("92233720368547758.08")) == -cny("92233720368547758.08")
+    with pytest.raises(StatementError) as info:
+        _roundtrip(engine, "money", cny("92233720368547758.08"))
+    assert isinstance(info.value.orig, InvariantViolation)
+    assert "too large to store" in str(info.value.orig)

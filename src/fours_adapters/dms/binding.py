@@ -22,6 +22,16 @@ RecordSource = Callable[[Any, "BindingContext"], Iterator[Record]]
 
 
 @attrs.frozen
+class StockAdjustmentOptions:
+    """``--adjust-stock``: post a parts inventory's differences as a stocktake of
+    ``warehouse_code`` (the store's only parts warehouse when None); ``default_bin``
+    takes parts the warehouse holds in no bin yet (ADR 0061)."""
+
+    warehouse_code: str | None = None
+    default_bin: str | None = None
+
+
+@attrs.frozen
 class BindingContext:
     """What appliers need to know about the import they serve.
 
@@ -34,6 +44,7 @@ class BindingContext:
     source: str
     dealers: Mapping[str, str] = attrs.field(factory=dict)
     default_store: str | None = None
+    stock_adjustment: StockAdjustmentOptions | None = None
 
     def store_for(self, dealer_code: str | None) -> str | None:
         if dealer_code is not None and dealer_code in self.dealers:
@@ -45,6 +56,7 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
     """Appliers of the contexts this build has (see docs/dms-adapters.md, "Bound kinds")."""
     from fours_adapters.dms.appliers.parts import PartPriceApplier
     from fours_adapters.dms.appliers.pricing import PriceListApplier
+    from fours_adapters.dms.appliers.stock import StockPositionApplier
     from fours_adapters.dms.appliers.vehicles import (
         VehicleInventoryApplier,
         VehicleOrderStatusApplier,
@@ -56,16 +68,15 @@ def bound_appliers(context: BindingContext | None = None) -> dict[RecordKind, Re
         RecordKind.VEHICLE_ORDER_STATUS: VehicleOrderStatusApplier(context),
         RecordKind.PRICE_LIST: PriceListApplier(context),
         RecordKind.PART_PRICES: PartPriceApplier(context),
+        RecordKind.PARTS_INVENTORY: StockPositionApplier(context),
     }
     return appliers
 
 
 #: Kinds bound to a context as a report rather than record by record: a rebate statement
-#: is reconciled whole by the rebates context (``fours_domain.dms.reconcile``), a parts
-#: inventory compared with the inventory context's book stock (``…dms.stock_compare``).
+#: is reconciled whole by the rebates context (``fours_domain.dms.reconcile``).
 BOUND_AS_REPORT: dict[RecordKind, str] = {
     RecordKind.REBATE_STATEMENT: "reconciliation against the rebates context's accruals",
-    RecordKind.PARTS_INVENTORY: "comparison with the inventory context's book stock",
 }
 
 

@@ -32,8 +32,9 @@ adapter did wrong. What they verify (docs/dms-adapters.md, "Conformance kit"):
 * :func:`check_refuses_malformed` — truncated, empty, garbage and wrongly
   encoded input raise only :class:`DocumentRefused` (or yield rejections);
 * :func:`check_bounded_memory` — a large document streams in bounded memory;
-* :func:`check_batches_match_records` — (feeds with a column-batch path) the sample and
-  the bad sample read as batches give exactly what ``read`` gives.
+* :func:`check_batches_match_records` — (feeds with a column-batch path) the sample, the
+  bad sample and the ``edge_samples`` (values at and one beyond the records' bounds) read
+  as batches give exactly what ``read`` gives.
 """
 
 from __future__ import annotations
@@ -100,6 +101,11 @@ class ConformanceCase:
     expand_batch: Callable[[ColumnBatch], Iterable[Located]] | None = None
     """Turns a batch of the feed's own layout back into located records; the kit knows
     the layouts of :mod:`fours_adapters.dms.columnar`."""
+    edge_samples: Sequence[bytes] = ()
+    """Documents at the edges of what records accept — the largest amount
+    (``MAX_AMOUNT``) and one fen more, texts of their field's width and one character
+    more, huge numbers, huge strings: :func:`check_batches_match_records` reads them both
+    ways, and :func:`check_refuses_malformed` checks they are read cleanly."""
 
 
 def _document(data: bytes, name: str = "sample") -> Document:
@@ -196,7 +202,9 @@ class SimulatedCrash(RuntimeError):
     """Raised by :class:`MemoryApplier` to simulate a process dying mid-import."""
 
 
-class _Rejects:
+class CollectedRejects:
+    """A ``RejectSink`` that keeps what it is given (for tests and the kit)."""
+
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
         self.warnings: list[FeedWarning] = []
@@ -228,7 +236,7 @@ def run_import(
         ImportDocument(_document(data), case.kind, batch_size=batch_size),
         clock=FixedClock(pendulum.datetime(2026, 1, 1, tz="UTC")),
         ids=SequentialIdSource("imp"),
-        rejects=_Rejects(),
+        rejects=CollectedRejects(),
     )
     summary = result.value_or(None)
     if summary is None:
@@ -315,6 +323,8 @@ def _malformed(case: ConformanceCase) -> Iterator[tuple[str, bytes]]:
     )
     for i, extra in enumerate(case.extra_malformed):
         yield f"extra malformed #{i + 1}", extra
+    for i, edge in enumerate(case.edge_samples):
+        yield f"edge sample #{i + 1}", edge
 
 
 def check_refuses_malformed(case: ConformanceCase) -> None:
@@ -396,7 +406,7 @@ def _by_type(items: Iterable[object]) -> tuple[list[Located], list[Rejection], l
 
 def check_batches_match_records(case: ConformanceCase) -> None:
     """A feed's column batches say exactly what its records say (same rows, same lines,
-    same rejections and warnings), for the sample and the bad sample.
+    same rejections and warnings), for the sample, the bad sample and the edge samples.
 
     Passes trivially for a feed without a batch path for the case's kind."""
     feed = case.feed
@@ -408,7 +418,9 @@ def check_batches_match_records(case: ConformanceCase) -> None:
     expand = case.expand_batch or BATCH_EXPANDERS.get(layout)
     if expand is None:
         raise _fail(f"batch layout {layout!r} is unknown to the kit: pass expand_batch")
-    for name, data in (("sample", case.sample), ("bad_sample", case.bad_sample)):
+    documents = [("sample", case.sample), ("bad_sample", case.bad_sample)]
+    documents += [(f"edge_sample_{i + 1}", edge) for i, edge in enumerate(case.edge_samples)]
+    for name, data in documents:
         expanded: list[object] = []
         for item in feed.read_batches(_document(data, name), case.kind):
             if isinstance(item, ColumnBatch):

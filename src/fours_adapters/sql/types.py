@@ -29,6 +29,7 @@ from fours_domain.shared.money import is_fen_exact
 from fours_domain.shared.time import StoreTimeZone
 
 E = TypeVar("E", bound=enum.Enum)
+_BIGINT = 2**63
 
 
 class MoneyType(TypeDecorator[Money]):
@@ -44,7 +45,10 @@ class MoneyType(TypeDecorator[Money]):
             raise InvariantViolation(f"only CNY is stored, got {value.currency}")
         if not is_fen_exact(value):
             raise InvariantViolation(f"{value.amount} has fractions of a fen: round it first")
-        return int(value.amount * 100)
+        fen = int(value.amount * 100)
+        if not -_BIGINT <= fen < _BIGINT:
+            raise InvariantViolation(f"{value.amount} is too large to store (BIGINT fen)")
+        return fen
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Money | None:
         if value is None:

@@ -9,7 +9,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from fours_adapters.sql.dms.repository import SqlImportJournal
+from fours_adapters.sql.dms.repository import SqlImportJournal, SqlStockPositionRepository
 from fours_adapters.sql.inventory.repository import (
     SqlGroupStockQuery,
     SqlPartRepository,
@@ -80,6 +80,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(self._session)
         self.group_stock = SqlGroupStockQuery(self._session)
         self.dms_imports = SqlImportJournal(self._session)
+        self.dms_positions = SqlStockPositionRepository(self._session)
         return self
 
     def __exit__(

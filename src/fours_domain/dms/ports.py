@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import BinaryIO, Protocol, TypeVar, runtime_checkable
 
 import attrs
+from returns.result import Result
 
 from fours_domain.dms.records import Record, RecordKind
 from fours_domain.shared.errors import DomainError
@@ -50,6 +51,27 @@ class KindNotSupported(DomainError):
             f"adapter {adapter} does not handle {kind.value} (it handles: {known})",
             adapter=adapter,
             kind=kind.value,
+        )
+
+
+class DocumentChanged(DomainError):
+    """A document id (STAR ``BODID``) already imported comes back with other content."""
+
+    code = "document_changed"
+
+    def __init__(self, document: str, previous: ImportRecord, sha256: str) -> None:
+        super().__init__(
+            f"{document}: {previous.document_key} was imported at "
+            f"{previous.imported_at.isoformat()} (import {previous.id}, "
+            f"{previous.document_name}) with other content: sha256 {previous.sha256} then, "
+            f"{sha256} now. A changed document must come under a new id: ask the "
+            "manufacturer to send it again with a new BODID",
+            document=document,
+            document_key=previous.document_key,
+            first_import=previous.id,
+            first_imported_at=previous.imported_at.isoformat(),
+            first_sha256=previous.sha256,
+            sha256=sha256,
         )
 
 
@@ -210,11 +232,17 @@ class OutboundFeed(Protocol):
 
 
 class Change(enum.Enum):
-    """What applying one record did."""
+    """What applying one record did.
+
+    ``IGNORED``: the record is valid but carries nothing its binding applies by design
+    (a price list's invoice price is a cost, not a selling price); it is counted, not
+    rejected, so the file is not "wrong" forever.
+    """
 
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    IGNORED = "ignored"
 
 
 @attrs.frozen
@@ -226,6 +254,16 @@ class Applied:
 Outcome = Applied | Rejection
 
 U_contra = TypeVar("U_contra", bound=UnitOfWork, contravariant=True)
+
+
+@attrs.frozen
+class ImportContext:
+    """What an applier may know of the import it serves: the journal id the import will
+    be recorded under, the document's identity, and the import's instant."""
+
+    import_id: str
+    identity: DocumentIdentity
+    at: DateTime
 
 
 class RecordApplier(Protocol[U_contra]):
@@ -240,6 +278,22 @@ class RecordApplier(Protocol[U_contra]):
     def kind(self) -> RecordKind: ...
 
     def apply(self, uow: U_contra, batch: Sequence[Located], at: DateTime) -> Sequence[Outcome]: ...
+
+
+@runtime_checkable
+class DocumentApplier(Protocol[U_contra]):
+    """Optional capability of a :class:`RecordApplier`: hear when a document starts and
+    ends, inside the import's unit of work (never for a dry run).
+
+    ``finish`` runs after the last record, before the journal entry and the commit: a
+    read model that a document replaces as a whole drops what the document no longer
+    lists there, and the applier reports on the document (``ImportSummary.report``). A
+    ``Failure`` refuses the whole document — nothing is applied.
+    """
+
+    def begin(self, uow: U_contra, context: ImportContext) -> None: ...
+
+    def finish(self, uow: U_contra) -> Result[object, DomainError]: ...
 
 
 # ---------------------------------------------------------------- the column-batch path
@@ -327,6 +381,7 @@ class ImportRecord:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    ignored: int = 0
 
 
 class ImportJournal(Protocol):

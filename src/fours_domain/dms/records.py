@@ -18,7 +18,7 @@ import attrs
 from fours_domain.shared.catalogue import PartNumber, VehicleSpec, part_number
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.identifiers import Vin
-from fours_domain.shared.money import Money, is_fen_exact
+from fours_domain.shared.money import Money, check_amount, is_fen_exact
 from fours_domain.shared.time import Date
 
 
@@ -80,6 +80,34 @@ class ManufacturerVehicleState(enum.Enum):
         return cls.__members__.get(key)
 
 
+NAME_WIDTH = 200
+"""Names and free text (part names, suppliers, order and invoice numbers, carriers)."""
+CODE_WIDTH = 40
+"""Codes (part numbers, dealer codes, bins, units, option and state codes)."""
+CLASS_WIDTH = 32
+"""Part class codes (配件类别)."""
+ID_WIDTH = 64
+"""Identifiers of things fours keeps by the manufacturer's id (rebate policy codes)."""
+WIDTH = "fours.width"
+"""``attrs`` metadata key: the most characters a text field of a record may hold.
+
+Records and the tables their appliers write agree on these widths (a test checks
+them), so a value too long for its column is rejected with its field and location
+instead of failing in the database (ADR 0062)."""
+
+
+def _width(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    limit = attribute.metadata[WIDTH]
+    texts = value if isinstance(value, tuple) else (value,)
+    for text in texts:
+        if isinstance(text, str) and len(text) > limit:
+            raise InvariantViolation(
+                f"{attribute.name} is {len(text)} characters long; at most {limit} are allowed",
+                field=attribute.name,
+                width=limit,
+            )
+
+
 def _optional_text(value: str | None) -> str | None:
     if value is None:
         return None
@@ -94,24 +122,60 @@ def _text(value: str) -> str:
     return stripped
 
 
+def _codes(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+def optional_text(width: int) -> Any:
+    """An optional text field of at most ``width`` characters (blank → None)."""
+    return attrs.field(
+        default=None, converter=_optional_text, validator=_width, metadata={WIDTH: width}
+    )
+
+
+def text_widths(record_type: type) -> dict[str, int]:
+    """Field → the most characters it may hold, for every text field of ``record_type``.
+
+    >>> text_widths(PartPriceRecord)["name"]
+    200
+    """
+    return {
+        field.name: field.metadata[WIDTH]
+        for field in attrs.fields(record_type)
+        if WIDTH in field.metadata
+    }
+
+
 def _check_money(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
     assert isinstance(value, Money)
+    name = attribute.name
     if str(value.currency) != "CNY":
-        raise InvariantViolation(f"{attribute.name} must be in CNY, got {value.currency}")
+        raise InvariantViolation(f"{name} must be in CNY, got {value.currency}", field=name)
     if not is_fen_exact(value):
-        raise InvariantViolation(f"{attribute.name} {value.amount} has fractions of a fen")
+        raise InvariantViolation(f"{name} {value.amount} has fractions of a fen", field=name)
     if value.amount < 0:
-        raise InvariantViolation(f"{attribute.name} must not be negative, got {value.amount}")
+        raise InvariantViolation(f"{name} must not be negative, got {value.amount}", field=name)
+    check_amount(value, name)
+
+
+MAX_QUANTITY = Decimal(1_000_000_000)
+"""The largest stock quantity a record may carry (a billion units: far above any store's
+stock of one part, within the 32-bit integers of the stock tables)."""
 
 
 def _check_quantity(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
     assert isinstance(value, Decimal)
+    name = attribute.name
     if not value.is_finite() or value < 0:
-        raise InvariantViolation(f"{attribute.name} must be a non-negative number, got {value}")
+        raise InvariantViolation(f"{name} must be a non-negative number, got {value}", field=name)
+    if value > MAX_QUANTITY:
+        raise InvariantViolation(
+            f"{name} {value} exceeds the maximum quantity {MAX_QUANTITY}", field=name
+        )
 
 
 def fingerprint(record: object) -> str:
@@ -135,18 +199,20 @@ class VehicleInventoryRecord:
     vin: Vin
     spec: VehicleSpec
     state: ManufacturerVehicleState
-    manufacturer_state: str
-    dealer_code: str | None = attrs.field(default=None, converter=_optional_text)
-    order_number: str | None = attrs.field(default=None, converter=_optional_text)
-    allocation_number: str | None = attrs.field(default=None, converter=_optional_text)
+    manufacturer_state: str = attrs.field(validator=_width, metadata={WIDTH: CODE_WIDTH})
+    dealer_code: str | None = optional_text(CODE_WIDTH)
+    order_number: str | None = optional_text(NAME_WIDTH)
+    allocation_number: str | None = optional_text(NAME_WIDTH)
     ship_date: Date | None = None
     eta: Date | None = None
-    carrier: str | None = attrs.field(default=None, converter=_optional_text)
-    invoice_number: str | None = attrs.field(default=None, converter=_optional_text)
+    carrier: str | None = optional_text(NAME_WIDTH)
+    invoice_number: str | None = optional_text(NAME_WIDTH)
     invoice_price: Money | None = attrs.field(default=None, validator=_check_money)
     invoice_tax: Money | None = attrs.field(default=None, validator=_check_money)
-    options: tuple[str, ...] = ()
-    colour_name: str | None = attrs.field(default=None, converter=_optional_text)
+    options: tuple[str, ...] = attrs.field(
+        default=(), converter=_codes, validator=_width, metadata={WIDTH: CODE_WIDTH}
+    )
+    colour_name: str | None = optional_text(NAME_WIDTH)
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -168,11 +234,11 @@ class VehicleInventoryRecord:
 class VehicleOrderStatusRecord:
     """A status update of one purchase order line (采购订单) from the manufacturer."""
 
-    order_number: str = attrs.field(converter=_text)
+    order_number: str = attrs.field(converter=_text, validator=_width, metadata={WIDTH: NAME_WIDTH})
     state: ManufacturerVehicleState
-    manufacturer_state: str
+    manufacturer_state: str = attrs.field(validator=_width, metadata={WIDTH: CODE_WIDTH})
     vin: Vin | None = None
-    dealer_code: str | None = attrs.field(default=None, converter=_optional_text)
+    dealer_code: str | None = optional_text(CODE_WIDTH)
     status_date: Date | None = None
     eta: Date | None = None
 
@@ -185,14 +251,14 @@ class VehicleOrderStatusRecord:
 class PartPriceRecord:
     """A catalogue entry of a parts price file: the part and its prices (tax-inclusive)."""
 
-    part_number: PartNumber = attrs.field(converter=part_number)
-    name: str = attrs.field(converter=_text)
-    brand: str | None = attrs.field(default=None, converter=_optional_text)
+    part_number: PartNumber = attrs.field(converter=part_number, metadata={WIDTH: CODE_WIDTH})
+    name: str = attrs.field(converter=_text, validator=_width, metadata={WIDTH: NAME_WIDTH})
+    brand: str | None = optional_text(NAME_WIDTH)
     retail_price: Money | None = attrs.field(default=None, validator=_check_money)
     dealer_price: Money | None = attrs.field(default=None, validator=_check_money)
-    unit: str | None = attrs.field(default=None, converter=_optional_text)
+    unit: str | None = optional_text(CODE_WIDTH)
     effective_from: Date | None = None
-    part_class: str | None = attrs.field(default=None, converter=_optional_text)
+    part_class: str | None = optional_text(CLASS_WIDTH)
     """The manufacturer's part category (配件类别), when the file has one."""
 
     @property
@@ -202,15 +268,34 @@ class PartPriceRecord:
 
 @attrs.frozen
 class StockPositionRecord:
-    """How many of a part a dealer holds, per the manufacturer's DMS (配件库存)."""
+    """How many of a part a dealer holds, per the manufacturer's DMS (配件库存), with
+    what the DMS knows of the part (name, class, maker, prices).
 
-    part_number: PartNumber = attrs.field(converter=part_number)
+    ``unit_price`` is the DMS's unit price of the stock — the dealer's cost (STAR
+    ``UnitPriceAmount``); ``list_price`` its retail price, when the export has one.
+    ``incremental`` marks a position from an incremental inventory (STAR
+    ``InventoryTypeCode`` "Incremental"): it updates the positions it names and leaves
+    the store's others alone, where a full inventory replaces them (ADR 0061).
+    """
+
+    part_number: PartNumber = attrs.field(converter=part_number, metadata={WIDTH: CODE_WIDTH})
     on_hand: Decimal = attrs.field(validator=_check_quantity)
-    dealer_code: str | None = attrs.field(default=None, converter=_optional_text)
-    bin: str | None = attrs.field(default=None, converter=_optional_text)
+    dealer_code: str | None = optional_text(CODE_WIDTH)
+    bin: str | None = optional_text(CODE_WIDTH)
     reserved: Decimal | None = attrs.field(default=None, validator=_check_quantity)
     on_order: Decimal | None = attrs.field(default=None, validator=_check_quantity)
     unit_price: Money | None = attrs.field(default=None, validator=_check_money)
+    name: str | None = optional_text(NAME_WIDTH)
+    part_class: str | None = optional_text(CLASS_WIDTH)
+    brand: str | None = optional_text(NAME_WIDTH)
+    """The part's maker (STAR ``PartManufacturer``): the catalogue's supplier."""
+    list_price: Money | None = attrs.field(default=None, validator=_check_money)
+    back_ordered: Decimal | None = attrs.field(default=None, validator=_check_quantity)
+    last_sold_on: Date | None = None
+    last_received_on: Date | None = None
+    as_of: Date | None = None
+    """The day of the DMS's figures (STAR ``PartsInventoryHeader/DocumentDateTime``)."""
+    incremental: bool = False
 
     @property
     def key(self) -> str:
@@ -253,18 +338,21 @@ class PriceListRecord:
 class RebateStatementLine:
     """One line of a manufacturer rebate statement (返利结算单), car by car when it can be."""
 
-    statement_id: str = attrs.field(converter=_text)
-    line_id: str = attrs.field(converter=_text)
-    policy_code: str = attrs.field(converter=_text)
+    statement_id: str = attrs.field(converter=_text, validator=_width, metadata={WIDTH: NAME_WIDTH})
+    line_id: str = attrs.field(converter=_text, validator=_width, metadata={WIDTH: CODE_WIDTH})
+    policy_code: str = attrs.field(converter=_text, validator=_width, metadata={WIDTH: ID_WIDTH})
     amount: Money
-    dealer_code: str | None = attrs.field(default=None, converter=_optional_text)
+    dealer_code: str | None = optional_text(CODE_WIDTH)
     vin: Vin | None = None
-    period: str | None = attrs.field(default=None, converter=_optional_text)
+    period: str | None = optional_text(CODE_WIDTH)
 
     def __attrs_post_init__(self) -> None:
-        # Claw-backs are negative lines: no sign check, but fen exactness and CNY.
+        # Claw-backs are negative lines: no sign check, but fen exactness, CNY and magnitude.
         if str(self.amount.currency) != "CNY" or not is_fen_exact(self.amount):
-            raise InvariantViolation(f"rebate amount {self.amount} must be CNY to the fen")
+            raise InvariantViolation(
+                f"rebate amount {self.amount} must be CNY to the fen", field="amount"
+            )
+        check_amount(self.amount, "amount")
 
     @property
     def key(self) -> str:

@@ -15,7 +15,7 @@ Guarantees (docs/dms-adapters.md):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import attrs
@@ -29,8 +29,11 @@ from fours_domain.dms.ports import (
     ColumnBatch,
     DmsUnitOfWork,
     Document,
+    DocumentApplier,
+    DocumentChanged,
     DocumentIdentity,
     FeedWarning,
+    ImportContext,
     ImportRecord,
     ImportStatus,
     InboundFeed,
@@ -90,9 +93,13 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     warnings: int = 0
+    ignored: int = 0
     feed_rejected: int = 0
     import_id: str | None = None
     imported_at: DateTime | None = None
+    report: object | None = None
+    """What the applier reports on the whole document (:class:`DocumentApplier`), e.g. a
+    :class:`~fours_domain.dms.positions.PositionsReport`."""
 
     @property
     def read(self) -> int:
@@ -112,6 +119,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "warnings": self.warnings,
+            "ignored": self.ignored,
             "import_id": self.import_id,
             "imported_at": self.imported_at.isoformat() if self.imported_at else None,
         }
@@ -123,6 +131,8 @@ class ImportSummary:
             self.created += 1
         elif outcome.change is Change.UPDATED:
             self.updated += 1
+        elif outcome.change is Change.IGNORED:
+            self.ignored += 1
         else:
             self.unchanged += 1
 
@@ -141,8 +151,9 @@ def import_document(
     """Read ``cmd.document`` with ``feed`` and apply it whole with ``applier``.
 
     Returns ``Failure`` when the adapter does not read the kind, no applier is
-    bound (unless ``check_only``), or the document is refused; then nothing is
-    applied and nothing is journaled.
+    bound (unless ``check_only``), the document is refused, or its id was imported
+    before with other content (:class:`DocumentChanged`); then nothing is applied
+    and nothing is journaled.
     """
     if cmd.kind not in feed.reads():
         return Failure(KindNotSupported(feed.name, cmd.kind, feed.reads()))
@@ -153,23 +164,38 @@ def import_document(
         with uow:
             previous = uow.dms_imports.find(feed.name, cmd.kind, identity.key)
             if previous is not None and not cmd.check_only:
+                if previous.sha256 != identity.sha256:
+                    return Failure(DocumentChanged(cmd.document.name, previous, identity.sha256))
                 return Success(_duplicate(feed.name, cmd, identity, previous))
-            summary = _run(uow, feed, applier, cmd, identity, clock, rejects, progress)
-            if cmd.check_only:
+            at = clock.now()
+            whole: DocumentApplier[U] | None = (
+                None if cmd.check_only else _document_applier(applier)
+            )
+            import_id = None if cmd.check_only else ids.new_id()
+            if whole is not None and import_id is not None:
+                whole.begin(uow, ImportContext(import_id, identity, at))
+            summary = _run(uow, feed, applier, cmd, identity, at, rejects, progress)
+            if cmd.check_only or import_id is None:
                 return Success(summary)
+            if whole is not None:
+                finished = whole.finish(uow)
+                if isinstance(finished, Failure):
+                    return Failure(finished.failure())
+                summary.report = finished.unwrap()
             entry = ImportRecord(
-                id=ids.new_id(),
+                id=import_id,
                 adapter=feed.name,
                 kind=cmd.kind,
                 document_key=identity.key,
                 document_name=cmd.document.name.replace("\x00", "")[:500],
                 sha256=identity.sha256,
-                imported_at=clock.now(),
+                imported_at=at,
                 created=summary.created,
                 updated=summary.updated,
                 unchanged=summary.unchanged,
                 rejected=summary.rejected,
                 warnings=summary.warnings,
+                ignored=summary.ignored,
             )
             uow.dms_imports.add(entry)
             uow.commit()
@@ -178,6 +204,15 @@ def import_document(
             return Success(summary)
     except DomainError as error:
         return Failure(error)
+
+
+def _document_applier(applier: object) -> DocumentApplier[U] | None:
+    return applier if isinstance(applier, DocumentApplier) else None
+
+
+def _in_line_order(rejections: Iterable[Rejection]) -> list[Rejection]:
+    """Rejections by the line they name (stable: same line, same order)."""
+    return sorted(rejections, key=lambda r: r.location.line or 0)
 
 
 def _duplicate(
@@ -200,7 +235,7 @@ def _run(
     applier: RecordApplier[U] | None,
     cmd: ImportDocument,
     identity: DocumentIdentity,
-    clock: Clock,
+    at: DateTime,
     rejects: RejectSink,
     progress: Callable[[int], None] | None,
 ) -> ImportSummary:
@@ -211,18 +246,20 @@ def _run(
         document_key=identity.key,
         status=ImportStatus.CHECKED if cmd.check_only else ImportStatus.APPLIED,
     )
-    at = clock.now()
     bulk: tuple[BatchReadingFeed, BatchApplier[U]] | None = _bulk_sides(feed, applier, cmd)
     if bulk is not None:
         _run_batches(uow, bulk[0], bulk[1], cmd, at, summary, rejects, progress)
         return summary
     batch: list[Located] = []
+    pending: list[Rejection] = []
+    """The feed's rejections since the last flush: written with the batch's own, in line
+    order, so the reject file follows the document."""
 
     def flush() -> None:
-        if not batch:
-            return
-        summary.valid += len(batch)
-        if applier is not None and not cmd.check_only:
+        refused: list[Rejection] = []
+        if batch:
+            summary.valid += len(batch)
+        if batch and applier is not None and not cmd.check_only:
             outcomes = applier.apply(uow, batch, at)
             if len(outcomes) != len(batch):
                 raise AssertionError(
@@ -231,9 +268,12 @@ def _run(
                 )
             for outcome in outcomes:
                 if isinstance(outcome, Rejection):
-                    rejects.reject(outcome)
+                    refused.append(outcome)
                 summary.count(outcome)
-        if progress is not None:
+        for rejection in _in_line_order([*pending, *refused]):
+            rejects.reject(rejection)
+        pending.clear()
+        if batch and progress is not None:
             progress(len(batch))
         batch.clear()
 
@@ -249,7 +289,9 @@ def _run(
         elif isinstance(item, Rejection):
             summary.rejected += 1
             summary.feed_rejected += 1
-            rejects.reject(item)
+            pending.append(item)
+            if len(pending) >= cmd.batch_size:
+                flush()
         else:
             assert isinstance(item, FeedWarning)
             summary.warnings += 1
@@ -284,11 +326,12 @@ def _run_batches(
     progress: Callable[[int], None] | None,
 ) -> None:
     """The bulk path: the feed's column batches straight into the applier."""
+    pending: list[Rejection] = []
     for item in feed.read_batches(cmd.document, cmd.kind, strict=cmd.strict):
         if isinstance(item, Rejection):
             summary.rejected += 1
             summary.feed_rejected += 1
-            rejects.reject(item)
+            pending.append(item)
         elif isinstance(item, FeedWarning):
             summary.warnings += 1
             rejects.warn(item)
@@ -307,7 +350,10 @@ def _run_batches(
             summary.updated += outcome.updated
             summary.unchanged += outcome.unchanged
             summary.rejected += len(outcome.rejections)
-            for rejection in outcome.rejections:
+            for rejection in _in_line_order([*pending, *outcome.rejections]):
                 rejects.reject(rejection)
+            pending.clear()
             if progress is not None:
                 progress(size)
+    for rejection in pending:
+        rejects.reject(rejection)

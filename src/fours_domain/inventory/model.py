@@ -62,6 +62,22 @@ class NotEnoughStock(DomainError):
         )
 
 
+class StaleCount(DomainError):
+    """A count was taken against a book quantity the stock no longer has (it moved since
+    the count sheet): posting it would undo that move, so it is refused — count again."""
+
+    code = "stale_count"
+
+    def __init__(self, location: StockLocation, expected: int, book: int) -> None:
+        super().__init__(
+            f"{location}: the count sheet showed {expected} on the books, the books now "
+            f"hold {book}; the stock moved since — count again",
+            location=str(location),
+            expected=expected,
+            book=book,
+        )
+
+
 class StockInvariantViolation(InvariantViolation):
     """A stock change would break on hand ≥ reserved ≥ 0 (a bug, never user input)."""
 

@@ -30,6 +30,7 @@ from fours_domain.inventory.model import (
     ReservationPurpose,
     SafetyStock,
     ShortagePolicy,
+    StaleCount,
     StockItem,
     StockLocation,
     Transfer,
@@ -191,6 +192,9 @@ class CountLine:
     bin_code: str
     part: str
     counted: int
+    book: int | None = None
+    """The book quantity the count sheet showed, when known: if the stock has moved
+    since, the count is refused (:class:`StaleCount`) rather than undo that move."""
 
 
 @attrs.frozen
@@ -995,6 +999,7 @@ def count_stock(
                 return Failure(loaded.failure())
             store = loaded.unwrap()
             counts: dict[StockLocation, int] = {}
+            books: dict[StockLocation, int] = {}
             for line in cmd.counts:
                 location = StockLocation(
                     store_id, warehouse, _bin(line.bin_code), part_number(line.part)
@@ -1004,6 +1009,8 @@ def count_stock(
                 if isinstance(where := _require_bin(store, warehouse, location.bin_code), Failure):
                     return Failure(where.failure())
                 counts[location] = line.counted
+                if line.book is not None:
+                    books[location] = line.book
             found = _require_parts(uow, store, {loc.part_number for loc in counts})
             if isinstance(found, Failure):
                 return Failure(found.failure())
@@ -1013,6 +1020,8 @@ def count_stock(
             for location, counted in counts.items():
                 item = items[location]
                 book = item.on_hand
+                if books.get(location, book) != book:
+                    return Failure(StaleCount(location, books[location], book))
                 adjusted = item.adjust_to(
                     counted, at=at, entry_id=ids.new_id(), reference=reference
                 )

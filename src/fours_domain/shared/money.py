@@ -15,6 +15,10 @@
   reversible for every amount (fen rounding): adding VAT back to a derived net can
   land one fen off, so no code goes back.
 
+* Magnitude: amounts that come from outside (feeds, files, user input bound for
+  storage) are at most :data:`MAX_AMOUNT` in absolute value (:func:`check_amount`),
+  so every stored amount, and sums of millions of them, fit the BIGINT fen of storage.
+
 >>> split = VAT_13.split_inclusive(cny("113000.00"))
 >>> (str(split.net.amount), str(split.vat.amount))
 ('100000.00', '13000.00')
@@ -37,15 +41,18 @@ from fours_domain.shared.errors import InvariantViolation
 __all__ = [
     "CNY",
     "FEN",
+    "MAX_AMOUNT",
     "VAT_13",
     "ZERO",
     "Money",
     "TaxSplit",
     "VatRate",
+    "check_amount",
     "cny",
     "div_round_fen",
     "div_round_fen_each",
     "fen_of",
+    "has_fen_precision",
     "is_fen_exact",
     "money_of_fen",
     "round_fen",
@@ -55,6 +62,10 @@ __all__ = [
 
 FEN = Decimal("0.01")
 ROUNDING = ROUND_HALF_UP
+MAX_AMOUNT = Decimal("9999999999.99")
+"""The largest amount (in absolute value) fours accepts from outside: ¥9,999,999,999.99,
+just under ten billion yuan — above any single car, part, invoice or settlement, and small
+enough that a million of them still sum within a BIGINT of fen (≈ 9.2 × 10¹⁸)."""
 
 
 def _to_decimal(value: object) -> Decimal:
@@ -158,9 +169,45 @@ def scaled(value: Decimal) -> tuple[int, int]:
 _scaled_rate = functools.lru_cache(maxsize=16)(scaled)
 
 
+def check_amount(money: Money, what: str = "amount") -> Money:
+    """``money`` when its magnitude is within :data:`MAX_AMOUNT`; else a broken invariant
+    naming ``what`` (its ``field`` detail).
+
+    >>> check_amount(cny("12.50"), "retail_price")
+    Money('12.50', 'CNY')
+    >>> try:
+    ...     check_amount(cny("1e12"), "retail_price")
+    ... except InvariantViolation as error:
+    ...     print(error)
+    retail_price 1000000000000 exceeds the maximum amount 9999999999.99
+    """
+    if abs(money.amount) > MAX_AMOUNT:
+        raise InvariantViolation(
+            f"{what} {money.amount:f} exceeds the maximum amount {MAX_AMOUNT}",
+            field=what,
+            maximum=str(MAX_AMOUNT),
+        )
+    return money
+
+
 def is_fen_exact(money: Money) -> bool:
     """True when the amount has no more than two decimals."""
-    return money.amount == money.amount.quantize(FEN)
+    return has_fen_precision(money.amount)
+
+
+def has_fen_precision(value: Decimal) -> bool:
+    """True when ``value`` has no more than two decimals, at any magnitude (no rounding,
+    no context precision involved).
+
+    >>> values = ("1.50", "1.500", "1.505", "1e40", "9" * 40 + ".999")
+    >>> [has_fen_precision(Decimal(v)) for v in values]
+    [True, True, False, True, False]
+    """
+    _sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    beyond = -exponent - 2
+    return beyond <= 0 or not any(digits[-beyond:])
 
 
 def sum_money(items: Iterable[Money], currency: Currency = CNY) -> Money:

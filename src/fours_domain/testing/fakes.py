@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from fours_domain.dms.ports import ImportRecord
+from fours_domain.dms.positions import PositionKey, StockPosition
 from fours_domain.dms.records import RecordKind
 from fours_domain.inventory.model import (
     Backorder,
@@ -373,6 +374,37 @@ class FakeImportJournal:
         return sorted(self.entries.values(), key=lambda e: e.imported_at, reverse=True)[:limit]
 
 
+class FakeStockPositionRepository:
+    def __init__(self) -> None:
+        self.positions: dict[PositionKey, StockPosition] = {}
+
+    def get_many(self, keys: Collection[PositionKey]) -> dict[PositionKey, StockPosition]:
+        return {key: self.positions[key] for key in keys if key in self.positions}
+
+    def put(self, positions: Sequence[StockPosition]) -> None:
+        for position in positions:
+            self.positions[position.key] = position
+
+    def drop_others(self, store_ids: Collection[StoreId], import_id: str) -> int:
+        dropped = [
+            key
+            for key, position in self.positions.items()
+            if position.store_id in store_ids and position.import_id != import_id
+        ]
+        for key in dropped:
+            del self.positions[key]
+        return len(dropped)
+
+    def of_stores(
+        self, store_ids: Collection[StoreId] | None = None, part: PartNumber | None = None
+    ) -> Sequence[StockPosition]:
+        return [
+            self.positions[key]
+            for key in sorted(self.positions)
+            if (store_ids is None or key[0] in store_ids) and (part is None or key[1] == part)
+        ]
+
+
 class FakeUnitOfWork:
     """Satisfies the context unit-of-work protocols in memory."""
 
@@ -388,6 +420,7 @@ class FakeUnitOfWork:
         self.parts = FakePartRepository()
         self.stock = FakeStockRepository()
         self.dms_imports = FakeImportJournal()
+        self.dms_positions = FakeStockPositionRepository()
         self.committed = 0
         self.published: list[DomainEvent] = []
         self._tracked: list[EventRecorder] = []

@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import pytest
 
-from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory
+from fours_adapters.dms.generate import (
+    part_price_edges,
+    parts_inventory_csv,
+    parts_price_csv,
+    star_parts_inventory,
+    star_vehicle_inventory,
+)
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
+from fours_adapters.dms.spreadsheet.feed import open_bytes
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.testing import (
     CHECKS,
     ConformanceCase,
     ConformanceFailure,
+    check_batches_match_records,
     check_error_reporting,
     check_refuses_malformed,
 )
 from fours_domain.dms.ports import Document, FeedItem, Located, Rejection, SourceLocation
 from fours_domain.dms.records import RecordKind
+
+KIND = RecordKind.PART_PRICES
 
 
 def star_case() -> ConformanceCase:
@@ -43,11 +54,40 @@ def csv_case() -> ConformanceCase:
         bad_sample=sample.replace(b"P000000002,", b"P000000002 ##,"),
         make_large=parts_price_csv,
         large_records=200_000,
+        edge_samples=part_price_edges(),
+    )
+
+
+def star_parts_case() -> ConformanceCase:
+    sample = b"".join(star_parts_inventory(3))
+    return ConformanceCase(
+        feed=StarFeed(None),
+        kind=RecordKind.PARTS_INVENTORY,
+        sample=sample,
+        bad_sample=sample.replace(b"<QuantityOnHand>1<", b"<QuantityOnHand>-1<", 1),
+        make_large=star_parts_inventory,
+        large_records=40_000,
+    )
+
+
+def csv_parts_inventory_case() -> ConformanceCase:
+    sample = b"".join(parts_inventory_csv(3))
+    return ConformanceCase(
+        feed=CsvFeed(builtin_mapping("generic")),
+        kind=RecordKind.PARTS_INVENTORY,
+        sample=sample,
+        bad_sample=sample.replace(b"REPAIR,2,", b"REPAIR,-2,", 1),
+        make_large=parts_inventory_csv,
+        large_records=100_000,
     )
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda check: check.__name__)
-@pytest.mark.parametrize("make_case", [star_case, csv_case], ids=["star", "csv"])
+@pytest.mark.parametrize(
+    "make_case",
+    [star_case, csv_case, star_parts_case, csv_parts_inventory_case],
+    ids=["star", "csv", "star-parts-inventory", "csv-parts-inventory"],
+)
 def test_reference_adapters_conform(
     make_case: Callable[[], ConformanceCase], check: Callable[[ConformanceCase], None]
 ) -> None:
@@ -96,3 +136,53 @@ def test_the_kit_catches_rejections_without_a_location() -> None:
 
 def _records(items: Sequence[FeedItem]) -> list[Located]:
     return [i for i in items if isinstance(i, Located)]
+
+
+def test_the_edge_samples_hold_values_one_beyond_the_records_bounds() -> None:
+    feed = CsvFeed(builtin_mapping("generic"))
+    *singles, together = part_price_edges()
+    outcomes = []
+    for data in singles:
+        [item] = list(feed.read(Document("edge", open_bytes(data)), KIND))
+        outcomes.append(
+            (item.location.field, "at most" in item.reason or "maximum" in item.reason)
+            if isinstance(item, Rejection)
+            else "accepted"
+        )
+    assert outcomes == [
+        "accepted",
+        ("name", True),
+        ("retail_price", True),
+        ("retail_price", True),
+        ("name", True),
+        ("brand", True),
+        ("retail_price", True),
+    ]
+    items = list(feed.read(Document("edge", open_bytes(together)), KIND))
+    assert len(items) == len(singles)
+
+
+class _LooseBatches(CsvFeed):
+    """Reads part prices as batches without the records' bounds (a bug to catch)."""
+
+    def read_batches(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[Any]:
+        for item in super().read_batches(document, kind, strict=strict):
+            if isinstance(item, Rejection) and item.location.field == "name":
+                continue
+            yield item
+
+
+def test_the_kit_catches_a_batch_path_that_misses_a_bound() -> None:
+    base = csv_case()
+    loose = ConformanceCase(
+        feed=_LooseBatches(builtin_mapping("generic")),
+        kind=base.kind,
+        sample=base.sample,
+        bad_sample=base.bad_sample,
+        make_large=base.make_large,
+        edge_samples=base.edge_samples,
+    )
+    with pytest.raises(ConformanceFailure, match="edge_sample_2: read_batches gave other"):
+        check_batches_match_records(loose)

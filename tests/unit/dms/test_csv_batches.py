@@ -52,19 +52,20 @@ PART_NUMBERS = [
 ]  # fmt: skip
 NAMES = [
     "Filter", "前刹车片", "a,b", "x\ny", "x\r\ny", "x\ry", "\x01ctl", "NA", "NULL", '"q"',
-    "\u3000名\u3000", "\x1cname\x1c", "a\u200b", "𠀀€", "  ", "",
+    "\u3000名\u3000", "\x1cname\x1c", "a\u200b", "𠀀€", "  ", "", "N" * 200, "N" * 201,
+    " " + "名" * 200 + " ", "名" * 3000,
 ]  # fmt: skip
 PRICES = [
     "12", "12.5", "12.50", "0.01", "0", "007.10", "¥1,299.50", "￥88", "1299.5元", "RMB 1299.50",
     "1.234", "-1", "-0", "NA", "1e3", "Infinity", "NaN", " 7 ", "１２", "1.", ".5", "1,2",
-    "999999999999999.99", "",
+    "999999999999999.99", "9999999999.99", "10000000000.00", "99999999999999999999999.99", "",
 ]  # fmt: skip
 DATES = [
     "2026-11-25", "2026-02-30", "2024-02-29", "2023-02-29", "2026年11月25日", "20261125",
     "2026/11/25", "2026-11-25 10:00", "0000-01-01", "0999-01-01", "２０２６-１１-２５",
     "2026-1-5", "NA", "", " 2026-11-25 ",
 ]  # fmt: skip
-TEXTS = ["AUDI", "", " ", "个", "NA", " x ", "\u2003"]
+TEXTS = ["AUDI", "", " ", "个", "NA", " x ", "\u2003", "C" * 32, "C" * 33, "U" * 41, "Y" * 201]
 
 cell_text = st.text(st.sampled_from('aZ09 ,;"\n\r\t-.¥元\u3000\x00名'), max_size=6)
 
@@ -268,12 +269,27 @@ def test_refusals_come_from_read_batches_too() -> None:
         list(feed.read_batches(Document("f.csv", open_bytes(b"name\n\xff\xfe\n")), KIND))
 
 
-def test_a_price_beyond_the_fen_of_the_layout_is_rejected_not_wrapped() -> None:
-    data = b"part_number,name,retail_price\nA-1,x,100000000000000000\nA-2,y,1\n"
-    items = list(expanded(CsvFeed(builtin_mapping("generic")), Document("f", open_bytes(data))))
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ("A-1,x,99999999999999999999999.99,", "retail_price"),
+        ("A-1,x,10000000000.00,", "retail_price"),
+        ("A-1," + "x" * 201 + ",1,", "name"),
+        ("A-1," + "名" * 3000 + ",1,", "name"),
+        ("A-1,x,1,B" + "b" * 200, "brand"),
+    ],
+)
+def test_values_beyond_the_records_bounds_are_rejected_alike_on_both_paths(
+    row: str, field: str
+) -> None:
+    data = f"part_number,name,retail_price,brand\n{row}\nA-2,y,9999999999.99,{'b' * 200}\n"
+    feed = CsvFeed(builtin_mapping("generic"))
+    document = Document("f", open_bytes(data.encode()))
+    items = list(expanded(feed, document))
     assert [type(i).__name__ for i in items] == ["Rejection", "Located"]
     assert isinstance(items[0], Rejection)
-    assert items[0].location.field == "retail_price"
+    assert (items[0].location.line, items[0].location.field) == (2, field)
+    assert_equivalent(feed, data.encode())
 
 
 def test_batch_format_is_part_prices_when_lenient_only() -> None:

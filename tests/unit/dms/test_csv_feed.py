@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fours_adapters.dms.rejects import counting
 from fours_adapters.dms.spreadsheet import CsvFeed, CsvRejectFile, builtin_mapping
 from fours_adapters.dms.spreadsheet.encoding import EncodingProblem, sniff
 from fours_adapters.dms.spreadsheet.feed import open_bytes, parse_date, parse_money
@@ -28,7 +32,9 @@ from fours_domain.dms.records import (
     RecordKind,
     VehicleInventoryRecord,
 )
+from fours_domain.shared.ids import SequentialIdSource
 from fours_domain.shared.money import cny
+from fours_domain.shared.time import FixedClock
 
 CN_PARTS = (
     "配件编号,配件名称,品牌,零售价,经销商价,单位,生效日期\n"
@@ -155,21 +161,27 @@ def test_short_rows_are_rejected_not_guessed() -> None:
     assert rejection.reason == "row has 2 cells, the header has 7"
 
 
+def _reject_file(the_feed: CsvFeed, data: bytes, name: str = "f.csv") -> list[list[str]]:
+    document = Document(name, open_bytes(data))
+    out = io.BytesIO()
+    sink = the_feed.reject_writer(document, out)
+    assert isinstance(sink, CsvRejectFile)
+    for item in the_feed.read(document, RecordKind.PART_PRICES):
+        if isinstance(item, Rejection):
+            sink.reject(item)
+    sink.close()
+    return list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+
+
 def test_reject_file_can_be_fixed_and_fed_again() -> None:
     data = (
         "配件编号,配件名称,品牌,零售价,经销商价,单位,生效日期\n"
         "OK-1,好,AUDI,1.00,,,\n"
         'BAD ##,"坏,件",AUDI,1.00,,,\n'
+        "ALSO BAD ##,坏,AUDI,1.00,,,\n"
     ).encode("gbk")
     the_feed = feed()
-    document = Document("f.csv", open_bytes(data))
-    out = io.StringIO()
-    sink = the_feed.reject_sink(document, out)
-    assert isinstance(sink, CsvRejectFile)
-    for item in the_feed.read(document, RecordKind.PART_PRICES):
-        if isinstance(item, Rejection):
-            sink.reject(item)
-    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    rows = _reject_file(the_feed, data)
     assert rows[0][-2:] == ["reject_reason", "reject_location"]
     assert rows[1][:2] == ["BAD ##", "坏,件"]
     assert rows[1][-1] == "f.csv:3 [part_number]"
@@ -180,6 +192,12 @@ def test_reject_file_can_be_fixed_and_fed_again() -> None:
     [record] = [i.record for i in again if isinstance(i, Located)]
     assert isinstance(record, PartPriceRecord)
     assert (record.part_number, record.name) == ("GOOD-2", "坏,件")
+    # The reject file of the fed-back file: the reason columns once, the new reason.
+    second = _reject_file(the_feed, fixed.getvalue().encode("utf-8-sig"), "f.rejects.csv")
+    assert second[0] == rows[0]
+    assert [row[0] for row in second[1:]] == ["ALSO BAD ##"]
+    assert second[1][-1] == "f.rejects.csv:3 [part_number]"
+    assert len(second[1]) == len(rows[0])
 
 
 @pytest.mark.parametrize(
@@ -276,3 +294,79 @@ def test_generated_malformed_rows_give_only_clean_outcomes(
         assert isinstance(item, Located | Rejection | FeedWarning)
         if isinstance(item, Rejection):
             assert item.location.line is not None and item.reason
+
+
+def test_a_document_is_checked_once_and_read_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Identify, read and the reject file's header share one strict decode check (the
+    pass that hashes the file); parsing is the only other pass over the bytes."""
+    from fours_adapters.dms.rejects import ImportFiles
+    from fours_adapters.dms.spreadsheet import feed as feed_module
+    from fours_domain.dms.services import ImportDocument, import_document
+    from fours_domain.testing.fakes import FakeUnitOfWork
+
+    checks: list[str] = []
+    real_sniff = sniff
+
+    def counting_sniff(stream: Any, declared: str = "auto") -> Any:
+        checks.append(declared)
+        return real_sniff(stream, declared)
+
+    monkeypatch.setattr(feed_module, "sniff", counting_sniff)
+    data = "part_number,name,retail_price\n" + "".join(f"P-{i},名{i},1.00\n" for i in range(2000))
+    data += "BAD ##,x,1\n"
+    raw = data.encode("gbk")
+    opened: list[Any] = []
+
+    def opener() -> Any:
+        stream, counter = counting(io.BytesIO(raw))
+        opened.append(counter)
+        return stream
+
+    document = Document("f.csv", opener)
+    the_feed = CsvFeed(builtin_mapping("generic"))
+    files = ImportFiles(the_feed, document, tmp_path / "r.csv", tmp_path / "w.jsonl")
+    summary = import_document(
+        FakeUnitOfWork(),
+        the_feed,
+        None,
+        ImportDocument(document, RecordKind.PART_PRICES, check_only=True),
+        clock=FixedClock(pendulum.datetime(2026, 1, 1, tz="UTC")),
+        ids=SequentialIdSource("t"),
+        rejects=files,
+    ).unwrap()
+    files.finish()
+    assert (summary.valid, summary.rejected) == (2000, 1)
+    assert checks == ["auto"]
+    total = sum(counter.position for counter in opened)
+    assert total < 2 * len(raw) + (1 << 20) + 1  # hash-and-check, parse, a header's block
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8-sig").startswith("part_number,")
+
+
+def test_cn_oem_reads_order_status_and_parts_inventory_exports() -> None:
+    from fours_domain.dms.records import StockPositionRecord, VehicleOrderStatusRecord
+
+    status = "订单号,订单状态,VIN码,预计到达日期\nPO-1,在途,LFV3A28K4T3000001,2026年12月5日\n"
+    got = items(status.encode("gbk"), RecordKind.VEHICLE_ORDER_STATUS)
+    [order] = [i.record for i in got if isinstance(i, Located)]
+    assert isinstance(order, VehicleOrderStatusRecord)
+    assert (order.state, str(order.eta)) == (ManufacturerVehicleState.IN_TRANSIT, "2026-12-05")
+    stock = (
+        "配件编号,配件名称,配件类别,库存数量,预留数量,欠货数量,库位,成本价,零售价,盘点日期,库存类型\n"
+        '4H0-698-151,前刹车片,REPAIR,5,2,1,P-01,980.00,"1,299.50",2026-11-30,增量\n'
+    )
+    got = items(stock.encode("gbk"), RecordKind.PARTS_INVENTORY)
+    [position] = [i.record for i in got if isinstance(i, Located)]
+    assert isinstance(position, StockPositionRecord)
+    assert (position.name, position.on_hand, position.reserved, position.back_ordered) == (
+        "前刹车片",
+        Decimal(5),
+        Decimal(2),
+        Decimal(1),
+    )
+    assert (str(position.unit_price.amount), str(position.list_price.amount)) == (  # type: ignore[union-attr]
+        "980.00",
+        "1299.50",
+    )
+    assert (str(position.as_of), position.incremental, position.bin) == ("2026-11-30", True, "P-01")

@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any
 
 import pendulum
 import pytest
+from returns.result import Failure, Result, Success
 
 from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.testing import MemoryApplier, SimulatedCrash, fake_uow
 from fours_domain.dms.ports import (
+    Applied,
+    Change,
     Document,
+    DocumentChanged,
     DocumentRefused,
     FeedWarning,
+    ImportContext,
     ImportStatus,
     KindNotBound,
     KindNotSupported,
+    Located,
+    Outcome,
     Rejection,
 )
 from fours_domain.dms.records import RecordKind
 from fours_domain.dms.services import ImportDocument, ImportSummary, import_document
 from fours_domain.shared.errors import DomainError
 from fours_domain.shared.ids import SequentialIdSource
-from fours_domain.shared.time import FixedClock
+from fours_domain.shared.time import DateTime, FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
 
 PARTS = RecordKind.PART_PRICES
@@ -164,3 +173,88 @@ def test_a_kind_the_adapter_does_not_read_is_refused() -> None:
     outcome = run(fake_uow(), b"", feed=StarFeed(None), kind=PARTS, check_only=True)
     assert isinstance(outcome, KindNotSupported)
     assert outcome.message.startswith("adapter star does not handle part-prices")
+
+
+def test_a_reused_bodid_with_other_content_is_refused_not_called_a_duplicate() -> None:
+    uow = fake_uow()
+    star = {"feed": StarFeed(None), "kind": RecordKind.VEHICLE_INVENTORY}
+    applier = MemoryApplier(RecordKind.VEHICLE_INVENTORY)
+    first = b"".join(star_vehicle_inventory(2, bodid="BOD-9"))
+    assert isinstance(run(uow, first, applier=applier, **star), ImportSummary)  # type: ignore[arg-type]
+    changed = b"".join(star_vehicle_inventory(3, bodid="BOD-9"))
+    refused = run(uow, changed, applier=MemoryApplier(RecordKind.VEHICLE_INVENTORY), **star)  # type: ignore[arg-type]
+    assert isinstance(refused, DocumentChanged)
+    [entry] = uow.dms_imports.entries.values()
+    assert refused.details["first_sha256"] == entry.sha256 != refused.details["sha256"]
+    assert entry.imported_at.isoformat() in refused.message and "new BODID" in refused.message
+    assert len(uow.applied_records) == 2  # type: ignore[attr-defined]
+
+
+class _Ignoring(MemoryApplier):
+    """Applies records, ignoring every third (as a price list ignores invoice prices)."""
+
+    def apply(self, uow: Any, batch: Sequence[Located], at: DateTime) -> Sequence[Outcome]:
+        done = super().apply(uow, batch, at)
+        return [
+            Applied(o.key, Change.IGNORED) if isinstance(o, Applied) and i % 3 == 2 else o
+            for i, o in enumerate(done)
+        ]
+
+
+def test_ignored_records_are_counted_and_journaled_not_rejected() -> None:
+    uow = fake_uow()
+    summary = run(uow, b"".join(parts_price_csv(6)), applier=_Ignoring(PARTS))
+    assert isinstance(summary, ImportSummary)
+    assert (summary.created, summary.ignored, summary.rejected) == (4, 2, 0)
+    [entry] = uow.dms_imports.entries.values()
+    assert entry.ignored == 2
+
+
+class _Refusing(MemoryApplier):
+    """Refuses rows named BAD (an applier's rejection), after the reader's own."""
+
+    def apply(self, uow: Any, batch: Sequence[Located], at: DateTime) -> Sequence[Outcome]:
+        done = super().apply(uow, batch, at)
+        return [
+            Rejection(item.location, "refused by the applier") if "BAD" in item.record.key else o
+            for item, o in zip(batch, done, strict=True)
+        ]
+
+
+def test_rejections_are_written_in_the_order_of_the_document() -> None:
+    rows = ["A-1,ok,1", "BAD-2,x,1", "A-3,,1", "BAD-4,x,1", "A-5,neg,-1", "A-6,ok,1"]
+    data = ("part_number,name,retail_price\n" + "\n".join(rows) + "\n").encode()
+    rejects = Rejects()
+    run(fake_uow(), data, applier=_Refusing(PARTS), batch_size=4, rejects=rejects)
+    assert [r.location.line for r in rejects.rejections] == [3, 4, 5, 6]
+
+
+class _Whole(MemoryApplier):
+    """A document applier: reports on the document, or refuses it at the end."""
+
+    refuse = False
+    seen: list[ImportContext]
+
+    def begin(self, uow: Any, context: ImportContext) -> None:
+        self.seen = [context]
+
+    def finish(self, uow: Any) -> Result[object, DomainError]:
+        if self.refuse:
+            return Failure(DomainError("the document does not add up"))
+        return Success({"records": len(uow.applied_records)})
+
+
+def test_a_document_applier_reports_on_the_document_or_refuses_it_whole() -> None:
+    uow = fake_uow()
+    whole = _Whole(PARTS)
+    summary = run(uow, b"".join(parts_price_csv(5)), applier=whole)
+    assert isinstance(summary, ImportSummary) and summary.report == {"records": 5}
+    [context] = whole.seen
+    assert context.import_id == summary.import_id and context.at == CLOCK.now()
+    assert context.identity.key == summary.document_key
+    refusing = _Whole(PARTS)
+    refusing.refuse = True
+    other = fake_uow()
+    refused = run(other, b"".join(parts_price_csv(5)), applier=refusing)
+    assert isinstance(refused, DomainError) and refused.message == "the document does not add up"
+    assert other.applied_records == {} and other.dms_imports.entries == {}  # type: ignore[attr-defined]

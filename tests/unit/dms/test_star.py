@@ -16,10 +16,13 @@ from lxml import etree
 from fours_adapters.dms.generate import star_vehicle_inventory, vehicle_record
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.star.common import load_schema
+from fours_adapters.dms.star.inbound import read_envelope
 from fours_adapters.dms.star.outbound import (
-    write_acknowledge_vehicle_inventory,
+    Acknowledgement,
+    write_acknowledgement,
     write_show_vehicle_inventory,
 )
+from fours_adapters.dms.star.rejects import StarRejectFile
 from fours_domain.dms.ports import (
     Document,
     DocumentRefused,
@@ -28,6 +31,7 @@ from fours_domain.dms.ports import (
     FeedWarning,
     Located,
     Rejection,
+    SourceLocation,
 )
 from fours_domain.dms.records import (
     ManufacturerVehicleState,
@@ -36,7 +40,7 @@ from fours_domain.dms.records import (
     VehicleInventoryRecord,
 )
 from fours_domain.shared.catalogue import VehicleSpec
-from fours_domain.shared.money import VAT_13, cny
+from fours_domain.shared.money import VAT_13
 from fours_domain.testing import strategies as fs
 
 VI = RecordKind.VEHICLE_INVENTORY
@@ -167,14 +171,95 @@ def test_show_vehicle_inventory_validates_and_round_trips(
     assert [i.record for i in items if isinstance(i, Located)] == records
 
 
-def test_acknowledgement_validates(star_dir: Path) -> None:
-    for accepted in (True, False):
-        sink = io.BytesIO()
-        write_acknowledge_vehicle_inventory(
-            sink, ENVELOPE, "BOD-FROM-OEM", accepted, ["2 rejected"]
+def _acknowledge(
+    document: Document, kind: RecordKind, applied: int, rejections: list[Rejection]
+) -> etree._Element:
+    with document.open() as stream:
+        root, original = read_envelope(stream, document.name)
+    sink = io.BytesIO()
+    answer = Acknowledgement(kind, original, root, applied, len(rejections), rejections[:2])
+    write_acknowledgement(sink, ENVELOPE, answer)
+    return etree.fromstring(sink.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("applied", "rejected", "action"),
+    [(4, 0, "Accepted"), (2, 3, "Modified"), (0, 3, "Rejected")],
+)
+def test_an_acknowledgement_quotes_the_original_envelope_and_each_rejection(
+    star_dir: Path, applied: int, rejected: int, action: str
+) -> None:
+    notice = doc(b"".join(star_vehicle_inventory(4, bodid="FAW-N-7", dealer="FAW-0101")))
+    rejections = [
+        Rejection(
+            SourceLocation(
+                "doc.xml",
+                3 + i,
+                f"/P/PDataArea/VehicleInventory[1]/Invoice[{i + 1}]/"
+                "VehicleInventoryVehicleLineItem[1]",
+                "VehicleID",
+            ),
+            f"reason {i}",
+            key=f"VIN{i}",
         )
-        schema = load_schema(star_dir, "AcknowledgeVehicleInventory")
-        assert schema.validate(etree.fromstring(sink.getvalue()).getroottree()), schema.error_log
+        for i in range(rejected)
+    ]
+    ack = _acknowledge(notice, VI, applied, rejections)
+    schema = load_schema(star_dir, "AcknowledgeVehicleInventory")
+    assert schema.validate(ack.getroottree()), schema.error_log
+    ns = {
+        "s": "http://www.starstandard.org/STAR/5",
+        "oa": "http://www.openapplications.org/oagis/9",
+    }
+    original = ack.find(".//s:OriginalApplicationArea", ns)
+    assert original is not None
+    assert original.findtext("s:BODID", namespaces=ns) == "FAW-N-7"
+    assert original.findtext("s:CreationDateTime", namespaces=ns) == "2026-11-25T00:00:00Z"
+    assert original.findtext("s:Sender/s:DealerNumberID", namespaces=ns) == "FAW-0101"
+    expressions = ack.findall(".//oa:ResponseCriteria/oa:ResponseExpression", ns)
+    assert expressions[0].get("actionCode") == action
+    assert expressions[0].text == "/ShowVehicleInventory"
+    per_item = expressions[1:]
+    assert [e.get("actionCode") for e in per_item] == ["Rejected"] * len(per_item)
+    assert [e.text for e in per_item[:2]] == [r.location.path for r in rejections[:2]]
+    reasons = [r.text for r in ack.findall(".//oa:ChangeStatus/oa:Reason", ns)]
+    if rejected:
+        assert reasons[0] == "reason 0 (VIN0) at line 3"
+        assert reasons[-1] == "… and 1 more rejected line items (reject file)"
+    else:
+        assert reasons == []
+
+
+def test_the_official_examples_are_acknowledged_validly(star_dir: Path) -> None:
+    for name, kind, bod in (
+        ("ProcessVehicleInventory.xml", VI, "AcknowledgeVehicleInventory"),
+        ("ProcessPartsInventory.xml", RecordKind.PARTS_INVENTORY, "AcknowledgePartsInventory"),
+    ):
+        ack = _acknowledge(example(star_dir, name), kind, 1, [])
+        schema = load_schema(star_dir, bod)
+        assert schema.validate(ack.getroottree()), (name, schema.error_log)
+
+
+def test_a_reject_document_holds_the_rejected_cars_under_a_derived_bodid(star_dir: Path) -> None:
+    data = _with_vehicle(**{"<VehicleStatusCode>IN_TRANSIT": "<VehicleStatusCode>TELEPORTED"})
+    data = data.replace(b"BOD-GEN-1", b"FAW-N-9")
+    feed = StarFeed(star_dir)
+    document = doc(data)
+    out = io.BytesIO()
+    writer = feed.reject_writer(document, out)
+    assert isinstance(writer, StarRejectFile)
+    for item in read(feed, document):
+        if isinstance(item, Rejection):
+            writer.reject(item)
+    writer.close()
+    rejects = out.getvalue()
+    assert b"FAW-N-9-R1" in rejects and b"rejected: unknown vehicle status code" in rejects
+    again = read(feed, doc(rejects, "rejects.xml"), strict=True)
+    assert [type(i).__name__ for i in again] == ["Rejection"]
+    fixed = rejects.replace(b"TELEPORTED", b"IN_TRANSIT")
+    [car] = [i.record for i in read(feed, doc(fixed), strict=True) if isinstance(i, Located)]
+    assert isinstance(car, VehicleInventoryRecord) and car.key == vehicle_record(1).vin.value
+    assert feed.identify(doc(fixed), VI).key == "BODID:FAW-N-9-R1"
 
 
 def test_generated_documents_validate(star_dir: Path) -> None:
@@ -199,7 +284,10 @@ def _with_vehicle(**changes: str) -> bytes:
         ("<VehicleID>", "<VehicleID>X", "VehicleID"),
         ("<VehicleStatusCode>IN_TRANSIT", "<VehicleStatusCode>TELEPORTED", "VehicleStatusCode"),
         ("<ETADate>2026-11-28", "<ETADate>2026-19-28", "ETADate"),
-        ('currencyID="CNY">30', 'currencyID="CNY">-30', "VehicleInventoryVehicleLineItem"),
+        ('currencyID="CNY">30', 'currencyID="CNY">-30', "ChargeAmount"),
+        ('currencyID="CNY">30', 'currencyID="CNY">99999999999999999999999', "ChargeAmount"),
+        ("<CarrierID>", "<CarrierID>" + "承" * 201, "CarrierID"),
+        ("<VehicleOrderNumber>", "<VehicleOrderNumber>" + "9" * 201, "VehicleOrderNumber"),
         ("<Model>", "<Model>#", "Vehicle"),
     ],
 )
@@ -270,7 +358,5 @@ def test_reading_streams_a_large_document_in_order() -> None:
     path_items: Iterator[FeedItem] = StarFeed(None).read(
         Document("big.xml", lambda: io.BytesIO(b"".join(star_vehicle_inventory(count)))), VI
     )
-    vins = [i.record.key for i in path_items if isinstance(i, Located)]
-    assert len(vins) == count
-    assert vins[0] == vehicle_record(1).vin.value and vins[-1] == vehicle_record(count).vin.value
-    assert cny(1) is not None
+    records = [i.record for i in path_items if isinstance(i, Located)]
+    assert records == [vehicle_record(n) for n in range(1, count + 1)]

@@ -36,17 +36,26 @@ from fours_domain.dms.records import (
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError
 from fours_domain.shared.identifiers import Vin, VinCheck
-from fours_domain.shared.money import cny
+from fours_domain.shared.money import cny, has_fen_precision
 
 STATUSES = {
     "ordered": ManufacturerVehicleState.ON_ORDER,
     "allocated": ManufacturerVehicleState.ALLOCATED,
     "shipped": ManufacturerVehicleState.IN_TRANSIT,
     "arrived": ManufacturerVehicleState.RECEIVED,
+    "in_preparation": ManufacturerVehicleState.PREPARATION,
     "in_stock": ManufacturerVehicleState.AVAILABLE,
+    "reserved": ManufacturerVehicleState.RESERVED,
+    "pre_sold": ManufacturerVehicleState.PRE_SOLD,
+    "on_hold": ManufacturerVehicleState.ON_HOLD,
     "sold": ManufacturerVehicleState.SOLD,
+    "damaged": ManufacturerVehicleState.DAMAGED,
+    "returned": ManufacturerVehicleState.RETURNED,
 }
+"""Acme's status words: one for every state fours knows, so whatever fours writes
+(e.g. its own stock, with reserved cars) Acme's reader reads back."""
 STATUS_NAMES = {state: name for name, state in STATUSES.items()}
+assert len(STATUS_NAMES) == len(ManufacturerVehicleState)
 KIND = RecordKind.VEHICLE_INVENTORY
 
 
@@ -87,7 +96,7 @@ def _vehicle(
             amount = Decimal(str(obj["invoice_price"]))
         except InvalidOperation:
             raise _Bad("invoice_price", f"{obj['invoice_price']!r} is not an amount") from None
-        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        if not amount.is_finite() or amount < 0 or not has_fen_precision(amount):
             raise _Bad("invoice_price", f"{amount} is not a non-negative amount in fen")
         price = cny(amount)
     try:
@@ -107,7 +116,8 @@ def _vehicle(
             invoice_price=price,
         )
     except DomainError as error:
-        raise _Bad("model", error.message) from None
+        field = error.details.get("field")
+        raise _Bad(field if isinstance(field, str) else "model", error.message) from None
     return record, list(vin.warnings)
 
 
@@ -219,7 +229,7 @@ class AcmeJsonFeed:
                 "type": "vehicle",
                 "vin": record.vin.value,
                 "model": record.spec.model,
-                "status": STATUS_NAMES.get(record.state, record.manufacturer_state),
+                "status": STATUS_NAMES[record.state],
             }
             if record.spec.trim:
                 obj["trim"] = record.spec.trim

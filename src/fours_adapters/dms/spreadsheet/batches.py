@@ -51,10 +51,9 @@ from fours_domain.dms.ports import (
     FeedWarning,
     Located,
     Rejection,
-    SourceLocation,
 )
-from fours_domain.dms.records import PartPriceRecord
-from fours_domain.shared.money import Money, fen_of
+from fours_domain.dms.records import PartPriceRecord, text_widths
+from fours_domain.shared.money import MAX_AMOUNT, fen_of
 
 _Array: TypeAlias = Any
 """An Arrow array: pyarrow-stubs' compute overloads do not take the ``Array[Any]`` a
@@ -76,12 +75,14 @@ PY_WHITESPACE = (
 
 _PART_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9.\-_/ ]{0,39}$"
 """``catalogue._PART_NUMBER`` before upper-casing, ASCII only (so upper-casing is exact)."""
-_AMOUNT = r"^[0-9]{1,15}(?:\.[0-9]{1,2})?$"
+_AMOUNT = rf"^[0-9]{{1,{len(str(int(MAX_AMOUNT)))}}}(?:\.[0-9]{{1,2}})?$"
+"""Plain amounts up to ``MAX_AMOUNT`` (¥9,999,999,999.99: ten integer digits); longer ones
+are left to the record path, which rejects them."""
 _DATE = r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$"
 _OPTIONAL_TEXT = ("brand", "unit", "part_class")
 _PRICES = ("retail_price", "dealer_price")
 _FEN = {"retail_price": "retail_fen", "dealer_price": "dealer_fen"}
-_MAX_FEN = 2**63 - 1
+_WIDTHS = text_widths(PartPriceRecord)
 
 
 class _Diverged(Exception):
@@ -325,6 +326,7 @@ class _Blocks:
                 filled,
                 _matches(values["part_number"], _PART_NUMBER),
                 pc.is_valid(values["name"]),
+                *(_absent_or(values[f], _fits(values[f], _WIDTHS[f])) for f in _TEXT),
                 *(_absent_or(values[f], _matches(values[f], _AMOUNT)) for f in _PRICES),
                 _absent_or(values["effective_from"], _iso_dates(values["effective_from"])),
                 *self._no_blank_defaults(present, n),
@@ -391,12 +393,8 @@ class _Blocks:
             raw = csv_line(row, self.delimiter)
             for item in row_items(self.name, line, row, raw, self.mapping, self.fields, self.build):
                 if isinstance(item, Located):
-                    found = _row_of(item)
-                    if isinstance(found, Rejection):
-                        items.append((line, found))
-                    else:
-                        rows.append(found)
-                        origin.append(index)
+                    rows.append(_row_of(item))
+                    origin.append(index)
                 else:
                     items.append((line, item))
         return rows, origin, items
@@ -417,6 +415,7 @@ class _Blocks:
 
 
 _PART_PRICE_FIELDS = ("part_number", "name", *_OPTIONAL_TEXT, *_PRICES, "effective_from")
+_TEXT = ("name", *_OPTIONAL_TEXT)
 
 
 def _line_breaks(column: _Array) -> _Array | None:
@@ -459,6 +458,12 @@ def _matches(values: _Array, pattern: str) -> _Array:
     return pc.fill_null(matched, False)
 
 
+def _fits(values: _Array, width: int) -> _Array:
+    """At most ``width`` characters (what the record's field may hold)."""
+    lengths: _Array = pc.utf8_length(values)
+    return pc.fill_null(pc.less_equal(lengths, pa.scalar(width, lengths.type)), False)
+
+
 def _absent_or(values: _Array, ok: _Array) -> _Array:
     return pc.or_(pc.is_null(values), ok)
 
@@ -491,15 +496,12 @@ def _fen(values: _Array) -> _Array:
 # ------------------------------------------------------------------ records → batches
 
 
-def _row_of(item: Located) -> dict[str, Any] | Rejection:
-    """A record of the record path as a :data:`PART_PRICE_SCHEMA` row.
-
-    A price beyond the ``int64`` fen of the batch layout (and of the database's
-    ``BIGINT`` fen) is rejected here, where the record path would fail in the database.
-    """
+def _row_of(item: Located) -> dict[str, Any]:
+    """A record of the record path as a :data:`PART_PRICE_SCHEMA` row (its prices, within
+    ``MAX_AMOUNT`` by the record's own rule, fit the layout's ``int64`` fen)."""
     record = item.record
     assert isinstance(record, PartPriceRecord)
-    row: dict[str, Any] = {
+    return {
         "line": item.location.line,
         "part_number": str(record.part_number),
         "name": record.name,
@@ -507,26 +509,9 @@ def _row_of(item: Located) -> dict[str, Any] | Rejection:
         "unit": record.unit,
         "effective_from": _plain_date(record.effective_from),
         "part_class": record.part_class,
+        "retail_fen": None if record.retail_price is None else fen_of(record.retail_price),
+        "dealer_fen": None if record.dealer_price is None else fen_of(record.dealer_price),
     }
-    for field, money in (
-        ("retail_price", record.retail_price),
-        ("dealer_price", record.dealer_price),
-    ):
-        fen = None if money is None else fen_of(money)
-        if fen is not None and fen > _MAX_FEN:
-            return _too_large(item, field, money)
-        row[_FEN[field]] = fen
-    return row
-
-
-def _too_large(item: Located, field: str, money: Money | None) -> Rejection:
-    amount = None if money is None else money.amount
-    return Rejection(
-        SourceLocation(item.location.document, item.location.line, field=field),
-        f"{field} {amount} is too large",
-        item.raw,
-        key=item.record.key,
-    )
 
 
 def _plain_date(value: dt.date | None) -> dt.date | None:
@@ -554,11 +539,7 @@ def records_as_batches(
         if not isinstance(item, Located):
             yield item
             continue
-        row = _row_of(item)
-        if isinstance(row, Rejection):
-            yield row
-            continue
-        rows.append(row)
+        rows.append(_row_of(item))
         raws.append(item.raw or "")
         if len(rows) >= size:
             yield flush()

@@ -1,8 +1,8 @@
 """Which text encoding a spreadsheet export is in: declared, or detected strictly.
 
 Chinese manufacturers send UTF-8, UTF-8 with a BOM, or GBK / GB18030. We do
-not guess statistically (see docs/adr/0053-dms-encodings-strict-cascade.md): the
-candidates form a closed list, and a strict decode of the whole file decides —
+not guess statistically (see docs/dms-formats.md, "Encodings"): the candidates form a
+closed list, and a strict decode of the whole file decides —
 
 1. a UTF-8 BOM → ``utf-8-sig``;
 2. the whole file decodes as UTF-8 → ``utf-8`` (non-UTF-8 text in a CJK
@@ -14,7 +14,9 @@ candidates form a closed list, and a strict decode of the whole file decides —
    declares the encoding in the mapping or with ``--encoding``.
 
 The check runs in one streaming pass that also computes the SHA-256 used as
-the document's idempotency key.
+the document's idempotency key, once per import: ``CsvFeed`` keeps the result for
+the document, so identifying it, reading it and writing its reject file's header
+do not decode it again.
 """
 
 from __future__ import annotations

@@ -29,7 +29,6 @@ from fours_domain.dms.ports import (
     KindNotSupported,
     Located,
     Rejection,
-    RejectSink,
     SourceLocation,
 )
 from fours_domain.dms.records import (
@@ -47,7 +46,7 @@ from fours_domain.dms.records import (
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError
 from fours_domain.shared.identifiers import Vin, VinCheck
-from fours_domain.shared.money import Money, cny
+from fours_domain.shared.money import Money, cny, has_fen_precision
 from fours_domain.shared.time import Date
 
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?$")
@@ -83,7 +82,7 @@ def parse_decimal(raw: str) -> Decimal:
 def parse_money(raw: str) -> Money:
     """``¥1,299.50``, ``1299.5元``, ``RMB 1299.50`` → CNY; more than two decimals is an error."""
     value = parse_decimal(_MONEY_NOISE.sub("", raw))
-    if value != value.quantize(Decimal("0.01")):
+    if not has_fen_precision(value):
         raise ValueError(f"amount {raw!r} has fractions of a fen")
     return cny(value)
 
@@ -103,6 +102,10 @@ class CsvFeed:
     def __init__(self, mapping: ColumnMapping, name: str = "csv") -> None:
         self.mapping = mapping
         self._name = name
+        self._sniffed: list[tuple[Document, str, Sniffed]] = []
+        """The last documents checked (identity, declared encoding, result): a document is
+        hashed and decode-checked once, however many times it is identified, read and its
+        header asked for."""
 
     @property
     def name(self) -> str:
@@ -119,11 +122,16 @@ class CsvFeed:
 
     def _sniff(self, document: Document) -> Sniffed:
         declared = document.options.get("encoding") or self.mapping.encoding
+        for seen, encoding, sniffed in self._sniffed:
+            if seen is document and encoding == declared:
+                return sniffed
         try:
             with document.open() as stream:
-                return sniff(stream, declared)
+                found = sniff(stream, declared)
         except EncodingProblem as problem:
             raise DocumentRefused(document.name, str(problem)) from None
+        self._sniffed = [*self._sniffed[-3:], (document, declared, found)]
+        return found
 
     def identify(self, document: Document, kind: RecordKind) -> DocumentIdentity:
         """Key ``sha256:<hash of the bytes>``; rows are then keyed by their record key."""
@@ -214,9 +222,12 @@ class CsvFeed:
                 continue
             yield from row_items(name, line, row, raw, mapping, fields, build)
 
-    def reject_sink(self, document: Document, sink: TextIO) -> RejectSink:
+    reject_suffix = ".rejects.csv"
+
+    def reject_writer(self, document: Document, stream: BinaryIO) -> CsvRejectFile:
         """A reject file in the document's own layout (plus reason columns), UTF-8 with BOM."""
-        return CsvRejectFile(sink, self.header(document), self.mapping.delimiter)
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        return CsvRejectFile(text, self.header(document), self.mapping.delimiter)
 
 
 def first_row(name: str, reader: Iterator[list[str]]) -> list[str]:
@@ -293,30 +304,38 @@ def row_items(
     yield Located(record, SourceLocation(name, line), raw)
 
 
+REJECT_COLUMNS = ("reject_reason", "reject_location")
+
+
 class CsvRejectFile:
     """Rejected rows, in the source's columns plus ``reject_reason`` and ``reject_location``.
 
-    Fix the rows and feed the file again: the extra columns are ignored.
+    Fix the rows and feed the file again: the mapping ignores the extra columns, and a
+    reject file of a reject file has them once, with the new reasons.
     """
 
     def __init__(self, sink: TextIO, header: list[str], delimiter: str = ",") -> None:
         self._sink = sink
         self._delimiter = delimiter
+        self._dropped = {i for i, column in enumerate(header) if column in REJECT_COLUMNS}
         self._writer = csv.writer(sink, delimiter=delimiter, lineterminator="\n")
-        self._writer.writerow([*header, "reject_reason", "reject_location"])
+        self._writer.writerow([*self._kept(header), *REJECT_COLUMNS])
         self.rejected = 0
-        self.warnings: list[FeedWarning] = []
+
+    def _kept(self, row: list[str]) -> list[str]:
+        return [cell for i, cell in enumerate(row) if i not in self._dropped]
 
     def reject(self, rejection: Rejection) -> None:
         self.rejected += 1
         row: list[str] = []
         if rejection.raw is not None:
-            row = next(csv.reader([rejection.raw], delimiter=self._delimiter), [])
+            row = self._kept(next(csv.reader([rejection.raw], delimiter=self._delimiter), []))
         self._writer.writerow([*row, rejection.reason, str(rejection.location)])
 
-    def warn(self, warning: FeedWarning) -> None:
-        if len(self.warnings) < 1000:
-            self.warnings.append(warning)
+    def close(self) -> None:
+        self._sink.flush()
+        if isinstance(self._sink, io.TextIOWrapper):
+            self._sink.detach()
 
 
 # ---------------------------------------------------------------------- row builders
@@ -395,10 +414,12 @@ def _spec(values: Mapping[str, str]) -> VehicleSpec:
 
 
 def _guard(field: str, make: Callable[[], Record]) -> Record:
+    """``make()``, its refusal rejected on the field it names (else on ``field``)."""
     try:
         return make()
     except DomainError as error:
-        raise _FieldProblem(field, error.message) from None
+        named = error.details.get("field")
+        raise _FieldProblem(named if isinstance(named, str) else field, error.message) from None
 
 
 def _vehicle(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
@@ -476,6 +497,9 @@ def _part_price(values: Mapping[str, str], mapping: KindMapping, warnings: list[
     )
 
 
+_INVENTORY_TYPES = {"full": False, "全量": False, "incremental": True, "增量": True}
+
+
 def _stock(values: Mapping[str, str], mapping: KindMapping, warnings: list[str]) -> Record:
     number = _need(values, "part_number")
     on_hand = _quantity(values, "on_hand")
@@ -483,7 +507,17 @@ def _stock(values: Mapping[str, str], mapping: KindMapping, warnings: list[str])
         raise _FieldProblem("on_hand", "on_hand is empty")
     reserved = _quantity(values, "reserved")
     on_order = _quantity(values, "on_order")
+    back_ordered = _quantity(values, "back_ordered")
     unit_price = _money_field(values, "unit_price")
+    list_price = _money_field(values, "list_price")
+    last_sold_on = _convert(values, "last_sold_on", parse_date)
+    last_received_on = _convert(values, "last_received_on", parse_date)
+    as_of = _convert(values, "as_of", parse_date)
+    kind = (values.get("inventory_type") or "full").strip().lower()
+    if kind not in _INVENTORY_TYPES:
+        raise _FieldProblem(
+            "inventory_type", f"inventory_type {kind!r} is not full (全量) or incremental (增量)"
+        )
     return _guard(
         "part_number",
         lambda: StockPositionRecord(
@@ -494,6 +528,15 @@ def _stock(values: Mapping[str, str], mapping: KindMapping, warnings: list[str])
             reserved=reserved,
             on_order=on_order,
             unit_price=unit_price,
+            name=values.get("name"),
+            part_class=values.get("part_class"),
+            brand=values.get("brand"),
+            list_price=list_price,
+            back_ordered=back_ordered,
+            last_sold_on=last_sold_on,
+            last_received_on=last_received_on,
+            as_of=as_of,
+            incremental=_INVENTORY_TYPES[kind],
         ),
     )
 

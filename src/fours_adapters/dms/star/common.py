@@ -10,7 +10,7 @@ from pathlib import Path
 import pendulum
 from lxml import etree
 
-from fours_domain.shared.money import Money, cny
+from fours_domain.shared.money import Money, cny, has_fen_precision
 from fours_domain.shared.time import Date
 
 STAR_NS = "http://www.starstandard.org/STAR/5"
@@ -66,16 +66,29 @@ def parse_amount(elem: etree._Element) -> Money:
     if currency != "CNY":
         raise ValueProblem(f"amount {elem.text!r} is in {currency}, only CNY is accepted")
     value = parse_decimal(elem.text or "")
-    if value != value.quantize(Decimal("0.01")):
+    if not has_fen_precision(value):
         raise ValueProblem(f"amount {value} has fractions of a fen")
     return cny(value)
 
 
+class SchemaUnavailable(Exception):
+    """The STAR schema folder does not hold (a readable) XSD of a BOD."""
+
+
 @functools.lru_cache(maxsize=8)
 def load_schema(schema_dir: Path, bod: str) -> etree.XMLSchema:
-    """The XSD of a BOD, e.g. ``load_schema(dir, "ShowVehicleInventory")`` (cached)."""
+    """The XSD of a BOD, e.g. ``load_schema(dir, "ShowVehicleInventory")`` (cached);
+    :class:`SchemaUnavailable` names the folder when it is not the ``Rev5.5.4`` one."""
     path = schema_dir / "BODs" / "Developer" / f"{bod}.xsd"
-    return etree.XMLSchema(etree.parse(str(path)))
+    if not path.is_file():
+        raise SchemaUnavailable(
+            f"{schema_dir} (FOURS_STAR_DIR) has no BODs/Developer/{bod}.xsd: point "
+            "FOURS_STAR_DIR at the STAR Rev5.5.4 folder"
+        )
+    try:
+        return etree.XMLSchema(etree.parse(str(path)))
+    except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise SchemaUnavailable(f"{path} (FOURS_STAR_DIR) cannot be loaded: {exc}") from None
 
 
 def safe_parser_options() -> dict[str, bool]:

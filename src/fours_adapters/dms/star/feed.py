@@ -9,9 +9,10 @@ from typing import Any, BinaryIO, cast
 
 from lxml import etree
 
-from fours_adapters.dms.star.common import load_schema, safe_parser_options
+from fours_adapters.dms.star.common import SchemaUnavailable, load_schema, safe_parser_options
 from fours_adapters.dms.star.inbound import ROOTS, StarReader, read_envelope
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
+from fours_adapters.dms.star.rejects import StarRejectFile
 from fours_domain.dms.ports import (
     Document,
     DocumentIdentity,
@@ -29,9 +30,10 @@ from fours_domain.dms.records import (
     VehicleInventoryRecord,
 )
 
-#: In lenient mode, documents up to this size are also checked against the XSD
-#: and every deviation is reported as a warning (larger ones: use --strict).
-LENIENT_SCHEMA_CHECK_BYTES = 16 * 1024 * 1024
+#: In lenient mode, documents up to this size are validated as a whole tree and every
+#: deviation is reported (a tree costs ~10 × the document in memory); larger ones are
+#: validated streaming, in bounded memory, and their first deviation is reported.
+LENIENT_SCHEMA_CHECK_BYTES = 4 * 1024 * 1024
 MAX_REPORTED_DEVIATIONS = 50
 
 
@@ -54,6 +56,7 @@ class StarFeed:
     """
 
     name = "star"
+    reject_suffix = StarRejectFile.suffix
 
     def __init__(
         self,
@@ -95,6 +98,15 @@ class StarFeed:
         with document.open() as stream:
             yield from reader.read(stream)
 
+    def reject_writer(self, document: Document, stream: BinaryIO) -> StarRejectFile:
+        """The reject file of ``document``: its rejected line items as a STAR document."""
+        with document.open() as source:
+            root, _ = read_envelope(source, document.name)
+        kind = next(
+            (k for k, roots in ROOTS.items() if root in roots), RecordKind.VEHICLE_INVENTORY
+        )
+        return StarRejectFile(document, kind, stream)
+
     def write(
         self, kind: RecordKind, records: Iterable[Record], sink: BinaryIO, envelope: Envelope
     ) -> int:
@@ -111,6 +123,8 @@ class StarFeed:
             raise KindNotSupported(self.name, kind, self.reads())
 
     def _schema(self, document: Document, kind: RecordKind) -> etree.XMLSchema | None:
+        """The XSD of the document's BOD; None without a schema folder or for a root the
+        reader refuses anyway; :class:`SchemaUnavailable` when the folder lacks it."""
         if self.schema_dir is None:
             return None
         with document.open() as stream:
@@ -125,7 +139,12 @@ class StarFeed:
                 document.name,
                 "--strict needs the STAR Rev 5.5.4 schemas: set FOURS_STAR_DIR to their folder",
             )
-        schema = self._schema(document, kind)
+        try:
+            schema = self._schema(document, kind)
+        except SchemaUnavailable as missing:
+            raise DocumentRefused(
+                document.name, f"--strict needs the STAR schemas: {missing}"
+            ) from None
         if schema is None:
             return  # the reader refuses the wrong root with a clear message
         tree = self._small_tree(document)
@@ -141,6 +160,15 @@ class StarFeed:
                 line=first.line,
                 deviations=len(errors),
             )
+        first_deviation = self._stream_validate(document, schema)
+        if first_deviation is not None:
+            raise DocumentRefused(
+                document.name,
+                f"does not validate against {schema_name(kind)} (--strict): {first_deviation}",
+            )
+
+    def _stream_validate(self, document: Document, schema: etree.XMLSchema) -> str | None:
+        """Validate while streaming (bounded memory): the first deviation, or None."""
         with document.open() as stream:
             try:
                 for _event, elem in etree.iterparse(
@@ -150,10 +178,8 @@ class StarFeed:
                         continue
                     elem.clear(keep_tail=True)
             except etree.XMLSyntaxError as exc:
-                raise DocumentRefused(
-                    document.name,
-                    f"does not validate against {schema_name(kind)} (--strict): {exc.msg}",
-                ) from None
+                return f"line {exc.lineno}: {exc.msg}"
+        return None
 
     def _small_tree(self, document: Document) -> etree._ElementTree | None:
         """The parsed document when it is small enough to hold (else None)."""
@@ -173,16 +199,25 @@ class StarFeed:
                 ) from None
 
     def _deviations(self, document: Document, kind: RecordKind) -> Iterator[FeedWarning]:
-        schema = self._schema(document, kind)
+        try:
+            schema = self._schema(document, kind)
+        except SchemaUnavailable as missing:
+            yield FeedWarning(
+                SourceLocation(document.name), f"schema deviations not checked: {missing}"
+            )
+            return
         if schema is None:
             return
         tree = self._small_tree(document)
         if tree is None:
-            yield FeedWarning(
-                SourceLocation(document.name),
-                f"schema deviations not checked for documents over "
-                f"{LENIENT_SCHEMA_CHECK_BYTES // (1024 * 1024)} MB; use --strict",
-            )
+            first = self._stream_validate(document, schema)
+            if first is not None:
+                yield FeedWarning(
+                    SourceLocation(document.name),
+                    f"schema deviation (imported anyway): {first}; documents over "
+                    f"{LENIENT_SCHEMA_CHECK_BYTES // (1024 * 1024)} MB report their first "
+                    "deviation only",
+                )
             return
         if schema.validate(tree):
             return

@@ -8,6 +8,7 @@ STAR document of the expected kind, or fails ``--strict`` schema validation.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import BinaryIO
@@ -82,19 +83,26 @@ class _FieldProblem(Exception):
 
 
 class Envelope:
-    """What the ``ApplicationArea`` says."""
+    """What the ``ApplicationArea`` says (``area``: a copy of the element, for answers
+    that must quote it, like an acknowledgement's ``OriginalApplicationArea``)."""
 
     def __init__(self) -> None:
         self.bodid: str | None = None
         self.dealer_code: str | None = None
         self.sender_dealer_code: str | None = None
         self.created: str | None = None
+        self.sender: str | None = None
+        self.area: etree._Element | None = None
 
     def read(self, area: etree._Element) -> None:
         self.bodid = text_of(area, "{*}BODID")
         self.created = text_of(area, "{*}CreationDateTime")
         self.dealer_code = text_of(area, "{*}Destination/{*}DealerNumberID")
         self.sender_dealer_code = text_of(area, "{*}Sender/{*}DealerNumberID")
+        self.sender = text_of(area, "{*}Sender/{*}SenderNameCode") or text_of(
+            area, "{*}Sender/{*}CreatorNameCode"
+        )
+        self.area = copy.deepcopy(area)
 
     @property
     def dealer(self) -> str | None:
@@ -124,6 +132,40 @@ def read_envelope(stream: BinaryIO, name: str) -> tuple[str, Envelope]:
     return root_name, envelope
 
 
+class PathCounter:
+    """Element paths of line items and their containers, counted as the document streams
+    (``/ProcessVehicleInventory/ProcessVehicleInventoryDataArea/VehicleInventory[1]/
+    Invoice[2]/VehicleInventoryVehicleLineItem[7]``): shared by the reader and the writer
+    of reject documents, so both name a line item alike."""
+
+    def __init__(self, kind: RecordKind) -> None:
+        self.kind = kind
+        self.root: str | None = None
+        self.counters: dict[str, int] = {}
+        self.items_in_container = 0
+
+    def start(self, tag: str) -> None:
+        """A container or line item starts (the root is set by the caller)."""
+        line_item = LINE_ITEMS[self.kind]
+        if tag in _CONTAINERS[self.kind]:
+            self.counters[tag] = self.counters.get(tag, 0) + 1
+            if tag in _ITEM_PARENTS[self.kind]:
+                self.counters[line_item] = 0
+                self.items_in_container = 0
+        elif tag == line_item:
+            self.counters[line_item] = self.counters.get(line_item, 0) + 1
+            self.items_in_container += 1
+
+    def path(self, last: str) -> str:
+        parts = [f"/{self.root}/{self.root}DataArea"]
+        for name in (*_CONTAINERS[self.kind], LINE_ITEMS[self.kind]):
+            if self.counters.get(name):
+                parts.append(f"{name}[{self.counters[name]}]")
+            if name == last:
+                break
+        return "/".join(parts)
+
+
 class StarReader:
     """Reads one kind of STAR document into located records."""
 
@@ -146,9 +188,7 @@ class StarReader:
         parents = _ITEM_PARENTS[self.kind]
         roots = ROOTS[self.kind]
         wanted = ["ApplicationArea", line_item, *containers, *roots]
-        counters: dict[str, int] = {}
-        root_seen: str | None = None
-        items_in_container = 0
+        paths = PathCounter(self.kind)
         context = etree.iterparse(
             stream,
             events=("start", "end"),
@@ -160,35 +200,27 @@ class StarReader:
             for event, elem in context:
                 tag = local(elem.tag)
                 if event == "start":
-                    if root_seen is None:
+                    if paths.root is None:
                         if tag not in roots:
                             found = local(elem.getroottree().getroot().tag)
                             raise DocumentRefused(
                                 self.name, _wrong_root(found, self.kind), root=found
                             )
-                        root_seen = tag
-                    elif tag in containers:
-                        counters[tag] = counters.get(tag, 0) + 1
-                        if tag in parents:
-                            counters[line_item] = 0
-                            items_in_container = 0
-                    elif tag == line_item:
-                        counters[line_item] = counters.get(line_item, 0) + 1
-                        items_in_container += 1
+                        paths.root = tag
+                    else:
+                        paths.start(tag)
                     continue
                 if tag == "ApplicationArea":
                     self.envelope.read(elem)
                     elem.clear()
                 elif tag == line_item:
-                    yield from self._line_item(elem, self._path(root_seen, counters, line_item))
+                    yield from self._line_item(elem, paths.path(line_item))
                     elem.clear()
                     _drop_previous(elem, line_item)
                 elif tag in containers:
-                    if tag in parents and items_in_container == 0:
+                    if tag in parents and paths.items_in_container == 0:
                         yield FeedWarning(
-                            SourceLocation(
-                                self.name, _line(elem), self._path(root_seen, counters, tag)
-                            ),
+                            SourceLocation(self.name, _line(elem), paths.path(tag)),
                             f"{tag} has no {line_item}: nothing to import from it",
                         )
                     # Done with this container: drop it and its finished siblings, so
@@ -199,19 +231,10 @@ class StarReader:
             raise DocumentRefused(
                 self.name, f"not well-formed XML: {exc}", line=exc.lineno
             ) from None
-        if root_seen is None:
+        if paths.root is None:
             root = context.root
             found = local(root.tag) if root is not None else "nothing"
             raise DocumentRefused(self.name, _wrong_root(found, self.kind), root=found)
-
-    def _path(self, root: str | None, counters: dict[str, int], last: str) -> str:
-        parts = [f"/{root}/{root}DataArea"]
-        for name in (*_CONTAINERS[self.kind], LINE_ITEMS[self.kind]):
-            if counters.get(name):
-                parts.append(f"{name}[{counters[name]}]")
-            if name == last:
-                break
-        return "/".join(parts)
 
     def _line_item(self, elem: etree._Element, path: str) -> Iterator[FeedItem]:
         warnings: list[FeedWarning] = []
@@ -349,8 +372,8 @@ class StarReader:
             )
             if o
         )
-        try:
-            return VehicleInventoryRecord(
+        return _record(
+            lambda: VehicleInventoryRecord(
                 vin=vin,
                 spec=spec,
                 state=state,
@@ -367,9 +390,9 @@ class StarReader:
                 invoice_tax=tax,
                 options=options,
                 colour_name=colour_name,
-            )
-        except DomainError as error:
-            raise _FieldProblem("VehicleInventoryVehicleLineItem", error.message) from None
+            ),
+            "VehicleInventoryVehicleLineItem",
+        )
 
     def _quantity(self, elem: etree._Element, field: str) -> Decimal | None:
         raw = text_of(elem, f"{{*}}{field}")
@@ -384,24 +407,55 @@ class StarReader:
         return value
 
     def _stock(self, elem: etree._Element, warn: Callable[[str, str], None]) -> Record:
+        item = elem.find("{*}PartsProductItem")
         number = text_of(elem, "{*}ItemID")
+        if number is None and item is not None:
+            number = text_of(item, "{*}ItemID") or text_of(
+                item, "{*}ItemIdentificationGroup/{*}ItemIdentification/{*}ItemID"
+            )
         if number is None:
-            raise _FieldProblem("ItemID", "part number (ItemID) is missing")
+            raise _FieldProblem(
+                "ItemID", "part number (ItemID or PartsProductItem/ItemID) is missing"
+            )
         on_hand = self._quantity(elem, "QuantityOnHand")
         if on_hand is None:
             raise _FieldProblem("QuantityOnHand", "QuantityOnHand is missing")
-        try:
-            return StockPositionRecord(
+        bins = [b for b in (_text(found) for found in elem.iterfind("{*}BinLocation")) if b]
+        if len(bins) > 1:
+            warn(
+                "BinLocation",
+                f"{len(bins)} bin locations ({', '.join(bins)}): the position is kept "
+                f"under the first, {bins[0]}",
+            )
+        header = _sibling_header(elem, "PartsInventoryHeader")
+        as_of = None
+        incremental = False
+        if header is not None:
+            as_of = _date_or_none(text_of(header, "{*}DocumentDateTime") or "")
+            incremental = (text_of(header, "{*}InventoryTypeCode") or "").lower() == "incremental"
+        if as_of is None and self.envelope.created:
+            as_of = _date_or_none(self.envelope.created)
+        return _record(
+            lambda: StockPositionRecord(
                 part_number=number,
                 on_hand=on_hand,
                 dealer_code=self.envelope.dealer,
-                bin=text_of(elem, "{*}BinLocation"),
+                bin=bins[0] if bins else None,
                 reserved=self._quantity(elem, "QuantityReserved"),
                 on_order=self._quantity(elem, "QuantityOnOrder"),
                 unit_price=self._money(elem.find("{*}UnitPriceAmount"), "UnitPriceAmount", warn),
-            )
-        except DomainError as error:
-            raise _FieldProblem("ItemID", error.message) from None
+                name=text_of(item, "{*}PartName") if item is not None else None,
+                part_class=text_of(elem, "{*}PartClassCode")
+                or (text_of(item, "{*}PartClassCode") if item is not None else None),
+                brand=text_of(item, "{*}PartManufacturer") if item is not None else None,
+                back_ordered=self._quantity(elem, "BackOrderQuantity"),
+                last_sold_on=self._date(elem, "{*}LastSoldDate"),
+                last_received_on=self._date(elem, "{*}LastReceiptDate"),
+                as_of=as_of,
+                incremental=incremental,
+            ),
+            "ItemID",
+        )
 
     def _order_status(self, elem: etree._Element, warn: Callable[[str, str], None]) -> Record:
         order_number = text_of(elem, "{*}VehicleOrderNumber")
@@ -418,15 +472,70 @@ class StarReader:
         header = order.find("{*}VehicleOrderHeader") if order is not None else None
         status_date = self._date(header, "{*}StatusDate") if header is not None else None
         eta = self._date(header, "{*}PromisedDeliveryDate") if header is not None else None
-        return VehicleOrderStatusRecord(
-            order_number=order_number,
-            state=state,
-            manufacturer_state=raw_state,
-            vin=vin,
-            dealer_code=self.envelope.dealer,
-            status_date=status_date,
-            eta=eta,
+        return _record(
+            lambda: VehicleOrderStatusRecord(
+                order_number=order_number,
+                state=state,
+                manufacturer_state=raw_state,
+                vin=vin,
+                dealer_code=self.envelope.dealer,
+                status_date=status_date,
+                eta=eta,
+            ),
+            "VehicleOrderVehicleLineItem",
         )
+
+
+#: The STAR element each record field is read from (a record's refusal names the field).
+STAR_FIELDS = {
+    "part_number": "ItemID",
+    "on_hand": "QuantityOnHand",
+    "reserved": "QuantityReserved",
+    "on_order": "QuantityOnOrder",
+    "back_ordered": "BackOrderQuantity",
+    "unit_price": "UnitPriceAmount",
+    "name": "PartName",
+    "part_class": "PartClassCode",
+    "brand": "PartManufacturer",
+    "bin": "BinLocation",
+    "dealer_code": "DealerNumberID",
+    "order_number": "VehicleOrderNumber",
+    "carrier": "CarrierID",
+    "invoice_number": "InvoiceNumberString",
+    "invoice_price": "ChargeAmount",
+    "invoice_tax": "TaxAmount",
+    "options": "OptionID",
+    "colour_name": "ColorName",
+    "manufacturer_state": "VehicleStatusCode",
+}
+
+
+def _record(make: Callable[[], Record], element: str) -> Record:
+    """``make()``; a record's refusal becomes a field problem on the STAR element of the
+    field it names (else on ``element``)."""
+    try:
+        return make()
+    except DomainError as error:
+        field = error.details.get("field")
+        named = STAR_FIELDS.get(field, element) if isinstance(field, str) else element
+        raise _FieldProblem(named, error.message) from None
+
+
+def _text(elem: etree._Element) -> str | None:
+    return elem.text.strip() if elem.text and elem.text.strip() else None
+
+
+def _sibling_header(elem: etree._Element, tag: str) -> etree._Element | None:
+    """The header of the container ``elem`` sits in (read before its lines)."""
+    parent = elem.getparent()
+    return None if parent is None else parent.find(f"{{*}}{tag}")
+
+
+def _date_or_none(raw: str) -> Date | None:
+    try:
+        return parse_date(raw)
+    except ValueProblem:
+        return None
 
 
 def _drop_previous(elem: etree._Element, tag: str) -> None:

@@ -1,5 +1,6 @@
-"""STAR writers: ``ShowVehicleInventory`` (our stock report) and
-``AcknowledgeVehicleInventory`` (our answer to a manufacturer's document).
+"""STAR writers: ``ShowVehicleInventory`` (our stock report) and the acknowledgements
+``AcknowledgeVehicleInventory`` / ``AcknowledgePartsInventory`` (our answer to a
+manufacturer's document, built from its own envelope).
 
 Written incrementally with ``lxml.etree.xmlfile``: one car at a time, so a
 report of any size is written in bounded memory. Each car goes in its own
@@ -13,14 +14,17 @@ so a streaming reader could not attach it to them. It is not written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
+import attrs
 from lxml import etree
 
 from fours_adapters.dms.star.common import OAGIS_NS, RELEASE_ID, STAR_NS
-from fours_domain.dms.ports import Envelope
-from fours_domain.dms.records import VehicleInventoryRecord
+from fours_adapters.dms.star.inbound import Envelope as StarEnvelope
+from fours_domain.dms.ports import Envelope, Rejection
+from fours_domain.dms.records import RecordKind, VehicleInventoryRecord
 from fours_domain.shared.money import Money
 
 NSMAP = {None: STAR_NS, "oa": OAGIS_NS}
@@ -51,7 +55,7 @@ def _amount(parent: etree._Element, name: str, money: Money) -> None:
     _sub(parent, name, f"{money.amount:.2f}", currencyID="CNY")
 
 
-def application_area(envelope: Envelope) -> etree._Element:
+def application_area(envelope: Envelope, destination: str = "DMS") -> etree._Element:
     area = etree.Element(_q("ApplicationArea"), nsmap=NSMAP)  # type: ignore[arg-type]
     sender = _sub(area, "Sender")
     _sub(sender, "CreatorNameCode", envelope.sender)
@@ -64,8 +68,7 @@ def application_area(envelope: Envelope) -> etree._Element:
         envelope.created_at.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss[Z]"),
     )
     _sub(area, "BODID", envelope.document_id)
-    destination = _sub(area, "Destination")
-    _sub(destination, "DestinationNameCode", "DMS")
+    _sub(_sub(area, "Destination"), "DestinationNameCode", destination)
     return area
 
 
@@ -143,39 +146,123 @@ def write_show_vehicle_inventory(
     return count
 
 
-def write_acknowledge_vehicle_inventory(
-    sink: BinaryIO,
-    envelope: Envelope,
-    original_bodid: str,
-    accepted: bool,
-    reasons: Iterable[str] = (),
+#: The acknowledgement BOD, its noun and the noun's header, per acknowledged kind.
+ACKNOWLEDGED: dict[RecordKind, tuple[str, str, str]] = {
+    RecordKind.VEHICLE_INVENTORY: (
+        "AcknowledgeVehicleInventory",
+        "VehicleInventory",
+        "VehicleInventoryHeader",
+    ),
+    RecordKind.PARTS_INVENTORY: (
+        "AcknowledgePartsInventory",
+        "PartsInventory",
+        "PartsInventoryHeader",
+    ),
+}
+MAX_ACKNOWLEDGED_REJECTIONS = 1000
+
+
+@attrs.frozen
+class Acknowledgement:
+    """What to answer: the original document's envelope, how many of its line items
+    were applied and rejected, and the rejections (the first ones, when there are many)."""
+
+    kind: RecordKind
+    original: StarEnvelope
+    root: str
+    applied: int
+    rejected: int
+    rejections: Sequence[Rejection] = ()
+
+    @property
+    def action(self) -> str:
+        """OAGIS ``actionCode``: Accepted (all applied), Modified (some rejected),
+        Rejected (nothing applied)."""
+        if not self.rejected:
+            return "Accepted"
+        return "Rejected" if not self.applied else "Modified"
+
+
+def _original_area(original: StarEnvelope) -> etree._Element:
+    """The original ``ApplicationArea`` as ``OriginalApplicationArea``: the same children,
+    but its ``Signature`` (which signs the original BOD, not our answer)."""
+    quoted = etree.Element(_q("OriginalApplicationArea"), nsmap=NSMAP)  # type: ignore[arg-type]
+    if original.area is not None:
+        for child in original.area:
+            if isinstance(child.tag, str) and etree.QName(child).localname != "Signature":
+                quoted.append(copy.deepcopy(child))
+        return quoted
+    sender = _sub(quoted, "Sender")
+    _sub(sender, "CreatorNameCode", original.sender or "DMS")
+    _sub(sender, "SenderNameCode", original.sender or "DMS")
+    _sub(quoted, "CreationDateTime", original.created or "")
+    _sub(quoted, "BODID", original.bodid or "")
+    _sub(_sub(quoted, "Destination"), "DestinationNameCode", "fours")
+    return quoted
+
+
+def _criteria(
+    ack: etree._Element,
+    action: str,
+    path: str,
+    code: str | None,
+    texts: Iterable[str],
+    description: str | None = None,
 ) -> None:
-    """Write an ``AcknowledgeVehicleInventory`` answering document ``original_bodid``."""
-    root = etree.Element(_q("AcknowledgeVehicleInventory"), {"releaseID": RELEASE_ID}, nsmap=NSMAP)  # type: ignore[arg-type]
-    root.append(application_area(envelope))
-    data = _sub(root, "AcknowledgeVehicleInventoryDataArea")
-    ack = _sub(data, "Acknowledge")
-    original = _sub(ack, "OriginalApplicationArea")
-    sender = _sub(original, "Sender")
-    _sub(sender, "CreatorNameCode", "DMS")
-    _sub(sender, "SenderNameCode", "DMS")
-    _sub(
-        original,
-        "CreationDateTime",
-        envelope.created_at.in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss[Z]"),
-    )
-    _sub(original, "BODID", original_bodid)
-    _sub(_sub(original, "Destination"), "DestinationNameCode", envelope.sender)
     criteria = etree.SubElement(ack, _oa("ResponseCriteria"))
     expression = etree.SubElement(
-        criteria, _oa("ResponseExpression"), {"actionCode": "Accepted" if accepted else "Rejected"}
+        criteria, _oa("ResponseExpression"), {"actionCode": action, "expressionLanguage": "XPath"}
     )
-    expression.text = "Accepted" if accepted else "Rejected"
+    expression.text = path
     status = etree.SubElement(criteria, _oa("ChangeStatus"))
-    for reason in list(reasons)[:100]:
-        etree.SubElement(status, _oa("Reason")).text = reason[:1000]
-    inventory = _sub(data, "VehicleInventory")
-    header = _sub(inventory, "VehicleInventoryHeader")
+    if description is not None:
+        etree.SubElement(status, _oa("Description")).text = description
+    if code:
+        etree.SubElement(status, _oa("ReasonCode")).text = code
+    for text in texts:
+        etree.SubElement(status, _oa("Reason")).text = text[:1000]
+
+
+def write_acknowledgement(sink: BinaryIO, envelope: Envelope, answer: Acknowledgement) -> None:
+    """Write the acknowledgement of a STAR document: its ``OriginalApplicationArea`` is the
+    document's own envelope; one ``ResponseCriteria`` gives the outcome of the document
+    (Accepted / Modified / Rejected, with the counts), one more per rejected line item its
+    XPath, field (``ReasonCode``) and reason. Validates against the Rev 5.5.4 XSDs."""
+    bod, noun, header_name = ACKNOWLEDGED[answer.kind]
+    root = etree.Element(_q(bod), {"releaseID": RELEASE_ID}, nsmap=NSMAP)  # type: ignore[arg-type]
+    root.append(application_area(envelope, destination=answer.original.sender or "DMS"))
+    data = _sub(root, f"{bod}DataArea")
+    ack = _sub(data, "Acknowledge")
+    ack.append(_original_area(answer.original))
+    total = answer.applied + answer.rejected
+    _criteria(
+        ack,
+        answer.action,
+        f"/{answer.root}",
+        None,
+        (),
+        description=f"{answer.applied} of {total} line items applied, {answer.rejected} rejected",
+    )
+    listed = list(answer.rejections)[:MAX_ACKNOWLEDGED_REJECTIONS]
+    for rejection in listed:
+        where = rejection.location
+        subject = f" ({rejection.key})" if rejection.key else ""
+        _criteria(
+            ack,
+            "Rejected",
+            where.path or f"/{answer.root}",
+            where.field,
+            [f"{rejection.reason}{subject}" + (f" at line {where.line}" if where.line else "")],
+        )
+    if answer.rejected > len(listed):
+        _criteria(
+            ack,
+            "Rejected",
+            f"/{answer.root}",
+            None,
+            [f"… and {answer.rejected - len(listed)} more rejected line items (reject file)"],
+        )
+    header = _sub(_sub(data, noun), header_name)
     ident = _sub(_sub(header, "DocumentIdentificationGroup"), "DocumentIdentification")
-    _sub(ident, "DocumentID", original_bodid)
+    _sub(ident, "DocumentID", answer.original.bodid or "")
     sink.write(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
