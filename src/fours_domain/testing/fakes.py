@@ -30,7 +30,15 @@ from fours_domain.inventory.model import (
 )
 from fours_domain.inventory.reports import Availability, availability_of, lapsed_by_location
 from fours_domain.inventory.services import visible_part
-from fours_domain.org.model import Brand, BusinessUnit, Group, MasterDataScope, Region, Store
+from fours_domain.org.model import (
+    Brand,
+    BusinessUnit,
+    Company,
+    Group,
+    MasterDataScope,
+    Region,
+    Store,
+)
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
 from fours_domain.pricing.parts import (
@@ -43,7 +51,14 @@ from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.catalogue import ModelCode, PartNumber
 from fours_domain.shared.events import DomainEvent, EventRecorder
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId, WarehouseCode
+from fours_domain.shared.ids import (
+    BrandCode,
+    BusinessUnitId,
+    CompanyId,
+    RegionId,
+    StoreId,
+    WarehouseCode,
+)
 from fours_domain.shared.time import Date, DateTime
 from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
@@ -53,6 +68,7 @@ class FakeOrgRepository:
         self.group: Group | None = None
         self.regions: dict[RegionId, Region] = {}
         self.units: dict[BusinessUnitId, BusinessUnit] = {}
+        self.companies: dict[CompanyId, Company] = {}
         self.brands: dict[BrandCode, Brand] = {}
         self.stores: dict[StoreId, Store] = {}
 
@@ -79,6 +95,15 @@ class FakeOrgRepository:
 
     def list_business_units(self) -> Sequence[BusinessUnit]:
         return sorted(self.units.values(), key=lambda u: u.id)
+
+    def get_company(self, company_id: CompanyId) -> Company | None:
+        return self.companies.get(company_id)
+
+    def add_company(self, company: Company) -> None:
+        self.companies[company.id] = company
+
+    def list_companies(self) -> Sequence[Company]:
+        return sorted(self.companies.values(), key=lambda c: c.id)
 
     def get_brand(self, brand_code: BrandCode) -> Brand | None:
         return self.brands.get(brand_code)

@@ -40,7 +40,7 @@ from fours_domain.inventory.model import (
 )
 from fours_domain.shared.catalogue import PartNumber
 from fours_domain.shared.ids import BinCode, SequentialIdSource, StoreId, WarehouseCode
-from fours_domain.shared.time import FixedClock
+from fours_domain.shared.time import DateTime, FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
 from tests.unit.inventory.world import BINS, PARTS, STORES, seed
 
@@ -160,9 +160,9 @@ class StockMachine(RuleBasedStateMachine):
         """The tidy-up sweep records every lapsed reservation as expired."""
         for store in STORES:
             due = [
-                r.id
-                for r in self._open_reservations(store)
-                if r.expires_at is not None and r.expires_at <= self.clock.now()
+                reservation_id
+                for reservation_id, expires_at in self._open_reservations(store)
+                if expires_at is not None and expires_at <= self.clock.now()
             ]
             result = inv.expire_reservations(self.uow(), inv.ExpireReservations(store), self.clock)
             expired = [r.id for r in result.unwrap()]
@@ -403,9 +403,10 @@ class StockMachine(RuleBasedStateMachine):
             StoreId(store), WarehouseCode("W1"), BinCode(bin_code), PartNumber(part)
         )
 
-    def _open_reservations(self, store: str) -> list[Reservation]:
+    def _open_reservations(self, store: str) -> list[tuple[str, DateTime | None]]:
+        """(id, expiry) of the store's open reservations, read inside the unit of work."""
         with self.uow() as uow:
-            return list(uow.stock.open_reservations(StoreId(store)))
+            return [(r.id, r.expires_at) for r in uow.stock.open_reservations(StoreId(store))]
 
     def _books(self, store: str) -> tuple[dict[StockLocation, int], dict[StockLocation, int]]:
         """(on hand, held by live reservations) per stock item, read in one unit of work:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fours_adapters.sql.types as ft
+from fours_adapters.sql.org.types import SocialCreditCodeType
 
 revision = "0008_inventory_vehicles"
 down_revision = "0006_dms"
@@ -46,6 +47,42 @@ _NEXT_EXPIRY = (
 
 def upgrade() -> None:
     _inventory()
+    _org()
+    _vehicles()
+
+
+def _org() -> None:
+    op.create_table(
+        "org_companies",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("uscc", SocialCreditCodeType(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_org_companies")),
+        sa.UniqueConstraint("uscc", name=op.f("uq_org_companies_uscc")),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite takes a column REFERENCES clause in ADD COLUMN; the batch copy-and-move
+        # would rebuild org_stores, which every store-owned table references.
+        op.execute(
+            "ALTER TABLE org_stores ADD COLUMN company_id VARCHAR(32) REFERENCES org_companies (id)"
+        )
+    else:
+        op.add_column(
+            "org_stores",
+            sa.Column(
+                "company_id",
+                sa.String(32),
+                sa.ForeignKey(
+                    "org_companies.id", name=op.f("fk_org_stores_company_id_org_companies")
+                ),
+                nullable=True,
+            ),
+        )
+
+
+def _vehicles() -> None:
+    # A store's incoming cars (in transfer to it), for `vehicles find --store`.
+    op.create_index("ix_veh_vehicles_transfer_to", "veh_vehicles", ["transfer_to"])
 
 
 def _inventory() -> None:
@@ -89,6 +126,10 @@ def _inventory() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_veh_vehicles_transfer_to", table_name="veh_vehicles")
+    with op.batch_alter_table("org_stores") as batch:
+        batch.drop_column("company_id")
+    op.drop_table("org_companies")
     with op.batch_alter_table("inv_loans") as batch:
         batch.drop_index("ix_inv_loans_open")
         batch.drop_column("due_at")
