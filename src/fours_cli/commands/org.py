@@ -253,6 +253,7 @@ def _store_table(rows: list[dict[str, Any]]) -> str:
                 "store": r["id"],
                 "name": r["name"],
                 "region": r["region"],
+                "company": r["company"],
                 "tz": r["time_zone"],
                 "brands": r["brands"],
                 "warehouses": [w["code"] for w in r["warehouses"]],
