@@ -370,35 +370,13 @@ def test_clean_messages_for_bad_numbers_counts_and_warehouses(db: str) -> None:
         f"{held['reservations'][0]['id']} (work_order WO-1: 7): "
         "release or re-plan those reservations first"
     )
-    yard = _error(
-        db,
-        "--store",
-        "SH01",
-        "stock",
-        "transfer",
-        "w1",
-        "P1:1",
-        "--to",
-        "HZ01",
-        "--to-warehouse",
-        "YARD",
-        code=2,
-    )
-    assert yard == "Error: warehouse at store HZ01 YARD not found"
+    to_yard = ["--store", "SH01", "stock", "transfer", "w1", "P1:1", "--to", "HZ01"]
+    to_yard += ["--to-warehouse", "YARD"]
+    assert _error(db, *to_yard, code=2) == "Error: warehouse at store HZ01 YARD not found"
     run(db, "--store", "HZ01", "org", "add-warehouse", "yard", "Yard", "--kind", "vehicles")
-    assert _error(
-        db,
-        "--store",
-        "SH01",
-        "stock",
-        "transfer",
-        "w1",
-        "P1:1",
-        "--to",
-        "HZ01",
-        "--to-warehouse",
-        "YARD",
-    ) == ("Error: warehouse YARD at store HZ01 is a vehicles warehouse, not a parts warehouse")
+    assert _error(db, *to_yard) == (
+        "Error: warehouse YARD at store HZ01 is a vehicles warehouse, not a parts warehouse"
+    )
 
 
 def test_transfer_reservations_and_refused_transfers(db: str) -> None:

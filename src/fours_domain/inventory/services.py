@@ -1234,38 +1234,23 @@ def receive_transfer(
     """The target store confirms receipt (调拨入库): its stock rises now, and open
     backorders there are served."""
 
-    def run() -> Result[TransferOutcome, DomainError]:
-        store_id, bin_code = _store_id(cmd.store_id), _bin(cmd.bin_code)
-        at = clock.now()
-        with uow:
-            transfer = uow.stock.get_transfer(cmd.transfer_id)
-            if transfer is None or transfer.to_store_id != store_id:
-                return Failure(NotFound(f"transfer to store {store_id}", cmd.transfer_id))
-            known = _known(uow, store_id, transfer.to_warehouse_code, (), bin_code)
-            if isinstance(known, Failure):
-                return Failure(known.failure())
-            if isinstance(marked := transfer.mark_received(bin_code, at), Failure):
-                return Failure(marked.failure())
-            placed = [
-                (
-                    StockLocation(store_id, transfer.to_warehouse_code, bin_code, line.part_number),
-                    line,
-                )
-                for line in transfer.lines
-            ]
-            outcome = _put_back(
-                uow,
-                placed,
-                at,
-                ids,
-                MoveKind.TRANSFER_IN,
-                f"transfer {transfer.id} from {transfer.store_id}",
-            )
-            uow.track(transfer)
-            uow.commit()
-            return Success(TransferOutcome(transfer, *outcome))
+    def receive(
+        transfer: Transfer, store_id: StoreId, at: DateTime
+    ) -> Result[Settled, DomainError]:
+        bin_code = _bin(cmd.bin_code)
+        known = _known(uow, store_id, transfer.to_warehouse_code, (), bin_code)
+        if isinstance(known, Failure):
+            return Failure(known.failure())
+        if isinstance(marked := transfer.mark_received(bin_code, at), Failure):
+            return Failure(marked.failure())
+        placed = [
+            (StockLocation(store_id, transfer.to_warehouse_code, bin_code, line.part_number), line)
+            for line in transfer.lines
+        ]
+        reference = f"transfer {transfer.id} from {transfer.store_id}"
+        return Success((placed, MoveKind.TRANSFER_IN, reference))
 
-    return _guarded(run)
+    return _settle_transfer(uow, cmd.store_id, cmd.transfer_id, clock, ids, receive)
 
 
 def refuse_transfer(
@@ -1275,38 +1260,58 @@ def refuse_transfer(
     into the source's bins they left, through the source's ledger
     (``TRANSFER_RETURN``), and serve the source's open backorders."""
 
+    def refuse(transfer: Transfer, store_id: StoreId, at: DateTime) -> Result[Settled, DomainError]:
+        if isinstance(refused := transfer.refuse(reason=cmd.reason, at=at), Failure):
+            return Failure(refused.failure())
+        placed = [
+            (
+                StockLocation(
+                    transfer.store_id,
+                    transfer.from_warehouse_code,
+                    line.from_bin_code,
+                    line.part_number,
+                ),
+                line,
+            )
+            for line in transfer.lines
+        ]
+        return Success(
+            (placed, MoveKind.TRANSFER_RETURN, f"transfer {transfer.id} refused by {store_id}")
+        )
+
+    return _settle_transfer(uow, cmd.store_id, cmd.transfer_id, clock, ids, refuse)
+
+
+Settled = tuple[list[tuple[StockLocation, TransferLine]], MoveKind, str]
+"""Where a settled transfer's lines go, by which move kind, with which ledger reference."""
+
+
+def _settle_transfer(
+    uow: InventoryUnitOfWork,
+    store: str,
+    transfer_id: str,
+    clock: Clock,
+    ids: IdSource,
+    settle: Callable[[Transfer, StoreId, DateTime], Result[Settled, DomainError]],
+) -> Result[TransferOutcome, DomainError]:
+    """The target store settles a transfer in transit (receives or refuses it): the
+    goods go into stock where ``settle`` says, then serve the backorders there."""
+
     def run() -> Result[TransferOutcome, DomainError]:
-        store_id = _store_id(cmd.store_id)
+        store_id = _store_id(store)
         at = clock.now()
         with uow:
-            transfer = uow.stock.get_transfer(cmd.transfer_id)
+            transfer = uow.stock.get_transfer(transfer_id)
             if transfer is None or transfer.to_store_id != store_id:
-                return Failure(NotFound(f"transfer to store {store_id}", cmd.transfer_id))
-            if isinstance(refused := transfer.refuse(reason=cmd.reason, at=at), Failure):
-                return Failure(refused.failure())
-            placed = [
-                (
-                    StockLocation(
-                        transfer.store_id,
-                        transfer.from_warehouse_code,
-                        line.from_bin_code,
-                        line.part_number,
-                    ),
-                    line,
-                )
-                for line in transfer.lines
-            ]
-            outcome = _put_back(
-                uow,
-                placed,
-                at,
-                ids,
-                MoveKind.TRANSFER_RETURN,
-                f"transfer {transfer.id} refused by {store_id}",
-            )
+                return Failure(NotFound(f"transfer to store {store_id}", transfer_id))
+            settled = settle(transfer, store_id, at)
+            if isinstance(settled, Failure):
+                return Failure(settled.failure())
+            placed, kind, reference = settled.unwrap()
+            entries, allocations = _put_back(uow, placed, at, ids, kind, reference)
             uow.track(transfer)
             uow.commit()
-            return Success(TransferOutcome(transfer, *outcome))
+            return Success(TransferOutcome(transfer, entries, allocations))
 
     return _guarded(run)
 
