@@ -109,3 +109,17 @@ def test_failed_command_leaves_nothing_behind() -> None:
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Success)
     assert isinstance(svc.add_warehouse(uow, svc.AddWarehouse("S1", "W1", "P")), Failure)
     assert len(uow.org.stores["S1"].warehouses) == 1  # type: ignore[index]
+
+
+@given(fs.social_credit_codes())
+def test_companies_carry_a_checked_social_credit_code(code: object) -> None:
+    from fours_domain.org.model import Company
+    from fours_domain.shared.errors import InvalidIdentifier
+    from fours_domain.shared.identifiers import SocialCreditCode
+
+    assert isinstance(code, SocialCreditCode)
+    company = Company(id=" acme-sh ", name="上海安驰", uscc=code.value.lower())
+    assert (company.id, company.uscc) == ("ACME-SH", code)
+    wrong = code.value[:-1] + ("0" if code.value[-1] != "0" else "1")
+    with pytest.raises(InvalidIdentifier):
+        Company(id="X", name="x", uscc=wrong)
