@@ -118,7 +118,7 @@ def medians(url: str, schema: str, n_parts: int, n: int) -> tuple[float, float]:
             for who in order:
                 start = time.perf_counter()
                 if who == "ours":
-                    counts[who] = len(svc.where_available(app.uow(), wanted).unwrap())
+                    counts[who] = len(svc.where_available(app.uow(), wanted, app.clock).unwrap())
                 else:
                     counts[who] = len(conn.execute(RAW_SQL, (wanted,)).fetchall())
                 timings[who] = (time.perf_counter() - start) * 1000

@@ -10,16 +10,20 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say "Schema"
 fours db upgrade
 
-say "Organisation: one group, two regions, two brands, three stores"
+say "Organisation: one group, two regions, two companies, two brands, three stores"
 fours org init ACME "安驰汽车集团 Acme Auto Group" >/dev/null
 fours org add-region EAST "华东区 East China" >/dev/null
 fours org add-region SOUTH "华南区 South China" >/dev/null
 fours org add-unit PREMIUM "豪华品牌事业部" >/dev/null
+fours org add-company ACME-EAST "上海安驰汽车销售有限公司" --uscc 91310115MA1H7XXX08 >/dev/null
+fours org add-company ACME-SOUTH "广州安驰汽车服务有限公司" --uscc 91440101MA59ABCD1D >/dev/null
 fours org add-brand AUDI "奥迪 Audi" --manufacturer "一汽-大众 FAW-Volkswagen" >/dev/null
 fours org add-brand BYD "比亚迪 BYD" --manufacturer "比亚迪汽车 BYD Auto" >/dev/null
-fours org add-store SH-AUDI-01 "上海浦东奥迪" --region EAST --brand AUDI --unit PREMIUM >/dev/null
-fours org add-store HZ-BYD-01 "杭州西湖比亚迪" --region EAST --brand BYD >/dev/null
-fours org add-store GZ-MIX-01 "广州天河汽车城" --region SOUTH --brand AUDI --brand BYD >/dev/null
+fours org add-store SH-AUDI-01 "上海浦东奥迪" --region EAST --brand AUDI --unit PREMIUM \
+  --company ACME-EAST >/dev/null
+fours org add-store HZ-BYD-01 "杭州西湖比亚迪" --region EAST --brand BYD --company ACME-EAST >/dev/null
+fours org add-store GZ-MIX-01 "广州天河汽车城" --region SOUTH --brand AUDI --brand BYD \
+  --company ACME-SOUTH >/dev/null
 for store in SH-AUDI-01 HZ-BYD-01 GZ-MIX-01; do
   fours --store "$store" org add-showroom MAIN "主展厅" >/dev/null
   fours --store "$store" org add-warehouse PARTS "配件库" >/dev/null
@@ -27,8 +31,9 @@ for store in SH-AUDI-01 HZ-BYD-01 GZ-MIX-01; do
   fours --store "$store" org add-bin PARTS A-01 A-02 B-01 >/dev/null
 done
 fours org show
-say "Stores"
+say "Stores and the companies they belong to"
 fours org stores
+fours org companies
 
 say "Prices: schemes for the demo brands (group, region and store scope; store-local windows)"
 fours prices add msrp 459800 --brand AUDI --model A6L --id AUDI-A6L-MSRP --name "A6L 厂家指导价" >/dev/null
@@ -100,7 +105,13 @@ fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-00
 say "Group-wide car stock (集团车辆全局库存)"
 fours vehicles find
 fours vehicles find --model HAN --colour RED --free
+fours vehicles find --free --max-days 30
 fours vehicles history LFV3A24G8P3000102
+fours vehicles pdi-report LFV3A24G8P3000102
+say "Consignment (委托销售) to the group's other company; never to the holder's own"
+fours --store GZ-MIX-01 vehicles consign LFV3A24G8P3000102 --to ACME-SOUTH \
+  || echo "(refused as expected: GZ-MIX-01 belongs to ACME-SOUTH itself)"
+fours --store GZ-MIX-01 vehicles consign LFV3A24G8P3000102 --to ACME-EAST --by 李经理
 say "Manufacturer rebates: Audi's Q3 policy (tiers, KPI gate, claw-backs + a pick-up bonus)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 fours rebates policy add "$HERE/rebates/audi-2026q3.toml"
@@ -146,6 +157,16 @@ fours --store GZ-MIX-01 stock receive-transfer "$transfer_id" A-02 >/dev/null
 fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:2 OIL-5W30:1 --for work_order --ref WO-0001
 echo "A second work order asks for more than is left: refused, nothing reserved"
 fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:9 --ref WO-0002 || true
+echo "A third takes what is there and backorders the rest (BO); the next delivery serves it"
+fours --store SH-AUDI-01 stock reserve PARTS 4H0-061-160:8 --ref WO-0003 --backorder --expires-in 48
+fours --store SH-AUDI-01 stock backorders --open
+fours --store SH-AUDI-01 stock receive PARTS B-01 4H0-061-160:4 --ref PO-2026-002
+fours --store SH-AUDI-01 stock reservations --open
+say "Lending (借出): parts out to the body shop, due back; then returned"
+LOAN=$(fours --json --store SH-AUDI-01 stock lend PARTS A-01 OIL-5W30:2 --to "钣喷车间 body shop" \
+  | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 stock loans
+fours --store SH-AUDI-01 stock return "$LOAN"
 say "Where is 4H0-698-151 across the group"
 fours stock available 4H0-698-151
 fours --store SH-AUDI-01 stock alerts

@@ -13,7 +13,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
     "org": (
         "fours_cli.commands.org",
         "org",
-        "Group, regions, stores, showrooms, warehouses, bins.",
+        "Group, regions, companies, stores, showrooms, warehouses, bins.",
     ),
     "prices": (
         "fours_cli.commands.prices",
@@ -43,6 +43,6 @@ COMMAND_GROUPS: dict[str, tuple[str, str, str]] = {
     "stock": (
         "fours_cli.commands.stock",
         "stock",
-        "Parts stock: receive, issue, reserve, transfer, count, alerts.",
+        "Parts stock: receive, issue, reserve, transfer, lend, count, alerts.",
     ),
 }

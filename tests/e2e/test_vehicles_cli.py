@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
+from fours_adapters.clock import SystemClock
 from fours_cli.cli import cli
+from fours_domain.shared.time import FixedClock
 
 VIN = "LFV3A24G6P3000101"
 VIN2 = "LFV3A24G8P3000102"
@@ -158,3 +161,161 @@ def test_refusals_are_one_line(db: str) -> None:
     assert lenient.exit_code == 0 and "Warning:" in lenient.output
     no_store = run(db, "vehicles", "add", VIN, "--brand", "AUDI", "--model", "A6L")
     assert no_store.exit_code != 0 and "--store" in no_store.output
+
+
+# ---------------------------------------------------------------- the audit's gaps
+
+
+def _in_stock(db: str, vin: str = VIN, store: str = "S1") -> None:
+    args = ("add", vin, "--brand", "audi", "--model", "a6l", "--colour", "black")
+    assert run(db, "--store", store, "vehicles", *args).exit_code == 0
+    pdi = ("pdi", vin, "--inspector", "bob", "--item", "brakes=ok")
+    assert run(db, "--store", store, "vehicles", *pdi).exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["hold", "damage", "return"])
+def test_hold_damage_return_require_a_reason(db: str, command: str) -> None:
+    _in_stock(db)
+    missing = run(db, "--store", "S1", "vehicles", command, VIN)
+    assert missing.exit_code == 2 and "Missing option '--reason'" in missing.output
+    blank = run(db, "--store", "S1", "vehicles", command, VIN, "--reason", "  ")
+    assert blank.exit_code == 1
+    assert (
+        blank.output.strip().startswith(f"Error: vehicle {VIN}: ")
+        and "needs a reason" in blank.output
+    )
+    assert js(db, "vehicles", "show", VIN)["state"] == "IN_STOCK"  # type: ignore[index]
+    done = js(db, "--store", "S1", "vehicles", command, VIN, "--reason", "hail")
+    assert isinstance(done, dict) and done["reason"] == "hail"
+
+
+def test_pdi_records_and_vin_warnings_are_readable(db: str) -> None:
+    wrong = "LFV3A24G0P3000101"
+    added = run(
+        db,
+        "--store",
+        "S1",
+        "vehicles",
+        "add",
+        wrong,
+        "--brand",
+        "audi",
+        "--model",
+        "a6l",
+        "--lenient",
+    )
+    assert added.exit_code == 0
+    pdi = [
+        "--store",
+        "S1",
+        "vehicles",
+        "pdi",
+        wrong,
+        "--inspector",
+        "赵技师",
+        "--item",
+        "brakes=ok",
+    ]
+    assert run(db, *pdi, "--item", "paint=fail:scratch").exit_code == 0
+    assert run(db, "--store", "S1", "vehicles", "repair", wrong).exit_code == 0
+    assert run(db, *pdi, "--item", "paint=ok").exit_code == 0
+    report = js(db, "vehicles", "pdi-report", wrong)
+    assert isinstance(report, list)
+    assert [(r["number"], r["passed"], r["inspector"]) for r in report] == [
+        (1, False, "赵技师"),
+        (2, True, "赵技师"),
+    ]
+    assert report[0]["items"][1] == {"name": "paint", "ok": False, "note": "scratch"}
+    shown = js(db, "vehicles", "show", wrong)
+    assert isinstance(shown, dict) and [i["number"] for i in shown["inspections"]] == [1, 2]
+    text = run(db, "vehicles", "show", wrong).output
+    assert "#1 " in text and "FAIL paint: scratch" in text
+    history = js(db, "vehicles", "history", wrong)
+    assert isinstance(history, dict) and len(history["inspections"]) == 2
+    assert "check digit 0 does not match 6" in history["history"][0]["reason"]
+    assert "accepted, lenient mode" in run(db, "vehicles", "history", wrong).output
+
+
+def test_find_by_days_and_in_transfer_directions(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FixedClock(pendulum.datetime(2026, 11, 25, 1, tz="UTC"))
+    monkeypatch.setattr(SystemClock, "now", lambda self: clock.now())
+    _in_stock(db)
+    clock.advance(days=4)
+    _in_stock(db, VIN2)
+    clock.advance(days=1)
+    old = js(db, "vehicles", "find", "--min-days", "3")
+    assert isinstance(old, list) and [(c["vin"], c["days_in_stock"]) for c in old] == [(VIN, 5)]
+    fresh = js(db, "vehicles", "find", "--max-days", "1")
+    assert isinstance(fresh, list) and [c["vin"] for c in fresh] == [VIN2]
+    bad = run(db, "vehicles", "find", "--min-days", "4", "--max-days", "2")
+    assert bad.exit_code == 2 and "--min-days 4 is above --max-days 2" in bad.output
+    assert run(db, "--store", "S1", "vehicles", "transfer", VIN, "--to", "S2").exit_code == 0
+    source = js(db, "--store", "S1", "vehicles", "find")
+    assert isinstance(source, list) and [c["vin"] for c in source] == [VIN2]
+    outgoing = js(db, "--store", "S1", "vehicles", "find", "--outgoing")
+    assert isinstance(outgoing, list)
+    assert [(c["vin"], c["transfer"], c["days_in_stock"]) for c in outgoing] == [
+        (VIN, "outgoing", None),
+        (VIN2, None, 1),
+    ]
+    target = js(db, "--store", "S2", "vehicles", "find")
+    assert isinstance(target, list) and [(c["vin"], c["transfer"]) for c in target] == [
+        (VIN, "incoming")
+    ]
+    assert js(db, "--store", "S2", "vehicles", "find", "--no-incoming") == []
+    group = js(db, "vehicles", "find", "--state", "in_transfer")
+    assert isinstance(group, list) and group[0]["transfer"] == "S1→S2"
+    held = js(db, "--store", "S1", "vehicles", "reserve", VIN2, "--customer", "C1", "--hours", "2")
+    assert isinstance(held, dict)
+    clock.advance(hours=3)
+    free = js(db, "vehicles", "find", "--free")
+    assert isinstance(free, list)
+    assert [(c["vin"], c["state"], c["reservation_lapsed"]) for c in free] == [
+        (VIN2, "IN_STOCK", True)
+    ]
+    again = js(db, "--store", "S1", "vehicles", "reserve", VIN2, "--customer", "C2")
+    assert isinstance(again, dict) and again["to"] == "RESERVED"
+
+
+def test_consignment_goes_to_another_group_company(db: str) -> None:
+    for code, uscc in (("HOME-CO", "91310115MA1H7XXX08"), ("SISTER-CO", "91440101MA59ABCD1D")):
+        added = js(db, "org", "add-company", code, f"{code} 有限公司", "--uscc", uscc)
+        assert isinstance(added, dict) and added["uscc"] == uscc
+    bad = run(db, "org", "add-company", "X", "x", "--uscc", "91310115MA1H7XXX09")
+    assert bad.exit_code == 1 and "USCC 91310115MA1H7XXX09: check character" in bad.output
+    _in_stock(db)
+    companyless = run(db, "--store", "S1", "vehicles", "consign", VIN, "--to", "SISTER-CO")
+    assert companyless.exit_code == 1 and "belongs to no group company yet" in companyless.output
+    assert js(db, "--store", "S1", "org", "set-company", "home-co") == {
+        "store": "S1",
+        "id": "HOME-CO",
+        "name": "HOME-CO 有限公司",
+        "uscc": "91310115MA1H7XXX08",
+    }
+    own = run(db, "--store", "S1", "vehicles", "consign", VIN, "--to", "HOME-CO")
+    assert own.exit_code == 1 and "consign it to another group company" in own.output
+    unknown = run(db, "--store", "S1", "vehicles", "consign", VIN, "--to", "S2")
+    assert unknown.exit_code == 2 and unknown.output.strip() == "Error: group company S2 not found"
+    done = js(db, "--store", "S1", "vehicles", "consign", VIN, "--to", "sister-co")
+    assert isinstance(done, dict) and done["to"] == "CONSIGNED"
+    assert js(db, "vehicles", "show", VIN)["consigned_to"] == "SISTER-CO"  # type: ignore[index]
+    companies = js(db, "org", "companies")
+    assert isinstance(companies, list) and [(c["id"], c["stores"]) for c in companies] == [
+        ("HOME-CO", ["S1"]),
+        ("SISTER-CO", []),
+    ]
+    store = run(
+        db,
+        "org",
+        "add-store",
+        "S3",
+        "Three",
+        "--region",
+        "east",
+        "--brand",
+        "audi",
+        "--company",
+        "sister-co",
+    )
+    assert store.exit_code == 0, store.output
+    assert "(company SISTER-CO)" in run(db, "org", "show").output

@@ -201,7 +201,7 @@ def test_transfer_between_stores_and_group_availability(app: FoursApp) -> None:
         app.clock,
         app.ids,
     ).unwrap()
-    availability = inv.where_available(app.uow(), "p-2").unwrap()
+    availability = inv.where_available(app.uow(), "p-2", app.clock).unwrap()
     assert [(a.store_id, a.available) for a in availability] == [("S1", 2)]
     alerts = inv.stock_alerts(app.uow(), "S2", app.clock).unwrap()
     assert [a.kind for a in alerts] == [AlertKind.ARRIVAL_DUE]
@@ -212,8 +212,8 @@ def test_transfer_between_stores_and_group_availability(app: FoursApp) -> None:
     received = inv.receive_transfer(
         app.uow(), inv.ReceiveTransfer("S2", transfer.id, "A-02"), app.clock, app.ids
     ).unwrap()
-    assert received.status is TransferStatus.RECEIVED
-    availability = inv.where_available(app.uow(), "P-2").unwrap()
+    assert received.transfer.status is TransferStatus.RECEIVED
+    availability = inv.where_available(app.uow(), "P-2", app.clock).unwrap()
     assert [(a.store_id, a.warehouse_code, a.available) for a in availability] == [
         ("S1", "W1", 2),
         ("S2", "W1", 4),

@@ -18,6 +18,7 @@ def _snapshot(store: Store) -> dict[str, Any]:
         "region": store.region_id,
         "zone": store.time_zone,
         "unit": store.business_unit_id,
+        "company": store.company_id,
         "brands": store.brands,
         "showrooms": sorted((s.code, s.name) for s in store.showrooms),
         "warehouses": sorted(
@@ -41,9 +42,13 @@ def test_generated_org_trees_round_trip(engine: Engine, tree: fs.OrgTree) -> Non
             uow.org.add_business_unit(unit)
         for brand in tree.brands:
             uow.org.add_brand(brand)
+        for company in tree.companies:
+            uow.org.add_company(company)
         for store in tree.stores:
             uow.org.add_store(store)
         uow.commit()
+    companies = sorted((c.id, c.name, c.uscc) for c in tree.companies)
     with app.uow() as uow:
         loaded = {store.id: _snapshot(store) for store in uow.org.list_stores()}
+        assert sorted((c.id, c.name, c.uscc) for c in uow.org.list_companies()) == companies
     assert loaded == expected

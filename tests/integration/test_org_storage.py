@@ -89,3 +89,26 @@ def test_refused_bins_leave_no_rows(app: FoursApp) -> None:
         store = uow.org.get_store(StoreId("S1"))
         assert store is not None
         assert [b.code for b in store.warehouses[0].bins] == ["A-01", "A-02"]
+
+
+def test_companies_round_trip_and_stores_belong_to_one(app: FoursApp) -> None:
+    _seed(app)
+    company = svc.AddCompany("acme-sh", "上海安驰汽车销售有限公司", "91310115MA1H7XXX08")
+    assert svc.add_company(app.uow(), company).unwrap().id == "ACME-SH"
+    twin = svc.add_company(app.uow(), svc.AddCompany("OTHER", "x", "91310115MA1H7XXX08"))
+    assert twin.failure().message == "USCC (company ACME-SH) 91310115MA1H7XXX08 already exists"
+    bad = svc.add_company(app.uow(), svc.AddCompany("BAD", "x", "91310115MA1H7XXX09"))
+    assert bad.failure().code == "invalid_identifier"
+    opened = svc.OpenStore("SH01", "x", "EAST", "Asia/Shanghai", ("AUDI",), None, "ACME-SH")
+    svc.open_store(app.uow(), opened, app.clock).unwrap()
+    svc.open_store(
+        app.uow(), svc.OpenStore("SH02", "y", "EAST", "Asia/Shanghai", ("AUDI",)), app.clock
+    ).unwrap()
+    unknown = svc.set_store_company(app.uow(), svc.SetStoreCompany("SH02", "NOPE"))
+    assert unknown.failure().message == "company NOPE not found"
+    svc.set_store_company(app.uow(), svc.SetStoreCompany("sh02", "acme-sh")).unwrap()
+    with app.uow() as uow:
+        stores = {s.id: s.company_id for s in uow.org.list_stores()}
+        assert stores == {"SH01": "ACME-SH", "SH02": "ACME-SH"}
+        (found,) = uow.org.list_companies()
+        assert (found.name, found.uscc.value) == ("上海安驰汽车销售有限公司", "91310115MA1H7XXX08")

@@ -208,3 +208,37 @@ def test_stale_write_is_a_concurrent_change(app: FoursApp, clock: FixedClock) ->
         app.uow(), svc.ReserveVehicle("S1", VIN, HolderKind.CUSTOMER, "C2", "y"), clock
     )
     assert again.failure().message == f"vehicle {VIN} is RESERVED: cannot reserve"
+
+
+def test_group_stock_as_of_now_in_sql(app: FoursApp, clock: FixedClock) -> None:
+    """Lapsed reservations read as free, days in stock per store-local zone, and a
+    store sees its incoming cars (not the ones it dispatched) — in SQL."""
+    _seed(app)
+    org.open_store(
+        app.uow(), org.OpenStore("URUMQI", "乌鲁木齐", "EAST", "Asia/Urumqi", ("AUDI",)), clock
+    ).unwrap()
+    far = "LFV3A24GXP3000103"
+    for vin, store in ((VIN, "S1"), (far, "URUMQI")):
+        svc.add_vehicle(app.uow(), svc.AddVehicle(store, vin, SPEC, "amy"), clock).unwrap()
+        svc.inspect_vehicle(app.uow(), svc.InspectVehicle(store, vin, "bob", OK), clock).unwrap()
+    until = clock.now().add(hours=1)
+    reserve = svc.ReserveVehicle("S1", VIN, HolderKind.CUSTOMER, "C1", "amy", until)
+    svc.reserve_vehicle(app.uow(), reserve, clock).unwrap()
+
+    def found(**kw: object) -> list[tuple[str, str, int | None]]:
+        lines = svc.find_cars(app.uow(), CarStockFilter(**kw), clock).unwrap()  # type: ignore[arg-type]
+        return sorted((c.vin, c.state_at(clock.now()).value, c.days_in_stock(clock)) for c in lines)
+
+    assert found(availability=Availability.FREE) == [(far, "IN_STOCK", 0)]
+    clock.advance(hours=1)
+    assert found(availability=Availability.FREE) == [(VIN, "IN_STOCK", 0), (far, "IN_STOCK", 0)]
+    assert found(availability=Availability.RESERVED) == []
+    # 09:30 Shanghai on 25 Nov + 15 h = 01:30 on 26 Nov in Shanghai, 23:30 on 25 Nov in Urumqi.
+    clock.advance(hours=14)
+    assert found(min_days=1) == [(VIN, "IN_STOCK", 1)]
+    assert found(max_days=0) == [(far, "IN_STOCK", 0)]
+    svc.transfer_vehicle(app.uow(), svc.TransferVehicle("S1", VIN, "S2", "amy"), clock).unwrap()
+    assert found(store_id=StoreId("S1")) == []
+    assert found(store_id=StoreId("S1"), outgoing=True) == [(VIN, "IN_TRANSFER", None)]
+    assert found(store_id=StoreId("S2"), incoming=True) == [(VIN, "IN_TRANSFER", None)]
+    assert found(min_days=0) == [(far, "IN_STOCK", 0)]

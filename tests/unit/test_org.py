@@ -198,3 +198,17 @@ def test_a_brand_named_twice_is_refused() -> None:
     assert uow.org.stores == {}
     with pytest.raises(InvariantViolation, match="brand AUDI more than once"):
         _store(brands=(AUDI, AUDI))
+
+
+@given(fs.social_credit_codes())
+def test_companies_carry_a_checked_social_credit_code(code: object) -> None:
+    from fours_domain.org.model import Company
+    from fours_domain.shared.errors import InvalidIdentifier
+    from fours_domain.shared.identifiers import SocialCreditCode
+
+    assert isinstance(code, SocialCreditCode)
+    company = Company(id=" acme-sh ", name="上海安驰", uscc=code.value.lower())
+    assert (company.id, company.uscc) == ("ACME-SH", code)
+    wrong = code.value[:-1] + ("0" if code.value[-1] != "0" else "1")
+    with pytest.raises(InvalidIdentifier):
+        Company(id="X", name="x", uscc=wrong)

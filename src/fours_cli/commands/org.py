@@ -9,7 +9,7 @@ import click
 from fours_cli.output import emit, state
 from fours_cli.output import finish as _done
 from fours_domain.org import services as svc
-from fours_domain.org.model import Store, WarehouseKind
+from fours_domain.org.model import Company, Store, WarehouseKind
 
 
 def store_dict(store: Store) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def store_dict(store: Store) -> dict[str, Any]:
         "region": store.region_id,
         "time_zone": store.time_zone.name,
         "business_unit": store.business_unit_id,
+        "company": store.company_id,
         "brands": sorted(store.brands),
         "showrooms": [s.code for s in store.showrooms],
         "warehouses": [
@@ -69,6 +70,49 @@ def add_unit(unit_id: str, name: str) -> None:
     )
 
 
+def company_dict(company: Company) -> dict[str, Any]:
+    return {"id": company.id, "name": company.name, "uscc": company.uscc.value}
+
+
+@org.command("add-company")
+@click.argument("company_id", metavar="CODE")
+@click.argument("name")
+@click.option("--uscc", required=True, help="Unified social credit code (统一社会信用代码).")
+def add_company(company_id: str, name: str, uscc: str) -> None:
+    """Add a group company (legal entity): stores belong to one, cars are consigned
+    between them."""
+    app = state().app
+    _done(svc.add_company(app.uow(), svc.AddCompany(company_id, name, uscc)), company_dict)
+
+
+@org.command("companies")
+def list_companies() -> None:
+    """The group's companies, with their stores."""
+    app = state().app
+    with app.uow() as uow:
+        stores = uow.org.list_stores()
+        rows = [
+            {
+                **company_dict(c),
+                "stores": [s.id for s in stores if s.company_id == c.id],
+            }
+            for c in uow.org.list_companies()
+        ]
+    emit(rows)
+
+
+@org.command("set-company")
+@click.argument("company_id", metavar="COMPANY")
+def set_company(company_id: str) -> None:
+    """Put --store under a group company."""
+    st = state()
+    cmd = svc.SetStoreCompany(st.require_store(), company_id)
+    _done(
+        svc.set_store_company(st.app.uow(), cmd),
+        lambda c: {"store": cmd.store_id.upper(), **company_dict(c)},
+    )
+
+
 @org.command("add-brand")
 @click.argument("brand_code")
 @click.argument("name")
@@ -101,6 +145,7 @@ def add_brand(brand_code: str, name: str, manufacturer: str) -> None:
     help="IANA time zone of the store: Area/Location (e.g. Asia/Urumqi) or UTC.",
 )
 @click.option("--unit", "unit_id", default=None, help="Business unit (事业部), if any.")
+@click.option("--company", "company_id", default=None, help="Group company it belongs to.")
 def add_store(
     store_id: str,
     name: str,
@@ -108,10 +153,11 @@ def add_store(
     brands: tuple[str, ...],
     time_zone: str,
     unit_id: str | None,
+    company_id: str | None,
 ) -> None:
     """Open a store (门店) franchised for one or more brands."""
     app = state().app
-    cmd = svc.OpenStore(store_id, name, region_id, time_zone, brands, unit_id)
+    cmd = svc.OpenStore(store_id, name, region_id, time_zone, brands, unit_id, company_id)
     _done(svc.open_store(app.uow(), cmd, app.clock), store_dict)
 
 
@@ -171,6 +217,7 @@ def show() -> None:
             "group": None if group is None else {"id": group.id, "name": group.name},
             "regions": [{"id": r.id, "name": r.name} for r in uow.org.list_regions()],
             "business_units": [{"id": u.id, "name": u.name} for u in uow.org.list_business_units()],
+            "companies": [company_dict(c) for c in uow.org.list_companies()],
             "brands": [
                 {"code": b.code, "name": b.name, "manufacturer": b.manufacturer}
                 for b in uow.org.list_brands()
@@ -204,6 +251,7 @@ def _store_table(rows: list[dict[str, Any]]) -> str:
                 "store": r["id"],
                 "name": r["name"],
                 "region": r["region"],
+                "company": r["company"],
                 "tz": r["time_zone"],
                 "brands": r["brands"],
                 "warehouses": [w["code"] for w in r["warehouses"]],
@@ -233,7 +281,8 @@ Node = tuple[str, list[Any]]
 def _region_children(region: dict[str, Any], stores: list[dict[str, Any]]) -> list[Node]:
     return [
         (
-            f"store {s['id']}: {s['name']} [{', '.join(s['brands'])}] {s['time_zone']}",
+            f"store {s['id']}: {s['name']} [{', '.join(s['brands'])}] {s['time_zone']}"
+            + (f" (company {s['company']})" if s["company"] else ""),
             [(f"showroom {code}", []) for code in s["showrooms"]]
             + [
                 (f"warehouse {w['code']} ({w['kind']}): {', '.join(w['bins']) or 'no bins'}", [])

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from fours_cli.output import emit, fail, state
+from fours_cli.output import emit, fail, state, value_or_fail
 from fours_cli.output import finish as _done
 from fours_domain.inventory import services as svc
 from fours_domain.inventory.model import MovementClass, Part, format_fitment
@@ -120,7 +120,9 @@ def import_csv(csv_file: Any, unit_id: str | None) -> None:
             )
         )
     _done(
-        svc.import_parts(state().app.uow(), svc.ImportParts(tuple(rows))),
+        svc.import_parts(
+            state().app.uow(), svc.ImportParts(tuple(rows), first_row=2, row_label="line")
+        ),
         lambda added: {"imported": len(added), "numbers": [p.number for p in added]},
         lambda data: f"imported {data['imported']} part(s)",
     )
@@ -130,16 +132,9 @@ def import_csv(csv_file: Any, unit_id: str | None) -> None:
 @click.argument("number")
 def show(number: str) -> None:
     """A part's catalogue entries (per scope) and where it is available in the group."""
-    from fours_domain.shared.catalogue import part_number
-    from fours_domain.shared.errors import NotFound
-
-    app = state().app
-    wanted = part_number(number)
-    with app.uow() as uow:
-        entries = [part_dict(p) for p in uow.parts.list() if p.number == wanted]
-    if not entries:
-        fail(NotFound("part", wanted))
-    available = svc.where_available(app.uow(), wanted).unwrap()
+    st = state()
+    entries = [part_dict(p) for p in value_or_fail(svc.part_entries(st.app.uow(), number))]
+    available = value_or_fail(svc.where_available(st.app.uow(), number, st.app.clock))
     data = {
         "part": entries,
         "available": [

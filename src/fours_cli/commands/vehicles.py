@@ -11,7 +11,7 @@ from returns.result import Result
 from fours_cli.output import emit, state, value_or_fail
 from fours_domain.shared.errors import DomainError
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
-from fours_domain.vehicles.model import HistoryEntry, PdiInspection, Vehicle
+from fours_domain.vehicles.model import REASON_REQUIRED, HistoryEntry, PdiInspection, Vehicle
 
 ACTOR_HELP = "Who does it (defaults to $FOURS_USER, else 'cli')."
 
@@ -197,20 +197,49 @@ def pdi(vin: str, inspector: str, items: tuple[str, ...], findings: str | None) 
     )
 
     def render(found: PdiInspection) -> tuple[dict[str, Any], str]:
-        failed = ", ".join(f"{i.name} ({i.note})" if i.note else i.name for i in found.failed_items)
-        return {
-            "vin": found.vin.value,
-            "number": found.number,
-            "passed": found.passed,
-            "inspector": found.inspector,
-            "items": [{"name": i.name, "ok": i.ok, "note": i.note} for i in found.items],
-            "findings": found.findings,
-        }, (
+        failed = _failed_items(found)
+        return inspection_dict(found), (
             f"{found.vin}: PDI #{found.number} "
             + ("passed → IN_STOCK" if found.passed else f"failed ({failed}) → PDI_FAILED")
         )
 
     _done(svc.inspect_vehicle(st.app.uow(), cmd, st.app.clock), render)
+
+
+def inspection_dict(found: PdiInspection) -> dict[str, Any]:
+    return {
+        "vin": found.vin.value,
+        "number": found.number,
+        "store": found.store_id,
+        "at": found.inspected_at.isoformat(),
+        "passed": found.passed,
+        "inspector": found.inspector,
+        "items": [{"name": i.name, "ok": i.ok, "note": i.note} for i in found.items],
+        "findings": found.findings,
+    }
+
+
+def _failed_items(found: PdiInspection) -> str:
+    return ", ".join(f"{i.name} ({i.note})" if i.note else i.name for i in found.failed_items)
+
+
+def _inspections_text(car: Vehicle) -> str:
+    if not car.inspections:
+        return "PDI: none yet"
+    lines = ["PDI:"]
+    for found in car.inspections:
+        verdict = "passed" if found.passed else f"FAILED ({_failed_items(found)})"
+        lines.append(
+            f"  #{found.number} {found.inspected_at.to_iso8601_string()} at {found.store_id} "
+            f"by {found.inspector}: {verdict}"
+            + (f"; findings: {found.findings}" if found.findings else "")
+        )
+        lines.extend(
+            f"     {'ok  ' if item.ok else 'FAIL'} {item.name}"
+            + (f": {item.note}" if item.note else "")
+            for item in found.items
+        )
+    return "\n".join(lines)
 
 
 @vehicles.command("reserve")
@@ -237,10 +266,18 @@ def reserve(
     _done(svc.reserve_vehicle(st.app.uow(), cmd, st.app.clock), _entry)
 
 
-def _simple(name: str, action: VehicleAction, doc: str, reason_required: bool = False) -> None:
+def _simple(name: str, action: VehicleAction, doc: str) -> None:
+    needs_reason = action in REASON_REQUIRED
+    # No default with required=True: click ignores `required` when a default is given.
+    reason_option = (
+        click.option("--reason", required=True, help="Why (required).")
+        if needs_reason
+        else click.option("--reason", default=None, help="Why (optional).")
+    )
+
     @vehicles.command(name, help=doc)
     @click.argument("vin")
-    @click.option("--reason", required=reason_required, default=None)
+    @reason_option
     @click.option("--by", default=None, help=ACTOR_HELP)
     def command(vin: str, reason: str | None, by: str | None) -> None:
         from fours_domain.vehicles import services as svc
@@ -255,10 +292,10 @@ _simple("release", A.RELEASE, "Release a reserved car back to free stock.")
 _simple("ship", A.SHIP, "The manufacturer shipped an ordered car (在途).")
 _simple("arrive", A.ARRIVE, "An ordered or shipped car arrived at --store (PDI next).")
 _simple("repair", A.REPAIR, "A failed-PDI or damaged car was repaired (inspect it again).")
-_simple("hold", A.HOLD, "Hold a car back from sale.", reason_required=True)
+_simple("hold", A.HOLD, "Hold a car back from sale (--reason required).")
 _simple("unhold", A.UNHOLD, "Put a held car back on sale.")
-_simple("damage", A.DAMAGE, "Record damage to a car.", reason_required=True)
-_simple("return", A.RETURN, "Return a car to the manufacturer.", reason_required=True)
+_simple("damage", A.DAMAGE, "Record damage to a car (--reason required).")
+_simple("return", A.RETURN, "Return a car to the manufacturer (--reason required).")
 _simple("deliver", A.DELIVER, "Hand a sold car over to its customer (交车).")
 _simple("register", A.REGISTER, "Plates registered for a delivered car (挂牌).")
 _simple("end-consignment", A.END_CONSIGNMENT, "Take a consigned car back into stock.")
@@ -318,14 +355,20 @@ def refuse(vin: str, reason: str, by: str | None) -> None:
 
 @vehicles.command("consign")
 @click.argument("vin")
-@click.option("--to", "company", required=True, help="Group company selling it (委托销售).")
+@click.option(
+    "--to",
+    "company",
+    required=True,
+    help="Code of the group company selling it (委托销售); not --store's own company.",
+)
+@click.option("--reason", default=None, help="Why (optional).")
 @click.option("--by", default=None, help=ACTOR_HELP)
-def consign(vin: str, company: str, by: str | None) -> None:
-    """Consign a car of --store to another group company."""
+def consign(vin: str, company: str, reason: str | None, by: str | None) -> None:
+    """Consign a car of --store to another company of the group (see `fours org companies`)."""
     from fours_domain.vehicles import services as svc
 
     st = state()
-    cmd = svc.ConsignVehicle(st.require_store(), vin, company, _actor(by))
+    cmd = svc.ConsignVehicle(st.require_store(), vin, company, _actor(by), reason)
     _done(svc.consign_vehicle(st.app.uow(), cmd, st.app.clock), _entry)
 
 
@@ -347,16 +390,23 @@ def expire() -> None:
 @vehicles.command("show")
 @click.argument("vin")
 def show(vin: str) -> None:
-    """One car's master data and state."""
+    """One car's master data, state and PDI inspections."""
     from fours_domain.vehicles import services as svc
 
-    _done(svc.vehicle_history(state().app.uow(), vin), lambda found: _vehicle(found[0]))
+    def render(found: tuple[Vehicle, Any]) -> tuple[dict[str, Any], str]:
+        car = found[0]
+        data, head = _vehicle(car)
+        return {**data, "inspections": [inspection_dict(i) for i in car.inspections]}, (
+            head + "\n" + _inspections_text(car)
+        )
+
+    _done(svc.vehicle_history(state().app.uow(), vin), render)
 
 
 @vehicles.command("history")
 @click.argument("vin")
 def history(vin: str) -> None:
-    """Every transition of one car: when, where, what, who and why."""
+    """Every transition of one car — when, where, what, who and why — and its PDIs."""
     from fours_cli.output import table
     from fours_domain.vehicles import services as svc
 
@@ -364,7 +414,27 @@ def history(vin: str) -> None:
         car, entries = found
         rows = [entry_dict(e) for e in entries]
         head = f"{car.vin} {car.spec}: {car.state.value} at {car.store_id}"
-        return {**vehicle_dict(car), "history": rows}, head + "\n" + table(rows)
+        data = {
+            **vehicle_dict(car),
+            "history": rows,
+            "inspections": [inspection_dict(i) for i in car.inspections],
+        }
+        return data, head + "\n" + table(rows) + "\n" + _inspections_text(car)
+
+    _done(svc.vehicle_history(state().app.uow(), vin), render)
+
+
+@vehicles.command("pdi-report")
+@click.argument("vin")
+def pdi_report(vin: str) -> None:
+    """Every pre-delivery inspection (新车首检) of one car, item by item."""
+    from fours_domain.vehicles import services as svc
+
+    def render(found: tuple[Vehicle, Any]) -> tuple[list[dict[str, Any]], str]:
+        car = found[0]
+        return [inspection_dict(i) for i in car.inspections], (
+            f"{car.vin} {car.spec}: {car.state.value} at {car.store_id}\n" + _inspections_text(car)
+        )
 
     _done(svc.vehicle_history(state().app.uow(), vin), render)
 
@@ -383,8 +453,25 @@ def history(vin: str) -> None:
 )
 @click.option("--free", "availability", flag_value="free", help="Only free cars.")
 @click.option("--reserved", "availability", flag_value="reserved", help="Only reserved cars.")
+@click.option(
+    "--min-days", type=click.IntRange(min=0), default=None, help="In stock at least N days."
+)
+@click.option(
+    "--max-days", type=click.IntRange(min=0), default=None, help="In stock at most N days."
+)
+@click.option(
+    "--incoming/--no-incoming",
+    default=True,
+    show_default=True,
+    help="With --store: list the cars in transfer to it.",
+)
+@click.option(
+    "--outgoing",
+    is_flag=True,
+    help="With --store: also list the cars it dispatched that are still in transfer.",
+)
 @click.option("--all-stores", is_flag=True, help="Ignore --store: the whole group.")
-@click.option("--limit", type=int, default=500, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=500, show_default=True)
 def find(
     brand: str | None,
     model: str | None,
@@ -392,10 +479,20 @@ def find(
     colour: str | None,
     states: tuple[str, ...],
     availability: str | None,
+    min_days: int | None,
+    max_days: int | None,
+    incoming: bool,
+    outgoing: bool,
     all_stores: bool,
     limit: int,
 ) -> None:
-    """Group-wide car stock (集团车辆全局库存): by brand, store, model, trim, colour, state."""
+    """Group-wide car stock (集团车辆全局库存): by brand, store, model, trim, colour,
+    state, free or reserved, days in stock.
+
+    With --store: the cars counting in that store's stock, and the cars in
+    transfer to it (direction "incoming"); a car it dispatched left its stock at
+    dispatch (see --outgoing). A reservation past its deadline counts as free.
+    """
     from fours_cli.output import table
     from fours_domain.shared.catalogue import spec_code
     from fours_domain.shared.ids import StoreId
@@ -403,20 +500,38 @@ def find(
     from fours_domain.vehicles.ports import Availability, CarStockFilter
 
     st = state()
+    now = st.app.clock.now()
 
     def norm(value: str | None, what: str) -> Any:
         return None if value is None else spec_code(value, what)
 
+    if min_days is not None and max_days is not None and min_days > max_days:
+        raise click.BadParameter(
+            f"--min-days {min_days} is above --max-days {max_days}", param_hint="--min-days"
+        )
+    store = None if all_stores or not st.store else StoreId(st.store.strip().upper())
     wanted = CarStockFilter(
         brand=norm(brand, "brand"),
-        store_id=None if all_stores or not st.store else StoreId(st.store.strip().upper()),
+        store_id=store,
         model=norm(model, "model"),
         trim=norm(trim, "trim"),
         colour=norm(colour, "colour"),
         states=frozenset(VehicleState(s.upper()) for s in states) if states else None,
         availability=None if availability is None else Availability(availability),
         limit=limit,
+        min_days=min_days,
+        max_days=max_days,
+        incoming=incoming,
+        outgoing=outgoing,
+        as_of=now,
     )
+
+    def direction(line: Any) -> str | None:
+        if line.state is not VehicleState.IN_TRANSFER:
+            return None
+        if store is None:
+            return f"{line.store_id}→{line.transfer_to}"
+        return "incoming" if line.transfer_to == store else "outgoing"
 
     def render(lines: Any) -> tuple[list[dict[str, Any]], str]:
         rows = [
@@ -429,13 +544,19 @@ def find(
                 "colour": c.colour,
                 "interior": c.interior,
                 "year": c.model_year,
-                "state": c.state.value,
-                "reserved_for": c.reserved_for,
+                "state": c.state_at(now).value,
+                "reserved_for": None if c.reservation_lapsed(now) else c.reserved_for,
+                "reservation_lapsed": c.reservation_lapsed(now),
                 "transfer_to": c.transfer_to,
+                "transfer": direction(c),
                 "days_in_stock": c.days_in_stock(st.app.clock),
             }
             for c in lines
         ]
-        return rows, table(rows)
+        shown = [
+            {k: v for k, v in row.items() if k not in {"interior", "reservation_lapsed"}}
+            for row in rows
+        ]
+        return rows, table(shown)
 
-    _done(svc.find_cars(st.app.uow(), wanted), render)
+    _done(svc.find_cars(st.app.uow(), wanted, st.app.clock), render)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -78,6 +79,79 @@ class StaleCount(DomainError):
         )
 
 
+class ReservationExpired(DomainError):
+    """A reservation whose expiry has passed: its parts count as available again,
+    so it can no longer be issued, released or sent (reserve again instead)."""
+
+    code = "reservation_expired"
+
+    def __init__(self, reservation: Reservation, action: str) -> None:
+        r = reservation
+        expired = r.expires_at.to_iso8601_string() if r.expires_at else "?"
+        super().__init__(
+            f"reservation {r.id} ({r.quantity} × {r.part_number} at "
+            f"{r.store_id}/{r.warehouse_code}/{r.bin_code} for {r.purpose.value} {r.reference}) "
+            f"expired at {expired}: cannot {action}; its parts are available again",
+            reservation=r.id,
+            part=r.part_number,
+            store=r.store_id,
+            warehouse=r.warehouse_code,
+            bin=r.bin_code,
+            expired_at=expired,
+        )
+
+
+class CountBelowReserved(DomainError):
+    """A stocktake count lower than what open reservations hold of that bin."""
+
+    code = "count_below_reserved"
+
+    def __init__(
+        self,
+        location: StockLocation,
+        counted: int,
+        reserved: int,
+        reservations: Sequence[Reservation] = (),
+    ) -> None:
+        held = ", ".join(
+            f"{r.id} ({r.purpose.value} {r.reference}: {r.quantity})" for r in reservations
+        )
+        super().__init__(
+            f"count of {counted} × {location.part_number} at {location.store_id}/"
+            f"{location.warehouse_code}/{location.bin_code} is below the {reserved} reserved"
+            + (f" by {held}" if held else "")
+            + ": release or re-plan those reservations first",
+            part=location.part_number,
+            store=location.store_id,
+            warehouse=location.warehouse_code,
+            bin=location.bin_code,
+            counted=counted,
+            reserved=reserved,
+            reservations=[r.id for r in reservations],
+        )
+
+
+class WrongWarehouse(DomainError):
+    """Parts stock lives only in parts warehouses (a vehicle yard has no parts bins)."""
+
+    code = "wrong_warehouse"
+
+    def __init__(self, store: str, warehouse: str, kind: str) -> None:
+        super().__init__(
+            f"warehouse {warehouse} at store {store} is a {kind} warehouse, not a parts warehouse",
+            store=store,
+            warehouse=warehouse,
+            kind=kind,
+        )
+
+
+class ReservationMismatch(DomainError):
+    """A reservation named for a use it was not made for (another store, warehouse
+    or purpose)."""
+
+    code = "reservation_mismatch"
+
+
 class StockInvariantViolation(InvariantViolation):
     """A stock change would break on hand ≥ reserved ≥ 0 (a bug, never user input)."""
 
@@ -107,6 +181,7 @@ class MoveKind(enum.Enum):
     LEND = "lend"  # 借出
     LEND_RETURN = "lend_return"  # 借出归还
     ADJUST = "adjust"  # 盘点调整
+    TRANSFER_RETURN = "transfer_return"  # 调拨拒收退回 (a refused transfer back at the source)
 
 
 class ReservationPurpose(enum.Enum):
@@ -140,6 +215,8 @@ class BackorderStatus(enum.Enum):
 class TransferStatus(enum.Enum):
     IN_TRANSIT = "in_transit"
     RECEIVED = "received"
+    REFUSED = "refused"
+    """The target refused the goods: they went back into the source's bins."""
 
 
 # ---------------------------------------------------------------- catalogue
@@ -312,6 +389,15 @@ class BackorderAllocated(DomainEvent):
 
 
 @attrs.frozen
+class BackorderCancelled(DomainEvent):
+    store_id: StoreId
+    backorder_id: str
+    part_number: PartNumber
+    open_quantity: int
+    reason: str
+
+
+@attrs.frozen
 class TransferDispatched(DomainEvent):
     store_id: StoreId
     transfer_id: str
@@ -323,6 +409,16 @@ class TransferReceived(DomainEvent):
     store_id: StoreId
     transfer_id: str
     from_store_id: StoreId
+
+
+@attrs.frozen
+class TransferRefused(DomainEvent):
+    """The target refused a transfer; the goods went back to the source."""
+
+    store_id: StoreId
+    transfer_id: str
+    from_store_id: StoreId
+    reason: str
 
 
 def _positive(quantity: int, what: str = "quantity") -> int:
@@ -358,9 +454,17 @@ class Reservation(EventRecorder):
         return StockLocation(self.store_id, self.warehouse_code, self.bin_code, self.part_number)
 
     def is_expired(self, at: DateTime) -> bool:
+        """Open, but its expiry has passed: it no longer holds its parts (ADR 0014)."""
         return self.is_open and self.expires_at is not None and self.expires_at <= at
 
-    def _close(self, status: ReservationStatus, at: DateTime) -> Result[None, IllegalTransition]:
+    def is_live(self, at: DateTime) -> bool:
+        """Open and not past its expiry: its parts are promised."""
+        return self.is_open and not self.is_expired(at)
+
+    def _close(self, status: ReservationStatus, at: DateTime) -> Result[None, DomainError]:
+        lapsed = self.status is ReservationStatus.EXPIRED or self.is_expired(at)
+        if status is not ReservationStatus.EXPIRED and lapsed:
+            return Failure(ReservationExpired(self, _VERB[status]))
         if not self.is_open:
             return Failure(
                 IllegalTransition(f"reservation {self.id}", self.status.value, _VERB[status])
@@ -372,7 +476,7 @@ class Reservation(EventRecorder):
 
 
 _VERB = {
-    ReservationStatus.CONSUMED: "issue it",
+    ReservationStatus.CONSUMED: "issue it",  # or send it on a transfer
     ReservationStatus.RELEASED: "release it",
     ReservationStatus.EXPIRED: "expire it",
     ReservationStatus.OPEN: "reopen it",
@@ -382,6 +486,13 @@ _VERB = {
 @attrs.define(slots=False, eq=False)
 class StockItem(EventRecorder):
     """The stock of one part in one bin (库存): on hand, reserved, available.
+
+    ``reserved`` is the sum of the item's open reservations. A reservation past
+    its expiry no longer holds its parts: ``next_expiry`` (a lower bound of the
+    open reservations' expiries) tells the service, on the locked row, when
+    some may have lapsed, and :meth:`lapse` expires them before anything is
+    decided (ADR 0014). ``stocked_since`` and ``last_issued_at`` date the stock
+    for dead-stock alerts (ADR 0015).
 
     >>> import pendulum
     >>> item = StockItem(StoreId("S1"), WarehouseCode("W1"), BinCode("A1"), PartNumber("P1"))
@@ -397,7 +508,13 @@ class StockItem(EventRecorder):
     on_hand: int = 0
     reserved: int = 0
     last_received_at: DateTime | None = None
+    """The last time parts came in, by any inbound move."""
     last_issued_at: DateTime | None = None
+    """The last issue (出库) from this bin: a sale or a work order, not a move."""
+    stocked_since: DateTime | None = None
+    """Since when the stock now in this bin has lain here (None when empty)."""
+    next_expiry: DateTime | None = None
+    """No open reservation of this item expires before this instant."""
 
     def __attrs_post_init__(self) -> None:
         self._check()
@@ -409,6 +526,20 @@ class StockItem(EventRecorder):
     @property
     def location(self) -> StockLocation:
         return StockLocation(self.store_id, self.warehouse_code, self.bin_code, self.part_number)
+
+    @property
+    def idle_since(self) -> DateTime | None:
+        """Since when nothing was issued from the stock lying here: the later of
+        the last issue and the moment the current stock arrived (dead stock age)."""
+        times = [t for t in (self.last_issued_at, self.stocked_since) if t is not None]
+        return max(times) if times and self.on_hand > 0 else None
+
+    def _decide_at(self, at: DateTime) -> None:
+        """Decisions on ``available`` need the lapsed reservations expired first."""
+        if self.has_lapsed_reservations(at):
+            raise InvariantViolation(
+                f"{self.location}: some reservations have lapsed; expire them before deciding"
+            )
 
     def _check(self) -> None:
         if not 0 <= self.reserved <= self.on_hand:
@@ -431,6 +562,8 @@ class StockItem(EventRecorder):
     ) -> LedgerEntry:
         self.on_hand += quantity
         self._check()
+        if self.on_hand == 0:
+            self.stocked_since = None
         return LedgerEntry(
             store_id=self.store_id,
             id=entry_id,
@@ -443,6 +576,13 @@ class StockItem(EventRecorder):
             reference=reference,
         )
 
+    def _arrive(self, at: DateTime, since: DateTime | None) -> None:
+        """Parts came in: date them (``since``: the age moved parts bring along)."""
+        arrived = at if since is None else min(since, at)
+        self.last_received_at = at
+        if self.stocked_since is None or arrived < self.stocked_since:
+            self.stocked_since = arrived
+
     # -- on hand goes up
 
     def receive(
@@ -453,13 +593,14 @@ class StockItem(EventRecorder):
         entry_id: str,
         reference: str = "",
         kind: MoveKind = MoveKind.RECEIVE,
+        since: DateTime | None = None,
     ) -> LedgerEntry:
-        """Put parts into this bin: a receipt, move in, transfer in or loan return."""
+        """Put parts into this bin: a receipt, move in, transfer in, loan return or a
+        refused transfer coming back. ``since`` (moves) keeps the parts' age."""
         if kind not in _INBOUND:
             raise InvariantViolation(f"{kind.value} does not add stock")
         entry = self._entry(kind, _positive(quantity), at, entry_id, reference)
-        if kind is MoveKind.RECEIVE:
-            self.last_received_at = at
+        self._arrive(at, since)
         return entry
 
     # -- on hand goes down (from what is available)
@@ -476,6 +617,7 @@ class StockItem(EventRecorder):
         """Take unreserved parts out: issue, move out, transfer out or lend."""
         if kind not in _OUTBOUND:
             raise InvariantViolation(f"{kind.value} does not take stock")
+        self._decide_at(at)
         if _positive(quantity) > self.available:
             return Failure(self._short(quantity))
         if kind is MoveKind.ISSUE:
@@ -483,30 +625,33 @@ class StockItem(EventRecorder):
         return Success(self._entry(kind, -quantity, at, entry_id, reference))
 
     def adjust_to(
-        self, counted: int, *, at: DateTime, entry_id: str, reference: str = ""
-    ) -> Result[LedgerEntry | None, NotEnoughStock]:
+        self,
+        counted: int,
+        *,
+        at: DateTime,
+        entry_id: str,
+        reference: str = "",
+        reservations: Sequence[Reservation] = (),
+    ) -> Result[LedgerEntry | None, CountBelowReserved]:
         """Post a stocktake count (盘点): on hand becomes ``counted``.
 
-        A count below what is reserved is refused: release reservations first,
-        so no work order silently loses the parts promised to it.
+        A count below what is reserved is refused, naming ``reservations`` (the
+        item's open ones): release them first, so no work order silently loses
+        the parts promised to it (ADR 0012).
         """
         if counted < 0:
             raise InvariantViolation(f"a count of {self.location} must be ≥ 0")
+        self._decide_at(at)
         if counted < self.reserved:
-            return Failure(
-                NotEnoughStock(
-                    self.part_number,
-                    self.store_id,
-                    self.warehouse_code,
-                    self.reserved,
-                    counted,
-                    self.bin_code,
-                )
-            )
+            return Failure(CountBelowReserved(self.location, counted, self.reserved, reservations))
         delta = counted - self.on_hand
         if delta == 0:
             return Success(None)
-        return Success(self._entry(MoveKind.ADJUST, delta, at, entry_id, reference))
+        empty = self.on_hand == 0
+        entry = self._entry(MoveKind.ADJUST, delta, at, entry_id, reference)
+        if delta > 0 and empty:
+            self._arrive(at, None)
+        return Success(entry)
 
     # -- reservations
 
@@ -522,12 +667,15 @@ class StockItem(EventRecorder):
         backorder_id: str | None = None,
     ) -> Result[Reservation, NotEnoughStock]:
         """Set ``quantity`` aside; refused (with the available count) when short."""
+        self._decide_at(at)
         if _positive(quantity) > self.available:
             return Failure(self._short(quantity))
         if expires_at is not None and expires_at <= at:
             raise InvariantViolation(f"reservation expiry {expires_at} is not after {at}")
         self.reserved += quantity
         self._check()
+        if expires_at is not None and (self.next_expiry is None or expires_at < self.next_expiry):
+            self.next_expiry = expires_at
         reservation = Reservation(
             store_id=self.store_id,
             id=reservation_id,
@@ -546,20 +694,44 @@ class StockItem(EventRecorder):
         )
         return Success(reservation)
 
+    def has_lapsed_reservations(self, at: DateTime) -> bool:
+        """Whether an open reservation of this item may have passed its expiry."""
+        return self.next_expiry is not None and self.next_expiry <= at
+
+    def lapse(self, open_reservations: Iterable[Reservation], *, at: DateTime) -> list[Reservation]:
+        """Expire the reservations past their expiry, given *all* the item's open
+        ones, and return them: their parts are available again. Run on the locked
+        item before any decision, so a lapsed reservation never blocks stock,
+        whether or not a sweep ran (ADR 0014)."""
+        mine = [r for r in open_reservations if r.is_open]
+        if any(r.location != self.location for r in mine):
+            raise InvariantViolation(f"reservations given to {self.location} are not all its own")
+        if sum(r.quantity for r in mine) != self.reserved:
+            raise StockInvariantViolation(
+                f"{self.location}: reserved {self.reserved} but open reservations hold "
+                f"{sum(r.quantity for r in mine)}"
+            )
+        lapsed = [r for r in mine if r.is_expired(at)]
+        for reservation in lapsed:
+            self.expire(reservation, at=at).unwrap()
+        expiries = [r.expires_at for r in mine if r.is_open and r.expires_at is not None]
+        self.next_expiry = min(expiries) if expiries else None
+        return lapsed
+
     def _unreserve(self, reservation: Reservation) -> None:
         if reservation.location != self.location:
             raise InvariantViolation(f"reservation {reservation.id} is not for {self.location}")
         self.reserved -= reservation.quantity
         self._check()
 
-    def release(self, reservation: Reservation, *, at: DateTime) -> Result[None, IllegalTransition]:
+    def release(self, reservation: Reservation, *, at: DateTime) -> Result[None, DomainError]:
         """Give the parts back to available (释放预留)."""
         closed = reservation._close(ReservationStatus.RELEASED, at)
         if isinstance(closed, Success):
             self._unreserve(reservation)
         return closed
 
-    def expire(self, reservation: Reservation, *, at: DateTime) -> Result[None, IllegalTransition]:
+    def expire(self, reservation: Reservation, *, at: DateTime) -> Result[None, DomainError]:
         """Release a reservation whose expiry has passed."""
         if not reservation.is_expired(at):
             return Failure(
@@ -575,20 +747,37 @@ class StockItem(EventRecorder):
         return closed
 
     def issue_reserved(
-        self, reservation: Reservation, *, at: DateTime, entry_id: str
-    ) -> Result[LedgerEntry, IllegalTransition]:
-        """Issue the reserved parts (出库): the reservation is consumed."""
+        self,
+        reservation: Reservation,
+        *,
+        at: DateTime,
+        entry_id: str,
+        kind: MoveKind = MoveKind.ISSUE,
+        reference: str | None = None,
+    ) -> Result[LedgerEntry, DomainError]:
+        """Take out the reserved parts — issue them (出库) or, for a transfer
+        reservation, send them (``TRANSFER_OUT``): the reservation is consumed.
+        A reservation past its expiry is refused (``ReservationExpired``)."""
+        if kind not in {MoveKind.ISSUE, MoveKind.TRANSFER_OUT}:
+            raise InvariantViolation(f"a reservation is not consumed by {kind.value}")
         closed = reservation._close(ReservationStatus.CONSUMED, at)
         if isinstance(closed, Failure):
             return Failure(closed.failure())
         self._unreserve(reservation)
-        self.last_issued_at = at
-        reference = f"{reservation.purpose.value}:{reservation.reference}"
-        return Success(self._entry(MoveKind.ISSUE, -reservation.quantity, at, entry_id, reference))
+        if kind is MoveKind.ISSUE:
+            self.last_issued_at = at
+        text = f"{reservation.purpose.value}:{reservation.reference}"
+        return Success(self._entry(kind, -reservation.quantity, at, entry_id, reference or text))
 
 
 _INBOUND = frozenset(
-    {MoveKind.RECEIVE, MoveKind.MOVE_IN, MoveKind.TRANSFER_IN, MoveKind.LEND_RETURN}
+    {
+        MoveKind.RECEIVE,
+        MoveKind.MOVE_IN,
+        MoveKind.TRANSFER_IN,
+        MoveKind.LEND_RETURN,
+        MoveKind.TRANSFER_RETURN,
+    }
 )
 _OUTBOUND = frozenset({MoveKind.ISSUE, MoveKind.MOVE_OUT, MoveKind.TRANSFER_OUT, MoveKind.LEND})
 
@@ -610,6 +799,12 @@ class Backorder(EventRecorder):
     reference: str
     created_at: DateTime
     status: BackorderStatus = BackorderStatus.OPEN
+    cancelled_at: DateTime | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is BackorderStatus.OPEN
 
     def allocate_from(
         self, item: StockItem, *, at: DateTime, reservation_id: str
@@ -646,12 +841,23 @@ class Backorder(EventRecorder):
         )
         return reservation
 
-    def cancel(self) -> Result[None, IllegalTransition]:
+    def cancel(self, *, reason: str, at: DateTime) -> Result[None, DomainError]:
+        """Cancel what is still open (the request no longer needs it): later receipts
+        skip it. Reservations it already got stay; release them on their own."""
         if self.status is not BackorderStatus.OPEN:
             return Failure(
                 IllegalTransition(f"backorder {self.id}", self.status.value, "cancel it")
             )
+        why = _text(reason, "cancel reason")
+        if not why:
+            return Failure(InvariantViolation(f"cancelling backorder {self.id} needs a reason"))
         self.status = BackorderStatus.CANCELLED
+        self.cancelled_at, self.cancel_reason = at, why
+        self.record(
+            BackorderCancelled(
+                at, self.store_id, self.id, self.part_number, self.open_quantity, why
+            )
+        )
         return Success(None)
 
 
@@ -688,6 +894,8 @@ class Transfer(EventRecorder):
     status: TransferStatus = TransferStatus.IN_TRANSIT
     received_at: DateTime | None = None
     lines: list[TransferLine] = attrs.field(factory=list)
+    refused_at: DateTime | None = None
+    refuse_reason: str | None = None
 
     @property
     def in_transit(self) -> int:
@@ -706,6 +914,19 @@ class Transfer(EventRecorder):
         for line in self.lines:
             line.to_bin_code = to_bin_code
         self.record(TransferReceived(at, self.to_store_id, self.id, self.store_id))
+        return Success(None)
+
+    def refuse(self, *, reason: str, at: DateTime) -> Result[None, DomainError]:
+        """The target refuses the goods (拒收): they go back to the source's bins,
+        through the source's ledger (``TRANSFER_RETURN``)."""
+        if self.status is not TransferStatus.IN_TRANSIT:
+            return Failure(IllegalTransition(f"transfer {self.id}", self.status.value, "refuse it"))
+        why = _text(reason, "refusal reason")
+        if not why:
+            return Failure(InvariantViolation(f"refusing transfer {self.id} needs a reason"))
+        self.status = TransferStatus.REFUSED
+        self.refused_at, self.refuse_reason = at, why
+        self.record(TransferRefused(at, self.to_store_id, self.id, self.store_id, why))
         return Success(None)
 
 
@@ -746,9 +967,18 @@ class ExpectedReceipt:
 # ---------------------------------------------------------------- loans
 
 
+def borrower_name(value: str) -> str:
+    """Who borrows lent parts: trimmed, not empty, no control characters."""
+    name = _text(value, "borrower")
+    if not name:
+        raise InvariantViolation("a loan needs a borrower")
+    return name
+
+
 @attrs.define(slots=False, eq=False)
 class Loan:
-    """Parts lent (借出) to a workshop, another department or a partner."""
+    """Parts lent (借出) to a workshop, another department or a partner; they must
+    come back by ``due_at`` (an overdue loan is an alert, ADR 0016)."""
 
     store_id: StoreId
     id: str
@@ -756,14 +986,29 @@ class Loan:
     bin_code: BinCode
     part_number: PartNumber
     quantity: int
-    borrower: str
+    borrower: str = attrs.field(converter=borrower_name)
     lent_at: DateTime
+    due_at: DateTime
     returned_quantity: int = 0
     returned_at: DateTime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _positive(self.quantity)
+        if self.due_at <= self.lent_at:
+            raise InvariantViolation(
+                f"loan {self.id}: due {self.due_at.to_iso8601_string()} is not after it was lent"
+            )
 
     @property
     def outstanding(self) -> int:
         return self.quantity - self.returned_quantity
+
+    @property
+    def is_open(self) -> bool:
+        return self.outstanding > 0
+
+    def is_overdue(self, at: DateTime) -> bool:
+        return self.is_open and self.due_at < at
 
     def take_back(self, quantity: int, at: DateTime) -> Result[None, DomainError]:
         if _positive(quantity) > self.outstanding:

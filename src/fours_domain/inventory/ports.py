@@ -83,8 +83,37 @@ class StockRepository(Protocol):
 
     def open_reservations(
         self, store_id: StoreId, expiring_before: DateTime | None = None
-    ) -> Sequence[Reservation]: ...
+    ) -> Sequence[Reservation]:
+        """Open reservations of a store (those expiring at or before ``expiring_before``,
+        locked, when it is given)."""
+        ...
+
+    def open_reservations_at(self, locations: Collection[StockLocation]) -> Sequence[Reservation]:
+        """Every open reservation of these stock items, locked (to expire lapsed ones)."""
+        ...
+
+    def find_reservations(
+        self,
+        store_id: StoreId,
+        *,
+        reference: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+    ) -> Sequence[Reservation]:
+        """A store's reservations for listings (newest first), unlocked."""
+        ...
+
     def add_backorder(self, backorder: Backorder) -> None: ...
+    def get_backorder(self, store_id: StoreId, backorder_id: str) -> Backorder | None:
+        """The backorder, locked for change."""
+        ...
+
+    def find_backorders(
+        self, store_id: StoreId, *, open_only: bool = False, limit: int = 500
+    ) -> Sequence[Backorder]:
+        """A store's backorders for listings (oldest first), unlocked."""
+        ...
+
     def open_backorders(
         self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
     ) -> Sequence[Backorder]:
@@ -104,13 +133,17 @@ class StockRepository(Protocol):
     def open_expected_receipts(self, store_id: StoreId) -> Sequence[ExpectedReceipt]: ...
     def add_loan(self, loan: Loan) -> None: ...
     def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None: ...
+    def open_loans(self, store_id: StoreId) -> Sequence[Loan]:
+        """Loans of a store with parts still out, oldest due first."""
+        ...
 
 
 class GroupStockQuery(Protocol):
     """Read port: where a part can be had across the group (集团配件全局库存)."""
 
-    def where_available(self, number: PartNumber) -> Sequence[Availability]:
-        """(store, warehouse) rows with something available, by store then warehouse."""
+    def where_available(self, number: PartNumber, at: DateTime) -> Sequence[Availability]:
+        """(store, warehouse) rows with something available at ``at``, by store then
+        warehouse; reservations past their expiry at ``at`` do not count (ADR 0014)."""
         ...
 
 

@@ -10,6 +10,8 @@ import attrs
 
 from fours_domain.inventory.model import (
     ExpectedReceipt,
+    Loan,
+    Reservation,
     SafetyStock,
     StockItem,
     StockLocation,
@@ -101,6 +103,7 @@ class AlertKind(enum.Enum):
     BELOW_SAFETY_STOCK = "below_safety_stock"
     DEAD_STOCK = "dead_stock"
     ARRIVAL_DUE = "arrival_due"
+    LOAN_OVERDUE = "loan_overdue"
 
 
 @attrs.frozen
@@ -114,6 +117,11 @@ class Alert:
     reference: str = ""
 
 
+def whole_days(since: DateTime, until: DateTime) -> int:
+    """Full 24-hour days from ``since`` to ``until`` (0 if not yet one)."""
+    return max(0, int((until - since).total_seconds() // 86400))
+
+
 def alerts_for(
     store_id: StoreId,
     items: Iterable[StockItem],
@@ -122,21 +130,24 @@ def alerts_for(
     *,
     now: DateTime,
     expected: Iterable[ExpectedReceipt] = (),
+    loans: Iterable[Loan] = (),
     dead_after_days: int = 180,
     arrival_horizon_days: int = 1,
 ) -> list[Alert]:
-    """Below safety stock, dead stock (no issue for ``dead_after_days``), and
-    in-transit transfers and open expected receipts whose ETA falls within
-    ``arrival_horizon_days`` (or is past)."""
+    """Below safety stock; dead stock (呆滞件: nothing issued from a bin for
+    ``dead_after_days`` — counted from the last issue, or from when the stock
+    now there arrived if it was not issued since, ADR 0015); in-transit transfers
+    and open expected receipts whose ETA falls within ``arrival_horizon_days`` (or
+    is past); loans not returned by their due time."""
     held: dict[tuple[WarehouseCode, PartNumber], int] = {}
     result: list[Alert] = []
     dead_before = now.subtract(days=dead_after_days)
     for item in items:
         key = (item.warehouse_code, item.part_number)
         held[key] = held.get(key, 0) + item.on_hand
-        last_moved = item.last_issued_at or item.last_received_at
-        if item.on_hand > 0 and last_moved is not None and last_moved <= dead_before:
-            days = (now - last_moved).in_days()
+        idle_since = item.idle_since
+        if idle_since is not None and idle_since <= dead_before:
+            days = whole_days(idle_since, now)
             result.append(
                 Alert(
                     AlertKind.DEAD_STOCK,
@@ -144,7 +155,8 @@ def alerts_for(
                     item.warehouse_code,
                     item.part_number,
                     f"{item.on_hand} × {item.part_number} in {item.warehouse_code}/"
-                    f"{item.bin_code} not issued for {days} days",
+                    f"{item.bin_code} idle for {days} days (no issue since "
+                    f"{idle_since.to_date_string()})",
                     item.on_hand,
                 )
             )
@@ -194,6 +206,22 @@ def alerts_for(
                     receipt.id,
                 )
             )
+    for loan in loans:
+        if loan.is_overdue(now):
+            days = whole_days(loan.due_at, now)
+            result.append(
+                Alert(
+                    AlertKind.LOAN_OVERDUE,
+                    store_id,
+                    loan.warehouse_code,
+                    loan.part_number,
+                    f"loan {loan.id}: {loan.outstanding} × {loan.part_number} lent to "
+                    f"{loan.borrower}, due {loan.due_at.to_iso8601_string()}, "
+                    f"{days} day(s) overdue",
+                    loan.outstanding,
+                    loan.id,
+                )
+            )
     return result
 
 
@@ -211,12 +239,30 @@ class Availability:
         return self.on_hand - self.reserved
 
 
-def availability_of(items: Iterable[StockItem]) -> list[Availability]:
-    """Roll stock items up to (store, warehouse), keeping those with something available."""
+def lapsed_by_location(
+    reservations: Iterable[Reservation], at: DateTime
+) -> dict[StockLocation, int]:
+    """What open reservations past their expiry at ``at`` still count in ``reserved``,
+    per stock item: reads subtract it, so a lapsed reservation never shows as
+    holding parts, swept or not (ADR 0014)."""
+    lapsed: dict[StockLocation, int] = {}
+    for reservation in reservations:
+        if reservation.is_expired(at):
+            location = reservation.location
+            lapsed[location] = lapsed.get(location, 0) + reservation.quantity
+    return lapsed
+
+
+def availability_of(
+    items: Iterable[StockItem], lapsed: dict[StockLocation, int] | None = None
+) -> list[Availability]:
+    """Roll stock items up to (store, warehouse), keeping those with something
+    available (``lapsed``: reserved quantities that no longer count)."""
     totals: dict[tuple[StoreId, WarehouseCode], tuple[int, int]] = {}
     for item in items:
         key = (item.store_id, item.warehouse_code)
         on_hand, reserved = totals.get(key, (0, 0))
-        totals[key] = (on_hand + item.on_hand, reserved + item.reserved)
+        live = item.reserved - (lapsed or {}).get(item.location, 0)
+        totals[key] = (on_hand + item.on_hand, reserved + live)
     rows = [Availability(s, w, oh, rs) for (s, w), (oh, rs) in sorted(totals.items())]
     return [row for row in rows if row.available > 0]

@@ -16,10 +16,12 @@ from returns.result import Failure, Result, Success
 
 from fours_domain.shared.errors import AlreadyExists, DuplicateInput, InvariantViolation, NotFound
 from fours_domain.shared.events import DomainEvent, EventRecorder
+from fours_domain.shared.identifiers import SocialCreditCode
 from fours_domain.shared.ids import (
     BinCode,
     BrandCode,
     BusinessUnitId,
+    CompanyId,
     GroupId,
     RegionId,
     ShowroomCode,
@@ -51,6 +53,14 @@ def _region_id(value: str) -> RegionId:
 
 def _unit_id(value: str) -> BusinessUnitId:
     return BusinessUnitId(code(value, "business unit id"))
+
+
+def _company_id(value: str) -> CompanyId:
+    return CompanyId(code(value, "company code"))
+
+
+def _uscc(value: SocialCreditCode | str) -> SocialCreditCode:
+    return value if isinstance(value, SocialCreditCode) else SocialCreditCode(value)
 
 
 def _brand_code(value: str) -> BrandCode:
@@ -104,6 +114,17 @@ class BusinessUnit:
 
     id: BusinessUnitId = attrs.field(converter=_unit_id)
     name: str = attrs.field(converter=_name)
+
+
+@attrs.define(slots=False, eq=False)
+class Company:
+    """A legal entity of the group (集团下属公司): stores belong to one; consignment
+    (委托销售) and internal settlement run between companies (ADR 0024)."""
+
+    id: CompanyId = attrs.field(converter=_company_id)
+    name: str = attrs.field(converter=_name)
+    uscc: SocialCreditCode = attrs.field(converter=_uscc)
+    """Unified social credit code (统一社会信用代码), check character verified."""
 
 
 @attrs.define(slots=False, eq=False)
@@ -213,6 +234,8 @@ class Store(EventRecorder):
     region_id: RegionId
     time_zone: StoreTimeZone
     business_unit_id: BusinessUnitId | None = None
+    company_id: CompanyId | None = None
+    """The group company (legal entity) the store belongs to, once assigned."""
     franchises: list[Franchise] = attrs.field(factory=list)
     showrooms: list[Showroom] = attrs.field(factory=list)
     warehouses: list[Warehouse] = attrs.field(factory=list)
@@ -228,6 +251,7 @@ class Store(EventRecorder):
         brands: list[Brand],
         business_unit: BusinessUnit | None,
         at: DateTime,
+        company: Company | None = None,
     ) -> Store:
         """Open a store franchised for ``brands`` (at least one, each once)."""
         if not brands:
@@ -243,11 +267,19 @@ class Store(EventRecorder):
             region_id=region.id,
             time_zone=time_zone,
             business_unit_id=business_unit.id if business_unit else None,
+            company_id=company.id if company else None,
         )
         for brand in brands:
             store.add_brand(brand)
         store.record(StoreOpened(occurred_at=at, store_id=store.id, region_id=region.id))
         return store
+
+    def join_company(self, company: Company) -> Result[Company, AlreadyExists]:
+        """Put the store under ``company`` (the legal entity whose books hold its stock)."""
+        if self.company_id == company.id:
+            return Failure(AlreadyExists(f"company of store {self.id}", company.id))
+        self.company_id = company.id
+        return Success(company)
 
     @property
     def brands(self) -> frozenset[BrandCode]:

@@ -19,6 +19,7 @@ from fours_domain.org.model import (
     Bin,
     Brand,
     BusinessUnit,
+    Company,
     Group,
     Region,
     Showroom,
@@ -30,7 +31,7 @@ from fours_domain.org.model import (
 )
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.shared.errors import AlreadyExists, DomainError, DuplicateInput, NotFound
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.shared.ids import BrandCode, BusinessUnitId, CompanyId, RegionId, StoreId
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, StoreTimeZone
 
@@ -56,6 +57,20 @@ class AddBusinessUnit:
 
 
 @attrs.frozen
+class AddCompany:
+    company_id: str
+    name: str
+    uscc: str
+    """Unified social credit code (统一社会信用代码)."""
+
+
+@attrs.frozen
+class SetStoreCompany:
+    store_id: str
+    company_id: str
+
+
+@attrs.frozen
 class AddBrand:
     brand_code: str
     name: str
@@ -70,6 +85,7 @@ class OpenStore:
     time_zone: str
     brands: tuple[str, ...]
     business_unit_id: str | None = None
+    company_id: str | None = None
 
 
 @attrs.frozen
@@ -162,6 +178,44 @@ def add_business_unit(
     return _guarded(run)
 
 
+def add_company(uow: OrgUnitOfWork, cmd: AddCompany) -> Result[Company, DomainError]:
+    """Add a legal entity of the group; code and USCC are each unique."""
+
+    def run() -> Result[Company, DomainError]:
+        company = Company(id=cmd.company_id, name=cmd.name, uscc=cmd.uscc)
+        with uow:
+            if uow.org.get_group() is None:
+                return Failure(NotFound("group", "(none yet: create the group first)"))
+            if uow.org.get_company(company.id) is not None:
+                return Failure(AlreadyExists("company", company.id))
+            twin = next((c for c in uow.org.list_companies() if c.uscc == company.uscc), None)
+            if twin is not None:
+                return Failure(AlreadyExists(f"USCC (company {twin.id})", company.uscc))
+            uow.org.add_company(company)
+            uow.commit()
+            return Success(company)
+
+    return _guarded(run)
+
+
+def _company(uow: OrgUnitOfWork, company_id: str) -> Result[Company, DomainError]:
+    wanted = CompanyId(code(company_id, "company code"))
+    company = uow.org.get_company(wanted)
+    return Success(company) if company is not None else Failure(NotFound("company", wanted))
+
+
+def set_store_company(uow: OrgUnitOfWork, cmd: SetStoreCompany) -> Result[Company, DomainError]:
+    """Put a store under a group company."""
+
+    def change(store: Store) -> Result[Company, DomainError]:
+        found = _company(uow, cmd.company_id)
+        if isinstance(found, Failure):
+            return found
+        return store.join_company(found.unwrap())
+
+    return _with_store(uow, cmd.store_id, change)
+
+
 def add_brand(uow: OrgUnitOfWork, cmd: AddBrand) -> Result[Brand, DomainError]:
     """Add a vehicle brand the group's stores can be franchised for."""
 
@@ -194,6 +248,12 @@ def open_store(uow: OrgUnitOfWork, cmd: OpenStore, clock: Clock) -> Result[Store
             region = uow.org.get_region(RegionId(code(cmd.region_id, "region id")))
             if region is None:
                 return Failure(NotFound("region", cmd.region_id.upper()))
+            company = None
+            if cmd.company_id:
+                found = _company(uow, cmd.company_id)
+                if isinstance(found, Failure):
+                    return Failure(found.failure())
+                company = found.unwrap()
             unit = None
             if cmd.business_unit_id:
                 unit = uow.org.get_business_unit(BusinessUnitId(code(cmd.business_unit_id)))
@@ -213,6 +273,7 @@ def open_store(uow: OrgUnitOfWork, cmd: OpenStore, clock: Clock) -> Result[Store
                 brands=brands,
                 business_unit=unit,
                 at=clock.now(),
+                company=company,
             )
             uow.org.add_store(store)
             uow.track(store)

@@ -13,6 +13,7 @@ from typing import NewType, Protocol
 GroupId = NewType("GroupId", str)
 RegionId = NewType("RegionId", str)
 BusinessUnitId = NewType("BusinessUnitId", str)
+CompanyId = NewType("CompanyId", str)
 StoreId = NewType("StoreId", str)
 BrandCode = NewType("BrandCode", str)
 ShowroomCode = NewType("ShowroomCode", str)

@@ -29,9 +29,17 @@ from fours_domain.inventory.model import (
     Transfer,
     TransferStatus,
 )
-from fours_domain.inventory.reports import Availability, availability_of
+from fours_domain.inventory.reports import Availability, availability_of, lapsed_by_location
 from fours_domain.inventory.services import visible_part
-from fours_domain.org.model import Brand, BusinessUnit, Group, MasterDataScope, Region, Store
+from fours_domain.org.model import (
+    Brand,
+    BusinessUnit,
+    Company,
+    Group,
+    MasterDataScope,
+    Region,
+    Store,
+)
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
 from fours_domain.pricing.parts import (
@@ -44,7 +52,14 @@ from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.catalogue import ModelCode, PartNumber
 from fours_domain.shared.events import DomainEvent, EventRecorder
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId, WarehouseCode
+from fours_domain.shared.ids import (
+    BrandCode,
+    BusinessUnitId,
+    CompanyId,
+    RegionId,
+    StoreId,
+    WarehouseCode,
+)
 from fours_domain.shared.time import Date, DateTime
 from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
@@ -57,6 +72,7 @@ class FakeOrgRepository:
         self.group: Group | None = None
         self.regions: dict[RegionId, Region] = {}
         self.units: dict[BusinessUnitId, BusinessUnit] = {}
+        self.companies: dict[CompanyId, Company] = {}
         self.brands: dict[BrandCode, Brand] = {}
         self.stores: dict[StoreId, Store] = {}
 
@@ -83,6 +99,15 @@ class FakeOrgRepository:
 
     def list_business_units(self) -> Sequence[BusinessUnit]:
         return sorted(self.units.values(), key=lambda u: u.id)
+
+    def get_company(self, company_id: CompanyId) -> Company | None:
+        return self.companies.get(company_id)
+
+    def add_company(self, company: Company) -> None:
+        self.companies[company.id] = company
+
+    def list_companies(self) -> Sequence[Company]:
+        return sorted(self.companies.values(), key=lambda c: c.id)
 
     def get_brand(self, brand_code: BrandCode) -> Brand | None:
         return self.brands.get(brand_code)
@@ -305,8 +330,49 @@ class FakeStockRepository:
             )
         ]
 
+    def open_reservations_at(self, locations: Collection[StockLocation]) -> Sequence[Reservation]:
+        wanted = set(locations)
+        return [
+            r for _, r in sorted(self.reservations.items()) if r.is_open and r.location in wanted
+        ]
+
+    def find_reservations(
+        self,
+        store_id: StoreId,
+        *,
+        reference: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+    ) -> Sequence[Reservation]:
+        found = [
+            r
+            for (sid, _), r in sorted(self.reservations.items(), reverse=True)
+            if sid == store_id
+            and (reference is None or r.reference == reference)
+            and (not open_only or r.is_open)
+        ]
+        return found[:limit]
+
     def add_backorder(self, backorder: Backorder) -> None:
         self.backorders.append(backorder)
+
+    def get_backorder(self, store_id: StoreId, backorder_id: str) -> Backorder | None:
+        return next(
+            (b for b in self.backorders if (b.store_id, b.id) == (store_id, backorder_id)), None
+        )
+
+    def find_backorders(
+        self, store_id: StoreId, *, open_only: bool = False, limit: int = 500
+    ) -> Sequence[Backorder]:
+        found = sorted(
+            (
+                b
+                for b in self.backorders
+                if b.store_id == store_id and (not open_only or b.status is BackorderStatus.OPEN)
+            ),
+            key=lambda b: (b.created_at, b.id),
+        )
+        return found[:limit]
 
     def open_backorders(
         self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
@@ -353,8 +419,19 @@ class FakeStockRepository:
     def get_loan(self, store_id: StoreId, loan_id: str) -> Loan | None:
         return self.loans.get((store_id, loan_id))
 
-    def where_available(self, number: PartNumber) -> Sequence[Availability]:
-        return availability_of(i for loc, i in self.stock.items() if loc.part_number == number)
+    def open_loans(self, store_id: StoreId) -> Sequence[Loan]:
+        return sorted(
+            (loan for (sid, _), loan in self.loans.items() if sid == store_id and loan.is_open),
+            key=lambda loan: (loan.due_at, loan.id),
+        )
+
+    def where_available(self, number: PartNumber, at: DateTime) -> Sequence[Availability]:
+        lapsed = lapsed_by_location(
+            (r for r in self.reservations.values() if r.part_number == number), at
+        )
+        return availability_of(
+            (i for loc, i in self.stock.items() if loc.part_number == number), lapsed
+        )
 
 
 class FakeImportJournal:

@@ -11,9 +11,31 @@ from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime
 from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
 from fours_domain.vehicles.model import HistoryEntry, Vehicle
-from fours_domain.vehicles.ports import Availability, CarStockFilter, CarStockLine
+from fours_domain.vehicles.ports import CarStockFilter, CarStockLine
 
-HELD_STATES = STOCK_STATES | {VehicleState.IN_TRANSFER}
+
+def _at_store(wanted: CarStockFilter, line: CarStockLine) -> bool:
+    """The SQL adapter's store rule: held stock, in-transfer cars only as asked for."""
+    if wanted.store_id is None:
+        return True
+    if line.state is not VehicleState.IN_TRANSFER:
+        return line.store_id == wanted.store_id
+    return (wanted.incoming and line.transfer_to == wanted.store_id) or (
+        wanted.outgoing and line.store_id == wanted.store_id
+    )
+
+
+def _stocked_within(wanted: CarStockFilter, line: CarStockLine) -> bool:
+    if wanted.min_days is None and wanted.max_days is None:
+        return True
+    earliest, before = wanted.stocked_window(line.time_zone)
+    since = line.in_stock_since
+    return (
+        since is not None
+        and line.state in STOCK_STATES
+        and (earliest is None or since >= earliest)
+        and (before is None or since < before)
+    )
 
 
 class _Stores(Protocol):
@@ -61,46 +83,44 @@ class FakeCarStockQuery:
         self._stores = stores
 
     def find(self, wanted: CarStockFilter) -> Sequence[CarStockLine]:
-        states = set(wanted.states if wanted.states is not None else HELD_STATES)
-        if wanted.availability is Availability.FREE:
-            states &= {VehicleState.IN_STOCK}
-        elif wanted.availability is Availability.RESERVED:
-            states &= {VehicleState.RESERVED}
+        states = wanted.wanted_states()
         lines = []
         for car in self._cars.cars.values():
-            if car.state not in states:
+            store = self._stores.get_store(car.store_id)
+            if store is None:
+                continue
+            line = CarStockLine(
+                vin=car.vin.value,
+                store_id=car.store_id,
+                brand=car.brand,
+                model=car.model,
+                trim=car.trim,
+                colour=car.colour,
+                interior=car.interior,
+                model_year=car.model_year,
+                state=car.state,
+                reserved_for=car.reserved_for,
+                transfer_to=car.transfer_to,
+                in_stock_since=car.in_stock_since,
+                time_zone=store.time_zone,
+                reserved_until=car.reserved_until,
+            )
+            state = line.state if wanted.as_of is None else line.state_at(wanted.as_of)
+            if state not in states or not _at_store(wanted, line):
                 continue
             if any(
                 want is not None and want != have
                 for want, have in (
                     (wanted.brand, car.brand),
-                    (wanted.store_id, car.store_id),
                     (wanted.model, car.model),
                     (wanted.trim, car.trim),
                     (wanted.colour, car.colour),
                 )
             ):
                 continue
-            store = self._stores.get_store(car.store_id)
-            if store is None:
+            if not _stocked_within(wanted, line):
                 continue
-            lines.append(
-                CarStockLine(
-                    vin=car.vin.value,
-                    store_id=car.store_id,
-                    brand=car.brand,
-                    model=car.model,
-                    trim=car.trim,
-                    colour=car.colour,
-                    interior=car.interior,
-                    model_year=car.model_year,
-                    state=car.state,
-                    reserved_for=car.reserved_for,
-                    transfer_to=car.transfer_to,
-                    in_stock_since=car.in_stock_since,
-                    time_zone=store.time_zone,
-                )
-            )
+            lines.append(line)
         lines.sort(key=lambda c: (c.model, c.colour or "", c.store_id, c.vin))
         return lines[: wanted.limit]
 

@@ -25,12 +25,13 @@ import attrs
 import phonenumbers
 from hypothesis import strategies as st
 
-from fours_domain.org.model import Brand, BusinessUnit, Region, Store, WarehouseKind
+from fours_domain.org.model import Brand, BusinessUnit, Company, Region, Store, WarehouseKind
 from fours_domain.shared.identifiers import (
     PLATE_PATTERNS,
     MobileNumber,
     Plate,
     PlateKind,
+    SocialCreditCode,
     Vin,
     VinCheck,
     vin_check_digit,
@@ -177,14 +178,41 @@ def codes(prefix: str = "", max_size: int = 6) -> st.SearchStrategy[str]:
     return st.tuples(first, rest).map(lambda parts: f"{prefix}{parts[0]}{parts[1]}")
 
 
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@st.composite
+def social_credit_codes(draw: st.DrawFn) -> SocialCreditCode:
+    """Valid unified social credit codes (统一社会信用代码), departments A/N/Y included."""
+    from stdnum.cn import uscc
+
+    head = draw(st.text(USCC_CHARS, min_size=2, max_size=2))
+    region = draw(st.text("0123456789", min_size=6, max_size=6))
+    body = draw(st.text(USCC_CHARS, min_size=9, max_size=9))
+    first = head + region + body
+    return SocialCreditCode(first + uscc.calc_check_digit(first))
+
+
+@st.composite
+def companies(draw: st.DrawFn) -> Company:
+    """Group companies (legal entities) with valid USCCs."""
+    return Company(
+        id=draw(codes("CO")),
+        name=draw(st.sampled_from(["安驰汽车", "Acme Auto"])),
+        uscc=draw(social_credit_codes()),
+    )
+
+
 @attrs.frozen
 class OrgTree:
-    """A generated organisation: regions, units, brands and fully built stores."""
+    """A generated organisation: regions, units, brands, companies and fully built stores
+    (each store under one of the companies, or none)."""
 
     regions: tuple[Region, ...]
     business_units: tuple[BusinessUnit, ...]
     brands: tuple[Brand, ...]
     stores: tuple[Store, ...]
+    companies: tuple[Company, ...] = ()
 
 
 @st.composite
@@ -201,6 +229,9 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
     units = tuple(
         BusinessUnit(id=u, name=f"Unit {u}")
         for u in draw(st.lists(codes("U"), max_size=2, unique=True))
+    )
+    group_companies = tuple(
+        draw(st.lists(companies(), max_size=2, unique_by=(lambda c: c.id, lambda c: c.uscc.value)))
     )
     store_ids = draw(st.lists(codes("S"), min_size=1, max_size=max_stores, unique=True))
     stores = []
@@ -221,6 +252,9 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
             brands=sold,
             business_unit=draw(st.none() | st.sampled_from(units)) if units else None,
             at=when,
+            company=(
+                draw(st.none() | st.sampled_from(group_companies)) if group_companies else None
+            ),
         )
         for showroom in draw(st.lists(codes("SR"), max_size=2, unique=True)):
             store.add_showroom(showroom, f"Showroom {showroom}")
@@ -231,7 +265,13 @@ def org_trees(draw: st.DrawFn, max_stores: int = 6, at: DateTime | None = None) 
             for bin_code in draw(st.lists(codes("A"), min_size=1, max_size=4, unique=True)):
                 store.add_bin(warehouse, bin_code)
         stores.append(store)
-    return OrgTree(regions=regions, business_units=units, brands=brands, stores=tuple(stores))
+    return OrgTree(
+        regions=regions,
+        business_units=units,
+        brands=brands,
+        stores=tuple(stores),
+        companies=group_companies,
+    )
 
 
 # Rebate policies and sales facts live in their own module (it uses vins() above).

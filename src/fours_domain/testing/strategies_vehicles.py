@@ -18,7 +18,7 @@ from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState, path_to
-from fours_domain.vehicles.model import ChecklistItem, HolderKind, Vehicle
+from fours_domain.vehicles.model import REASON_REQUIRED, ChecklistItem, HolderKind, Vehicle
 
 A = VehicleAction
 S = VehicleState
@@ -55,9 +55,9 @@ def perform(
     other_store: StoreId = OTHER,
 ) -> Result[object, DomainError]:
     """Try ``action`` on ``car`` with valid details (a passing or failing checklist,
-    a reservation that has expired by ``at`` for EXPIRE, the holder as buyer, the
-    transfer's target as receiving store…). Used by the generated state-machine
-    tests and by :func:`build_vehicle`."""
+    a reservation for a year — expired by then for EXPIRE —, the holder as buyer,
+    the transfer's target as receiving store, a reason where one is needed…). Used
+    by the generated state-machine tests and by :func:`build_vehicle`."""
     if action is A.PASS_PDI:
         return car.inspect(
             inspector=actor, items=(ChecklistItem("brakes", True),), findings=None, at=at
@@ -74,11 +74,12 @@ def perform(
             holder_kind=HolderKind.CUSTOMER,
             holder="C-001",
             actor=actor,
-            at=at.subtract(days=2),
-            until=at.subtract(days=1),
+            at=at,
+            until=at.add(days=365),
         )
     if action is A.EXPIRE:
-        return car.expire(at)
+        until = car.reserved_until
+        return car.expire(until if until is not None and until > at else at)
     if action is A.SELL:
         holder = car.reserved_for if car.state is S.RESERVED else None
         return car.sell(buyer=holder or "C-001", actor=actor, at=at)
@@ -90,8 +91,9 @@ def perform(
     if action is A.REFUSE:
         return car.refuse(at_store=car.transfer_to or car.store_id, actor=actor, at=at)
     if action is A.CONSIGN:
-        return car.consign(to_company="SISTER-CO", actor=actor, at=at)
-    return car.apply(action, actor, at)
+        return car.consign(to_company="SISTER-CO", holder_company="HOME-CO", actor=actor, at=at)
+    reason = f"{action.value} (test)" if action in REASON_REQUIRED else None
+    return car.apply(action, actor, at, reason)
 
 
 def build_vehicle(

@@ -105,6 +105,11 @@ class Reservation:
         """True once ``at`` reaches the deadline (a reservation without one never expires)."""
         return self.until is not None and ensure_aware(at) >= self.until
 
+    @property
+    def describe(self) -> str:
+        until = f" until {self.until.to_iso8601_string()}" if self.until is not None else ""
+        return f"{self.holder_kind.value} {self.holder}{until}"
+
 
 @attrs.frozen
 class ChecklistItem:
@@ -176,6 +181,7 @@ class VehicleStateChanged(DomainEvent):
     from_state: VehicleState | None
     to_state: VehicleState
     actor: str
+    reason: str | None = None
 
 
 @attrs.frozen
@@ -272,7 +278,9 @@ class Vehicle(EventRecorder):
             car.in_stock_since = at
         if state in {S.IN_TRANSFER, S.CONSIGNED, S.RESERVED}:
             raise InvariantViolation(f"vehicle {vin}: cannot be recorded as {state.value}")
-        car._log(A.RECORD, None, state, actor, reason, at)
+        # A VIN accepted leniently says so in the car's first history entry (and event).
+        why = "; ".join(t for t in (reason, *vin.warnings) if t and t.strip())
+        car._log(A.RECORD, None, state, actor, why or None, at)
         return car
 
     # ------------------------------------------------------------------ master data
@@ -356,6 +364,16 @@ class Vehicle(EventRecorder):
         """In stock and not reserved, held or damaged: can be offered to a customer."""
         return self.state is S.IN_STOCK
 
+    def live_reservation(self, at: DateTime) -> Reservation | None:
+        """The reservation, unless its deadline has passed at ``at`` (then the car is
+        free: the next command records the expiry first, ADR 0023)."""
+        reservation = self.reservation
+        return None if reservation is None or reservation.expired(at) else reservation
+
+    def _lapsed(self, at: DateTime) -> Reservation | None:
+        reservation = self.reservation
+        return reservation if reservation is not None and reservation.expired(at) else None
+
     def days_in_stock(self, zone: StoreTimeZone, today: Date) -> int | None:
         """Whole store-local days since the car entered stock at its current store."""
         if self.in_stock_since is None or self.stock_store is None:
@@ -398,6 +416,7 @@ class Vehicle(EventRecorder):
                 from_state=before,
                 to_state=after,
                 actor=entry.actor,
+                reason=entry.reason,
             )
         )
         return entry
@@ -408,10 +427,27 @@ class Vehicle(EventRecorder):
     def _apply(
         self, action: VehicleAction, actor: str, at: DateTime, reason: str | None = None
     ) -> Result[HistoryEntry, DomainError]:
-        after = TRANSITIONS.get((self.state, action))
+        # A reservation past its deadline holds the car no longer: the action is
+        # judged from IN_STOCK and the expiry is recorded first (ADR 0023).
+        lapsed = None if action in {A.EXPIRE, A.RELEASE} else self._lapsed(at)
+        after = TRANSITIONS.get((S.IN_STOCK if lapsed else self.state, action))
         if after is None:
             return Failure(self._refuse(action))
+        if action in REASON_REQUIRED and not (reason and reason.strip()):
+            return Failure(
+                VehicleRefused(
+                    f"vehicle {self.vin}: {action.value} needs a reason", action=action.value
+                )
+            )
+        if lapsed is not None:
+            self._step(A.EXPIRE, "system", at, _expired_reason(lapsed))
+        return Success(self._step(action, actor, at, reason))
+
+    def _step(
+        self, action: VehicleAction, actor: str, at: DateTime, reason: str | None
+    ) -> HistoryEntry:
         before = self.state
+        after = TRANSITIONS[(before, action)]
         self.state = after
         if before is S.RESERVED:
             self._clear_reservation()
@@ -420,9 +456,11 @@ class Vehicle(EventRecorder):
         if before is S.IN_TRANSFER:
             # Received, refused, or damaged on the way (the source keeps a damaged car).
             self.transfer_from = self.transfer_to = None
-        if after is S.IN_STOCK and before in {S.ARRIVED, S.IN_TRANSFER}:
+        if action in {A.PASS_PDI, A.RECEIVE}:
+            # Stock age starts when the car enters stock at a store; a refused
+            # transfer returns it to the source, where its age goes on (ADR 0025).
             self.in_stock_since = ensure_aware(at)
-        return Success(self._log(action, before, after, actor, reason, at))
+        return self._log(action, before, after, actor, reason, at)
 
     def _clear_reservation(self) -> None:
         self.reserved_for_kind = self.reserved_for = self.reserved_by = None
@@ -517,7 +555,7 @@ class Vehicle(EventRecorder):
                     f"{reservation.until.isoformat() if reservation.until else 'further notice'}"
                 )
             )
-        return self._apply(A.EXPIRE, "system", at, f"reservation for {reservation.holder} expired")
+        return self._apply(A.EXPIRE, "system", at, _expired_reason(reservation))
 
     def sell(
         self, *, buyer: str, actor: str, at: DateTime, reason: str | None = None
@@ -525,7 +563,7 @@ class Vehicle(EventRecorder):
         """Sell the car (purchase agreement signed and paid). A reserved car goes
         only to its holder."""
         buyer = _text(buyer, "buyer")
-        reservation = self.reservation
+        reservation = self.live_reservation(at)
         if reservation is not None and reservation.holder != buyer:
             return Failure(
                 VehicleRefused(
@@ -581,10 +619,25 @@ class Vehicle(EventRecorder):
         return self._apply(A.REFUSE, actor, at, reason or f"refused by store {target}")
 
     def consign(
-        self, *, to_company: str, actor: str, at: DateTime, reason: str | None = None
+        self,
+        *,
+        to_company: str,
+        holder_company: str,
+        actor: str,
+        at: DateTime,
+        reason: str | None = None,
     ) -> Result[HistoryEntry, DomainError]:
-        """Consign the car to another group company for sale (委托销售)."""
+        """Consign the car for sale (委托销售) to another company of the group than
+        ``holder_company``, the legal entity of the store holding it (ADR 0024)."""
         company = _text(to_company, "consignee").upper()
+        if company == _text(holder_company, "holding company").upper():
+            return Failure(
+                VehicleRefused(
+                    f"vehicle {self.vin} is held by store {self.store_id} of company {company}: "
+                    "consign it to another group company",
+                    company=company,
+                )
+            )
         outcome = self._apply(A.CONSIGN, actor, at, reason or f"to {company}")
         if isinstance(outcome, Success):
             self.consigned_to = company
@@ -602,6 +655,17 @@ class Vehicle(EventRecorder):
             raise InvariantViolation(f"vehicle {self.vin}: history is not contiguous")
         if self.history and self.history[-1].to_state is not self.state:
             raise InvariantViolation(f"vehicle {self.vin}: history ends elsewhere than its state")
+        if any(e.action in REASON_REQUIRED and not e.reason for e in self.history):
+            raise InvariantViolation(f"vehicle {self.vin}: a hold, damage or return lacks a reason")
+
+
+REASON_REQUIRED = frozenset({A.HOLD, A.DAMAGE, A.RETURN})
+"""Transitions that must say why (held back, damaged, returned to the manufacturer)."""
+
+
+def _expired_reason(reservation: Reservation) -> str:
+    until = reservation.until.to_iso8601_string() if reservation.until else "?"
+    return f"reservation for {reservation.holder} expired at {until}"
 
 
 _DETAILED = frozenset(

@@ -22,7 +22,7 @@ from fours_domain.org.model import code
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
-from fours_domain.shared.ids import StoreId
+from fours_domain.shared.ids import CompanyId, StoreId
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, DateTime
 from fours_domain.vehicles.lifecycle import (
@@ -391,15 +391,32 @@ class ConsignVehicle:
 def consign_vehicle(
     uow: VehiclesUnitOfWork, cmd: ConsignVehicle, clock: Clock
 ) -> Result[HistoryEntry, DomainError]:
-    return _with_car(
-        uow,
-        cmd.vin,
-        cmd.store_id,
-        clock,
-        lambda car, now: car.consign(
-            to_company=cmd.to_company, actor=cmd.actor, at=now, reason=cmd.reason
-        ),
-    )
+    """Consign a car to another company of the group: the consignee must be a known
+    group company, and not the company of the store holding the car (ADR 0024)."""
+
+    def change(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
+        wanted = CompanyId(code(cmd.to_company, "company code"))
+        company = uow.org.get_company(wanted)
+        if company is None:
+            return Failure(NotFound("group company", wanted))
+        store = uow.org.get_store(car.store_id)
+        if store is None or store.company_id is None:
+            return Failure(
+                VehicleRefused(
+                    f"store {car.store_id} belongs to no group company yet, so nothing it "
+                    "holds can be consigned: assign one first (fours org set-company)",
+                    store=car.store_id,
+                )
+            )
+        return car.consign(
+            to_company=company.id,
+            holder_company=store.company_id,
+            actor=cmd.actor,
+            at=now,
+            reason=cmd.reason,
+        )
+
+    return _with_car(uow, cmd.vin, cmd.store_id, clock, change)
 
 
 @attrs.frozen
@@ -453,13 +470,19 @@ def expire_reservations(
 
 
 def find_cars(
-    uow: VehiclesUnitOfWork, wanted: CarStockFilter
+    uow: VehiclesUnitOfWork, wanted: CarStockFilter, clock: Clock | None = None
 ) -> Result[Sequence[CarStockLine], DomainError]:
-    """The group-wide car stock (集团车辆全局库存), filtered."""
+    """The group-wide car stock (集团车辆全局库存), filtered, as of ``clock``'s now
+    (reservations past their deadline are free stock then; days are counted to it)."""
 
     def run() -> Result[Sequence[CarStockLine], DomainError]:
+        query = wanted
+        if clock is not None and wanted.as_of is None:
+            query = attrs.evolve(wanted, as_of=clock.now())
         with uow:
-            return Success(uow.car_stock.find(wanted))
+            if query.store_id is not None and uow.org.get_store(query.store_id) is None:
+                return Failure(NotFound("store", query.store_id))
+            return Success(uow.car_stock.find(query))
 
     return _guarded(run)
 

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fours_domain.inventory.model import (
+    CountBelowReserved,
     MoveKind,
     NotEnoughStock,
     Part,
@@ -98,7 +99,8 @@ def test_reserve_and_take_never_exceed_available(on_hand: int, reserved: int, qt
 
 def test_adjust_below_reserved_is_refused() -> None:
     item = _item(5, 3)
-    assert isinstance(item.adjust_to(2, at=AT, entry_id="e").failure(), NotEnoughStock)
+    refused = item.adjust_to(2, at=AT, entry_id="e").failure()
+    assert isinstance(refused, CountBelowReserved) and refused.details["reserved"] == 3
     entry = item.adjust_to(4, at=AT, entry_id="e").unwrap()
     assert entry is not None and entry.quantity == -1 and item.on_hand == 4
     assert item.adjust_to(4, at=AT, entry_id="e2").unwrap() is None

@@ -21,7 +21,7 @@ from fours_domain.vehicles.lifecycle import (
     allowed_actions,
     path_to,
 )
-from fours_domain.vehicles.model import VehicleRefused
+from fours_domain.vehicles.model import REASON_REQUIRED, HolderKind, VehicleRefused
 
 AT = pendulum.datetime(2026, 3, 1, 1, tz="UTC")
 PAIRS = list(itertools.product(VehicleState, VehicleAction))
@@ -145,3 +145,49 @@ def test_random_actions_keep_cars_consistent_and_conserved(
             assert sum(abs(v) for v in changed.values()) <= 1
         else:
             assert changed == {}
+
+
+NEEDS_REASON = [p for p in ALLOWED if p[1] in REASON_REQUIRED]
+
+
+@pytest.mark.parametrize("pair", NEEDS_REASON, ids=_id)
+@given(reason=st.none() | st.text(" \t\n", max_size=3))
+def test_hold_damage_and_return_without_a_reason_are_refused(
+    pair: tuple[VehicleState, VehicleAction], reason: str | None
+) -> None:
+    state, action = pair
+    car = build_vehicle(state)
+    before = (car.state, car.last_seq)
+    refused = car.apply(action, "tester", AT, reason)
+    assert isinstance(refused.failure(), VehicleRefused)
+    assert (car.state, car.last_seq) == before
+    assert isinstance(car.apply(action, "tester", AT, "hail"), Success)
+    car.check_invariants()
+
+
+@given(hours=st.integers(-48, 48), action=st.sampled_from(list(VehicleAction)))
+def test_a_reservation_holds_the_car_until_its_deadline_and_not_after(
+    hours: int, action: VehicleAction
+) -> None:
+    """Before the deadline the car behaves as RESERVED; from the deadline on as free
+    stock, with the expiry recorded (by the system) before the clerk's action."""
+    car = build_vehicle(VehicleState.IN_STOCK)
+    deadline = AT.add(days=1)
+    car.reserve(
+        holder_kind=HolderKind.CUSTOMER, holder="C1", actor="amy", at=AT, until=deadline
+    ).unwrap()
+    at = deadline.add(hours=hours)
+    seq = car.last_seq
+    lapsed = hours >= 0 and action not in {VehicleAction.EXPIRE, VehicleAction.RELEASE}
+    judged_from = VehicleState.IN_STOCK if lapsed else VehicleState.RESERVED
+    outcome = perform(car, action, at)
+    if (judged_from, action) in TRANSITIONS and isinstance(outcome, Success):
+        assert car.state is TRANSITIONS[(judged_from, action)]
+        steps = [h.action for h in car.history[seq:]]
+        assert steps == ([VehicleAction.EXPIRE, action] if lapsed else [action])
+        if lapsed:
+            assert car.history[seq].actor == "system"
+    else:
+        assert (judged_from, action) not in TRANSITIONS or action is VehicleAction.EXPIRE
+        assert car.last_seq == seq and car.state is VehicleState.RESERVED
+    car.check_invariants()

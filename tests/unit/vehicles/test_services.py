@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pendulum
 import pytest
@@ -9,7 +11,9 @@ from returns.result import Failure, Success
 
 from fours_domain.org import services as org
 from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.identifiers import VinCheck
+from fours_domain.shared.ids import StoreId
 from fours_domain.shared.money import cny
 from fours_domain.shared.time import FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
@@ -23,6 +27,8 @@ from fours_domain.vehicles.model import (
 )
 from fours_domain.vehicles.ports import Availability, CarStockFilter
 
+USCC_HOME = "91310115MA1H7XXX08"
+USCC_SISTER = "91440101MA59ABCD1D"
 VIN = "LFV3A24G6P3000101"
 VIN2 = "LFV3A24G8P3000102"
 SPEC = VehicleSpec("AUDI", "A6L", "45TFSI", "BLACK", "BEIGE", 2026)
@@ -42,8 +48,13 @@ def uow(clock: FixedClock) -> FakeUnitOfWork:
     org.add_region(uow, org.AddRegion("EAST", "East")).unwrap()
     org.add_brand(uow, org.AddBrand("AUDI", "Audi", "FAW")).unwrap()
     org.add_brand(uow, org.AddBrand("BYD", "BYD", "BYD")).unwrap()
+    org.add_company(uow, org.AddCompany("HOME-CO", "上海安驰汽车销售有限公司", USCC_HOME)).unwrap()
+    org.add_company(uow, org.AddCompany("SISTER-CO", "广州安驰汽车服务有限公司", USCC_SISTER))
     for store, brands in (("S1", ("AUDI",)), ("S2", ("AUDI", "BYD")), ("S3", ("BYD",))):
-        org.open_store(uow, org.OpenStore(store, store, "EAST", "Asia/Shanghai", brands), clock)
+        company = "HOME-CO" if store == "S1" else None
+        org.open_store(
+            uow, org.OpenStore(store, store, "EAST", "Asia/Shanghai", brands, None, company), clock
+        )
     return uow
 
 
@@ -164,6 +175,18 @@ def test_transfer_moves_stock_only_on_receipt(uow: FakeUnitOfWork, clock: FixedC
 
 def test_consign_sell_deliver_register(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     _in_stock(uow, clock)
+    for to, message in (
+        ("HOME-CO", f"vehicle {VIN} is held by store S1 of company HOME-CO: consign it to another"),
+        ("nobody", "group company NOBODY not found"),
+        ("S2", "group company S2 not found"),
+    ):
+        refused = svc.consign_vehicle(uow, svc.ConsignVehicle("S1", VIN, to, "amy"), clock)
+        assert refused.failure().message.startswith(message), refused
+    _in_stock(uow, clock, VIN2, "S2")
+    companyless = svc.consign_vehicle(
+        uow, svc.ConsignVehicle("S2", VIN2, "SISTER-CO", "amy"), clock
+    )
+    assert companyless.failure().message.startswith("store S2 belongs to no group company yet")
     svc.consign_vehicle(uow, svc.ConsignVehicle("S1", VIN, "sister-co", "amy"), clock).unwrap()
     car = svc.vehicle_history(uow, VIN).unwrap()[0]
     assert (car.state, car.consigned_to, car.stock_store) == (S.CONSIGNED, "SISTER-CO", None)
@@ -248,3 +271,126 @@ def test_manufacturer_pre_sold_and_unknown_state(uow: FakeUnitOfWork, clock: Fix
     )
     assert isinstance(bogus, Failure)
     assert bogus.failure().message == "unknown manufacturer vehicle state 'LOST'"
+
+
+# ---------------------------------------------------------------- the audit's gaps
+
+
+def test_a_lapsed_reservation_lets_the_next_clerk_reserve_and_sell(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    _in_stock(uow, clock)
+    until = clock.now().add(hours=2)
+    first = svc.ReserveVehicle("S1", VIN, HolderKind.CUSTOMER, "C1", "amy", until)
+    svc.reserve_vehicle(uow, first, clock).unwrap()
+    second = svc.ReserveVehicle("S1", VIN, HolderKind.CUSTOMER, "C2", "zoe")
+    assert svc.reserve_vehicle(uow, second, clock).failure().message == (
+        f"vehicle {VIN} is RESERVED: cannot reserve"
+    )
+    clock.advance(hours=2)
+    free = svc.find_cars(uow, CarStockFilter(availability=Availability.FREE), clock).unwrap()
+    assert [(c.vin, c.state_at(clock.now())) for c in free] == [(VIN, S.IN_STOCK)]
+    held = svc.find_cars(uow, CarStockFilter(availability=Availability.RESERVED), clock)
+    assert held.unwrap() == []
+    svc.reserve_vehicle(uow, second, clock).unwrap()
+    car, history = svc.vehicle_history(uow, VIN).unwrap()
+    assert (car.state, car.reserved_for) == (S.RESERVED, "C2")
+    assert [(h.action, h.actor, h.reason) for h in history[-2:]] == [
+        (VehicleAction.EXPIRE, "system", "reservation for C1 expired at 2026-11-25T17:30:00Z"),
+        (VehicleAction.RESERVE, "zoe", "for customer C2"),
+    ]
+    # While live, only the holder buys; once lapsed, anyone.
+    assert (
+        "reserved for C2, not C3"
+        in svc.sell_vehicle(uow, svc.SellVehicle("S1", VIN, "C3", "amy"), clock).failure().message
+    )
+
+
+def test_a_lapsed_reservation_does_not_stop_a_sale_to_someone_else(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    _in_stock(uow, clock)
+    until = clock.now().add(hours=1)
+    svc.reserve_vehicle(
+        uow, svc.ReserveVehicle("S1", VIN, HolderKind.CUSTOMER, "C1", "amy", until), clock
+    ).unwrap()
+    clock.advance(hours=1)
+    svc.sell_vehicle(uow, svc.SellVehicle("S1", VIN, "C3", "amy"), clock).unwrap()
+    car, history = svc.vehicle_history(uow, VIN).unwrap()
+    assert [h.action for h in history[-2:]] == [VehicleAction.EXPIRE, VehicleAction.SELL]
+    assert car.state is S.SOLD
+
+
+@pytest.mark.parametrize("action", [VehicleAction.HOLD, VehicleAction.DAMAGE, VehicleAction.RETURN])
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_hold_damage_and_return_need_a_reason(
+    uow: FakeUnitOfWork, clock: FixedClock, action: VehicleAction, reason: str | None
+) -> None:
+    _in_stock(uow, clock)
+    cmd = svc.ChangeVehicleState("S1", VIN, action, "amy", reason)
+    refused = svc.change_vehicle_state(uow, cmd, clock).failure()
+    assert refused.message == f"vehicle {VIN}: {action.value} needs a reason"
+    assert svc.vehicle_history(uow, VIN).unwrap()[0].state is S.IN_STOCK
+    done = svc.change_vehicle_state(uow, attrs.evolve(cmd, reason="hail damage"), clock)
+    assert done.unwrap().reason == "hail damage"
+
+
+def test_a_refused_transfer_keeps_the_stock_age(uow: FakeUnitOfWork, clock: FixedClock) -> None:
+    _in_stock(uow, clock)
+    stocked = svc.vehicle_history(uow, VIN).unwrap()[0].in_stock_since
+    clock.advance(days=10)
+    svc.transfer_vehicle(uow, svc.TransferVehicle("S1", VIN, "S2", "amy"), clock).unwrap()
+    clock.advance(days=1)
+    svc.refuse_transfer(uow, svc.ReceiveVehicle("S2", VIN, "cat", "wrong colour"), clock).unwrap()
+    car = svc.vehicle_history(uow, VIN).unwrap()[0]
+    assert car.in_stock_since == stocked
+    (line,) = svc.find_cars(uow, CarStockFilter(store_id=StoreId("S1")), clock).unwrap()
+    assert line.days_in_stock(clock) == 11
+    svc.transfer_vehicle(uow, svc.TransferVehicle("S1", VIN, "S2", "amy"), clock).unwrap()
+    svc.receive_vehicle(uow, svc.ReceiveVehicle("S2", VIN, "cat"), clock).unwrap()
+    assert svc.vehicle_history(uow, VIN).unwrap()[0].in_stock_since == clock.now()
+
+
+def test_a_lenient_vin_warning_is_recorded_in_the_history(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    wrong = "LFV3A24G0P3000101"
+    cmd = svc.AddVehicle("S1", wrong, SPEC, "amy", vin_check=VinCheck.LENIENT, reason="import")
+    svc.add_vehicle(uow, cmd, clock).unwrap()
+    first = svc.vehicle_history(uow, wrong).unwrap()[1][0]
+    assert first.reason == (
+        f"import; VIN {wrong}: check digit 0 does not match 6 (accepted, lenient mode)"
+    )
+    event = next(e for e in uow.published if isinstance(e, VehicleStateChanged))
+    assert event.reason == first.reason
+
+
+def test_days_in_stock_only_in_stock_and_filtered_by_days(
+    uow: FakeUnitOfWork, clock: FixedClock
+) -> None:
+    _in_stock(uow, clock)
+    clock.advance(days=5)
+    _in_stock(uow, clock, VIN2, "S2")
+    clock.advance(days=2)
+
+    def found(**kw: Any) -> list[tuple[str, int | None]]:
+        lines = svc.find_cars(uow, CarStockFilter(**kw), clock).unwrap()
+        return sorted((c.vin, c.days_in_stock(clock)) for c in lines)
+
+    assert found() == [(VIN, 7), (VIN2, 2)]
+    assert found(min_days=3) == [(VIN, 7)]
+    assert found(max_days=2) == [(VIN2, 2)]
+    assert found(min_days=2, max_days=7) == [(VIN, 7), (VIN2, 2)]
+    assert found(min_days=8) == []
+    svc.transfer_vehicle(uow, svc.TransferVehicle("S1", VIN, "S2", "amy"), clock).unwrap()
+    assert found() == [(VIN, None), (VIN2, 2)]
+    assert found(min_days=0) == [(VIN2, 2)]
+    # The source's stock dropped at dispatch; the target sees the car as incoming.
+    assert found(store_id=StoreId("S1")) == []
+    assert found(store_id=StoreId("S1"), outgoing=True) == [(VIN, None)]
+    assert found(store_id=StoreId("S2")) == [(VIN2, 2)]
+    assert found(store_id=StoreId("S2"), incoming=True) == [(VIN, None), (VIN2, 2)]
+    with pytest.raises(InvariantViolation):
+        CarStockFilter(min_days=3, max_days=2, as_of=clock.now())
+    unknown = svc.find_cars(uow, CarStockFilter(store_id=StoreId("NOPE")), clock)
+    assert unknown.failure().message == "store NOPE not found"

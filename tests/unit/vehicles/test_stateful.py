@@ -1,6 +1,7 @@
 """A hypothesis state machine over the vehicle services (with fakes): random clerks
-add, inspect, reserve, release, transfer, receive, refuse, sell and expire across
-three stores; after every step the group stock agrees with a simple model."""
+add, inspect, reserve, release, transfer, receive, refuse and sell across three
+stores while time passes (reservations lapse with or without the sweep); after
+every step the group stock agrees with a simple model."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from returns.result import Success
 from fours_domain.org import services as org
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.time import FixedClock
+from fours_domain.shared.time import DateTime, FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
 from fours_domain.testing.strategies import vins
 from fours_domain.vehicles import services as svc
@@ -42,6 +43,15 @@ class VehicleServices(RuleBasedStateMachine):
         self.home: dict[str, str] = {}
         self.state: dict[str, VehicleState] = {}
         self.target: dict[str, str] = {}
+        self.until: dict[str, DateTime | None] = {}
+
+    def _lapsed(self, vin: str) -> bool:
+        """Reserved, but past the deadline: the car is free (ADR 0023)."""
+        until = self.until.get(vin)
+        return self.state[vin] is S.RESERVED and until is not None and until <= self.clock.now()
+
+    def _free(self, vin: str) -> bool:
+        return self.state[vin] is S.IN_STOCK or self._lapsed(vin)
 
     def _pick(self, data: st.DataObject) -> str | None:
         return data.draw(st.sampled_from(self.vins)) if self.vins else None
@@ -80,10 +90,10 @@ class VehicleServices(RuleBasedStateMachine):
         until = None if hours is None else self.clock.now().add(hours=hours)
         cmd = svc.ReserveVehicle(store, vin, HolderKind.CUSTOMER, "C1", "amy", until)
         outcome = svc.reserve_vehicle(self.uow, cmd, self.clock)
-        ok = self.home[vin] == store and self.state[vin] is S.IN_STOCK
+        ok = self.home[vin] == store and self._free(vin)
         assert isinstance(outcome, Success) is ok, outcome
         if ok:
-            self.state[vin] = S.RESERVED
+            self.state[vin], self.until[vin] = S.RESERVED, until
 
     @rule(data=st.data())
     def release(self, data: st.DataObject) -> None:
@@ -103,7 +113,7 @@ class VehicleServices(RuleBasedStateMachine):
             return
         cmd = svc.TransferVehicle(self.home[vin], vin, to, "amy")
         outcome = svc.transfer_vehicle(self.uow, cmd, self.clock)
-        ok = self.state[vin] is S.IN_STOCK and to != self.home[vin]
+        ok = self._free(vin) and to != self.home[vin]
         assert isinstance(outcome, Success) is ok, outcome
         if ok:
             self.state[vin], self.target[vin] = S.IN_TRANSFER, to
@@ -124,23 +134,29 @@ class VehicleServices(RuleBasedStateMachine):
             self.state[vin] = S.IN_STOCK
             del self.target[vin]
 
-    @rule(data=st.data())
-    def sell(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), buyer=st.sampled_from(["C1", "C2"]))
+    def sell(self, data: st.DataObject, buyer: str) -> None:
         vin = self._pick(data)
         if vin is None:
             return
-        cmd = svc.SellVehicle(self.home[vin], vin, "C1", "amy")
+        cmd = svc.SellVehicle(self.home[vin], vin, buyer, "amy")
         outcome = svc.sell_vehicle(self.uow, cmd, self.clock)
-        assert isinstance(outcome, Success) is (self.state[vin] in {S.IN_STOCK, S.RESERVED})
+        # A reserved car goes only to its holder (C1) while the reservation is live.
+        ok = self._free(vin) or (self.state[vin] is S.RESERVED and buyer == "C1")
+        assert isinstance(outcome, Success) is ok, outcome
         if isinstance(outcome, Success):
             self.state[vin] = S.SOLD
 
     @rule(hours=st.integers(1, 4))
-    def time_passes_and_reservations_expire(self, hours: int) -> None:
+    def time_passes(self, hours: int) -> None:
+        """Reservations lapse with no sweep at all."""
         self.clock.advance(hours=hours)
+
+    @rule()
+    def sweep(self) -> None:
         expired = svc.expire_reservations(self.uow, self.clock).unwrap()
+        assert {v.value for v in expired} == {v for v in self.vins if self._lapsed(v)}
         for vin in expired:
-            assert self.state[vin.value] is S.RESERVED
             self.state[vin.value] = S.IN_STOCK
 
     @invariant()
@@ -152,15 +168,25 @@ class VehicleServices(RuleBasedStateMachine):
             if state in STOCK_STATES or state is S.IN_TRANSFER:
                 assert seen.pop(vin) == (self.home[vin], state)
         assert seen == {}
-        free = svc.find_cars(self.uow, CarStockFilter(availability=Availability.FREE)).unwrap()
-        assert {c.vin for c in free} == {v for v in self.vins if self.state[v] is S.IN_STOCK}
+        free_now = CarStockFilter(availability=Availability.FREE)
+        free = svc.find_cars(self.uow, free_now, self.clock).unwrap()
+        assert {c.vin for c in free} == {v for v in self.vins if self._free(v)}
         for store in STORES:
-            here = CarStockFilter(store_id=StoreId(store))
-            counted = [c for c in svc.find_cars(self.uow, here).unwrap()]
-            in_stock = {c.vin for c in counted if c.state is not S.IN_TRANSFER}
-            assert in_stock == {
+            here = CarStockFilter(store_id=StoreId(store), incoming=True)
+            counted = {c.vin: c for c in svc.find_cars(self.uow, here, self.clock).unwrap()}
+            assert {v for v, c in counted.items() if c.state is not S.IN_TRANSFER} == {
                 v for v in self.vins if self.home[v] == store and self.state[v] in STOCK_STATES
             }
+            # In transfer: listed at the target (incoming), never at the source.
+            assert {v for v, c in counted.items() if c.state is S.IN_TRANSFER} == {
+                v for v, t in self.target.items() if t == store
+            }
+            for vin, line in counted.items():
+                days = line.days_in_stock(self.clock)
+                if line.state not in STOCK_STATES:
+                    assert days is None, (vin, line.state)
+                elif line.state in {S.IN_STOCK, S.RESERVED}:
+                    assert days is not None and days >= 0, (vin, line.state)
 
     @invariant()
     def aggregates_are_consistent(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, case, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,8 +94,17 @@ _STOCK_COLUMNS = (
     t.stock.c.reserved,
     t.stock.c.last_received_at,
     t.stock.c.last_issued_at,
+    t.stock.c.stocked_since,
+    t.stock.c.next_expiry,
 )
-_STOCK_FIELDS = ("on_hand", "reserved", "last_received_at", "last_issued_at")
+_STOCK_FIELDS = (
+    "on_hand",
+    "reserved",
+    "last_received_at",
+    "last_issued_at",
+    "stocked_since",
+    "next_expiry",
+)
 Snapshot = tuple[object, ...]
 
 
@@ -151,6 +160,8 @@ def _item(row: Any) -> StockItem:
         reserved=row.reserved,
         last_received_at=row.last_received_at,
         last_issued_at=row.last_issued_at,
+        stocked_since=row.stocked_since,
+        next_expiry=row.next_expiry,
     )
 
 
@@ -257,8 +268,53 @@ class SqlStockRepository:
             query = _for_update(query.where(c.expires_at <= expiring_before))
         return self._session.scalars(query.order_by(c.id)).all()
 
+    def open_reservations_at(self, locations: Collection[StockLocation]) -> Sequence[Reservation]:
+        wanted = sorted(set(locations))
+        if not wanted:
+            return []
+        c = t.reservations.c
+        stores = sorted({w.store_id for w in wanted})
+        query = select(Reservation).where(
+            c.store_id.in_(stores),
+            c.part_number.in_(sorted({w.part_number for w in wanted})),
+            c.status == ReservationStatus.OPEN,
+        )
+        found = self._session.scalars(_for_update(query.order_by(c.store_id, c.id))).all()
+        chosen = set(wanted)
+        return [r for r in found if r.location in chosen]
+
+    def find_reservations(
+        self,
+        store_id: StoreId,
+        *,
+        reference: str | None = None,
+        open_only: bool = False,
+        limit: int = 500,
+    ) -> Sequence[Reservation]:
+        c = t.reservations.c
+        query = select(Reservation).where(c.store_id == store_id)
+        if reference is not None:
+            query = query.where(c.reference == reference)
+        if open_only:
+            query = query.where(c.status == ReservationStatus.OPEN)
+        return self._session.scalars(query.order_by(c.id.desc()).limit(limit)).all()
+
     def add_backorder(self, backorder: Backorder) -> None:
         self._session.add(backorder)
+
+    def get_backorder(self, store_id: StoreId, backorder_id: str) -> Backorder | None:
+        c = t.backorders.c
+        query = select(Backorder).where(c.store_id == store_id, c.id == backorder_id)
+        return self._session.scalars(_for_update(query)).first()
+
+    def find_backorders(
+        self, store_id: StoreId, *, open_only: bool = False, limit: int = 500
+    ) -> Sequence[Backorder]:
+        c = t.backorders.c
+        query = select(Backorder).where(c.store_id == store_id)
+        if open_only:
+            query = query.where(c.status == BackorderStatus.OPEN)
+        return self._session.scalars(query.order_by(c.created_at, c.id).limit(limit)).all()
 
     def open_backorders(
         self, store_id: StoreId, warehouse_code: WarehouseCode, number: PartNumber
@@ -311,6 +367,11 @@ class SqlStockRepository:
         query = select(Loan).where(c.store_id == store_id, c.id == loan_id)
         return self._session.scalars(_for_update(query)).first()
 
+    def open_loans(self, store_id: StoreId) -> Sequence[Loan]:
+        c = t.loans.c
+        query = select(Loan).where(c.store_id == store_id, c.returned_at.is_(None))
+        return self._session.scalars(query.order_by(c.due_at, c.id)).all()
+
 
 class SqlGroupStockQuery:
     """``GroupStockQuery`` in one indexed aggregate over ``ix_inv_stock_part``."""
@@ -318,9 +379,24 @@ class SqlGroupStockQuery:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def where_available(self, number: PartNumber) -> Sequence[Availability]:
-        c = t.stock.c
-        on_hand, reserved = func.sum(c.on_hand), func.sum(c.reserved)
+    def where_available(self, number: PartNumber, at: DateTime) -> Sequence[Availability]:
+        c, r = t.stock.c, t.reservations.c
+        # Reservations past their expiry hold nothing (ADR 0014); only rows whose
+        # next_expiry has come can have any, so the subquery runs for those alone.
+        lapsed = (
+            select(func.coalesce(func.sum(r.quantity), 0))
+            .where(
+                r.store_id == c.store_id,
+                r.status == ReservationStatus.OPEN,
+                r.expires_at <= at,
+                r.part_number == c.part_number,
+                r.warehouse_code == c.warehouse_code,
+                r.bin_code == c.bin_code,
+            )
+            .scalar_subquery()
+        )
+        live = case((c.next_expiry <= at, c.reserved - lapsed), else_=c.reserved)
+        on_hand, reserved = func.sum(c.on_hand), func.sum(live)
         query = (
             select(c.store_id, c.warehouse_code, on_hand, reserved)
             .where(c.part_number == number)

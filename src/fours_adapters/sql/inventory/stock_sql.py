@@ -26,7 +26,10 @@ from fours_domain.inventory.model import Reservation, StockItem
 _UTC = UtcDateTime()
 _KEY = "store_id, warehouse_code, bin_code, part_number"
 # Identifiers below are constants of this module; every value is a bound parameter.
-_STOCK_SELECT = f"SELECT {_KEY}, on_hand, reserved, last_received_at, last_issued_at FROM inv_stock"  # noqa: S608
+_STOCK_SELECT = (
+    f"SELECT {_KEY}, on_hand, reserved, last_received_at, last_issued_at,"  # noqa: S608
+    " stocked_since, next_expiry FROM inv_stock"
+)
 
 
 def _binders(table: Table) -> tuple[tuple[str, Any], ...]:
@@ -53,7 +56,8 @@ class StockStatements:
         self.insert_reservation = f"INSERT INTO inv_reservations ({columns}) VALUES ({marks})"  # noqa: S608
         self.write_stock = (
             f"UPDATE inv_stock SET on_hand = {m}, reserved = {m}, last_received_at = {m},"  # noqa: S608
-            f" last_issued_at = {m} WHERE store_id = {m} AND warehouse_code = {m}"
+            f" last_issued_at = {m}, stocked_since = {m}, next_expiry = {m}"
+            f" WHERE store_id = {m} AND warehouse_code = {m}"
             f" AND bin_code = {m} AND part_number = {m}"
         )
 
@@ -67,7 +71,10 @@ class StockStatements:
         )
 
     def item(self, row: Sequence[Any]) -> StockItem:
-        store, warehouse, bin_code, part, on_hand, reserved, received, issued = row
+        store, warehouse, bin_code, part, on_hand, reserved, *times = row
+        received, issued, stocked, expiry = (
+            _UTC.process_result_value(t, self.dialect) for t in times
+        )
         return StockItem(
             store_id=store,
             warehouse_code=warehouse,
@@ -75,8 +82,10 @@ class StockStatements:
             part_number=part,
             on_hand=on_hand,
             reserved=reserved,
-            last_received_at=_UTC.process_result_value(received, self.dialect),
-            last_issued_at=_UTC.process_result_value(issued, self.dialect),
+            last_received_at=received,
+            last_issued_at=issued,
+            stocked_since=stocked,
+            next_expiry=expiry,
         )
 
     def reservation_row(self, reservation: Reservation) -> tuple[Any, ...]:
@@ -94,6 +103,8 @@ class StockStatements:
             item.reserved,
             _UTC.process_bind_param(item.last_received_at, dialect),
             _UTC.process_bind_param(item.last_issued_at, dialect),
+            _UTC.process_bind_param(item.stocked_since, dialect),
+            _UTC.process_bind_param(item.next_expiry, dialect),
             item.store_id,
             item.warehouse_code,
             item.bin_code,

@@ -74,6 +74,10 @@ stock = Table(
     Column("reserved", Integer, nullable=False),
     Column("last_received_at", UtcDateTime(), nullable=True),
     Column("last_issued_at", UtcDateTime(), nullable=True),
+    Column("stocked_since", UtcDateTime(), nullable=True),
+    # A lower bound of the open reservations' expiries (ADR 0014): NULL or in the
+    # future means nothing has lapsed, so the hot path needs no extra query.
+    Column("next_expiry", UtcDateTime(), nullable=True),
     CheckConstraint("reserved >= 0 AND on_hand >= reserved", name="available"),
     Index("ix_inv_stock_part", "part_number", "store_id"),
     info=DISTRIBUTED,
@@ -128,6 +132,8 @@ backorders = Table(
     Column("reference", String(100), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("status", EnumText(BackorderStatus, 10), nullable=False),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
+    Column("cancel_reason", String(200), nullable=True),
     Index("ix_inv_backorders_open", "store_id", "warehouse_code", "part_number", "status"),
     info=DISTRIBUTED,
 )
@@ -145,6 +151,8 @@ transfers = Table(
     Column("reference", String(100), nullable=False),
     Column("status", EnumText(TransferStatus, 12), nullable=False),
     Column("received_at", UtcDateTime(), nullable=True),
+    Column("refused_at", UtcDateTime(), nullable=True),
+    Column("refuse_reason", String(200), nullable=True),
     Index("ix_inv_transfers_incoming", "to_store_id", "status"),
     Index("ix_inv_transfers_id", "id"),
     info=DISTRIBUTED,
@@ -192,7 +200,10 @@ loans = Table(
     Column("quantity", Integer, nullable=False),
     Column("borrower", String(200), nullable=False),
     Column("lent_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     Column("returned_quantity", Integer, nullable=False),
     Column("returned_at", UtcDateTime(), nullable=True),
+    # Open loans of a store by due time (the overdue alert, `stock loans`).
+    Index("ix_inv_loans_open", "store_id", "returned_at", "due_at"),
     info=DISTRIBUTED,
 )

@@ -12,6 +12,7 @@ def map_org(reg: registry) -> None:
     reg.map_imperatively(m.Group, t.groups)
     reg.map_imperatively(m.Region, t.regions)
     reg.map_imperatively(m.BusinessUnit, t.business_units)
+    reg.map_imperatively(m.Company, t.companies)
     reg.map_imperatively(m.Brand, t.brands)
     reg.map_imperatively(m.Franchise, t.franchises)
     reg.map_imperatively(m.Showroom, t.showrooms)

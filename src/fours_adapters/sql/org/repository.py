@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fours_adapters.sql.org import tables as t
-from fours_domain.org.model import Brand, BusinessUnit, Group, Region, Store
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId
+from fours_domain.org.model import Brand, BusinessUnit, Company, Group, Region, Store
+from fours_domain.shared.ids import BrandCode, BusinessUnitId, CompanyId, RegionId, StoreId
 
 
 class SqlOrgRepository:
@@ -39,6 +39,15 @@ class SqlOrgRepository:
 
     def list_business_units(self) -> Sequence[BusinessUnit]:
         return self._session.scalars(select(BusinessUnit).order_by(BusinessUnit.id)).all()
+
+    def get_company(self, company_id: CompanyId) -> Company | None:
+        return self._session.get(Company, company_id)
+
+    def add_company(self, company: Company) -> None:
+        self._session.add(company)
+
+    def list_companies(self) -> Sequence[Company]:
+        return self._session.scalars(select(Company).order_by(t.companies.c.id)).all()
 
     def get_brand(self, brand_code: BrandCode) -> Brand | None:
         return self._session.get(Brand, brand_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, ForeignKeyConstraint, String, Table
 
 from fours_adapters.sql.metadata import DISTRIBUTED, REFERENCE, metadata
+from fours_adapters.sql.org.types import SocialCreditCodeType
 from fours_adapters.sql.types import EnumText, TimeZoneType
 from fours_domain.org.model import WarehouseKind
 
@@ -32,6 +33,15 @@ business_units = Table(
     info=REFERENCE,
 )
 
+companies = Table(
+    "org_companies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("uscc", SocialCreditCodeType(), nullable=False, unique=True),
+    info=REFERENCE,
+)
+
 brands = Table(
     "org_brands",
     metadata,
@@ -49,6 +59,7 @@ stores = Table(
     Column("region_id", String(32), ForeignKey("org_regions.id"), nullable=False, index=True),
     Column("time_zone", TimeZoneType(), nullable=False),
     Column("business_unit_id", String(32), ForeignKey("org_business_units.id"), nullable=True),
+    Column("company_id", String(32), ForeignKey("org_companies.id"), nullable=True),
     # Reference, not distributed: a few hundred rows every store-local transaction and
     # every group-wide query joins (time zone, region, brands' stores) — ADR 0008.
     info=REFERENCE,

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from sqlalchemy import Select, String, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    false,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,12 +25,9 @@ from fours_adapters.sql.vehicles import tables as t
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime, StoreTimeZone
-from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
+from fours_domain.vehicles.lifecycle import VehicleState
 from fours_domain.vehicles.model import ConcurrentChange, HistoryEntry, Vehicle
-from fours_domain.vehicles.ports import Availability, CarStockFilter, CarStockLine
-
-HELD_STATES = STOCK_STATES | {VehicleState.IN_TRANSFER}
-"""Default of the stock query: at a store, or in transfer between two."""
+from fours_domain.vehicles.ports import CarStockFilter, CarStockLine
 
 
 class SqlVehicleRepository:
@@ -58,8 +65,13 @@ class SqlVehicleRepository:
         return self._session.scalars(query.order_by(t.vehicles.c.vin)).all()
 
 
-def car_stock_select(wanted: CarStockFilter) -> Select[tuple[object, ...]]:
-    """The Core query behind :meth:`SqlCarStockQuery.find` (also used by the benchmark)."""
+def car_stock_select(
+    wanted: CarStockFilter, zones: Sequence[StoreTimeZone] = ()
+) -> Select[tuple[object, ...]]:
+    """The Core query behind :meth:`SqlCarStockQuery.find` (also used by the benchmark).
+
+    ``zones``: the stores' time zones, needed for a days-in-stock filter (days are
+    store-local, so each zone gets its own bounds on ``in_stock_since``)."""
     v = t.vehicles.c
     query = select(
         type_coerce(v.vin, String()).label("vin"),
@@ -76,23 +88,64 @@ def car_stock_select(wanted: CarStockFilter) -> Select[tuple[object, ...]]:
         v.in_stock_since,
         # Plain text here: the zone object is built once per distinct zone in ``find``.
         type_coerce(org.stores.c.time_zone, String()).label("time_zone"),
+        v.reserved_until,
     ).join(org.stores, org.stores.c.id == v.store_id)
-    states = set(wanted.states if wanted.states is not None else HELD_STATES)
-    if wanted.availability is Availability.FREE:
-        states &= {VehicleState.IN_STOCK}
-    elif wanted.availability is Availability.RESERVED:
-        states &= {VehicleState.RESERVED}
-    query = query.where(v.state.in_(sorted(states, key=lambda s: s.value)))
+    query = query.where(_state_condition(wanted))
     for column, value in (
         (v.brand, wanted.brand),
-        (v.store_id, wanted.store_id),
         (v.model, wanted.model),
         (v.trim, wanted.trim),
         (v.colour, wanted.colour),
     ):
         if value is not None:
             query = query.where(column == value)
+    if wanted.store_id is not None:
+        query = query.where(_store_condition(wanted, wanted.store_id))
+    if wanted.min_days is not None or wanted.max_days is not None:
+        query = query.where(_days_condition(wanted, zones))
     return query.order_by(v.model, v.colour, v.store_id, v.vin).limit(wanted.limit)
+
+
+def _state_condition(wanted: CarStockFilter) -> ColumnElement[bool]:
+    """States as of ``wanted.as_of``: a reservation past its deadline reads as IN_STOCK."""
+    v = t.vehicles.c
+    states = wanted.wanted_states()
+    if wanted.as_of is None:
+        return v.state.in_(sorted(states, key=lambda s: s.value))
+    lapsed = and_(v.reserved_until.is_not(None), v.reserved_until <= wanted.as_of)
+    plain = sorted(states - {VehicleState.RESERVED}, key=lambda s: s.value)
+    clauses: list[ColumnElement[bool]] = [v.state.in_(plain)] if plain else []
+    if VehicleState.IN_STOCK in states:
+        clauses.append(and_(v.state == VehicleState.RESERVED, lapsed))
+    if VehicleState.RESERVED in states:
+        clauses.append(and_(v.state == VehicleState.RESERVED, not_(lapsed)))
+    return or_(false(), *clauses)
+
+
+def _store_condition(wanted: CarStockFilter, store: StoreId) -> ColumnElement[bool]:
+    """A store's stock; cars in transfer only as asked for (incoming / outgoing)."""
+    v = t.vehicles.c
+    moving = v.state == VehicleState.IN_TRANSFER
+    clauses: list[ColumnElement[bool]] = [and_(v.store_id == store, not_(moving))]
+    if wanted.incoming:
+        clauses.append(and_(moving, v.transfer_to == store))
+    if wanted.outgoing:
+        clauses.append(and_(moving, v.store_id == store))
+    return or_(*clauses)
+
+
+def _days_condition(wanted: CarStockFilter, zones: Sequence[StoreTimeZone]) -> ColumnElement[bool]:
+    v, stores = t.vehicles.c, org.stores.c
+    per_zone = []
+    for zone in zones:
+        earliest, before = wanted.stocked_window(zone)
+        bounds = [stores.time_zone == zone, v.in_stock_since.is_not(None)]
+        if earliest is not None:
+            bounds.append(v.in_stock_since >= earliest)
+        if before is not None:
+            bounds.append(v.in_stock_since < before)
+        per_zone.append(and_(*bounds))
+    return or_(false(), *per_zone)
 
 
 @lru_cache(maxsize=64)
@@ -107,6 +160,12 @@ class SqlCarStockQuery:
         self._session = session
 
     def find(self, wanted: CarStockFilter) -> Sequence[CarStockLine]:
+        zones: list[StoreTimeZone] = []
+        if wanted.min_days is not None or wanted.max_days is not None:
+            names = self._session.scalars(
+                select(type_coerce(org.stores.c.time_zone, String())).distinct()
+            )
+            zones = [_zone(name) for name in names]
         return [
             CarStockLine(
                 vin=row.vin,
@@ -122,8 +181,9 @@ class SqlCarStockQuery:
                 transfer_to=row.transfer_to,
                 in_stock_since=row.in_stock_since,
                 time_zone=_zone(row.time_zone),
+                reserved_until=row.reserved_until,
             )
-            for row in self._session.execute(car_stock_select(wanted))
+            for row in self._session.execute(car_stock_select(wanted, zones))
         ]
 
     def history(self, vin: Vin) -> Sequence[HistoryEntry]:

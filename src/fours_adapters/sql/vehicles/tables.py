@@ -69,6 +69,8 @@ vehicles = Table(
     Index("ix_veh_vehicles_model_colour_state", "model", "colour", "state"),
     Index("ix_veh_vehicles_brand_state", "brand", "state"),
     Index("ix_veh_vehicles_reserved_until", "reserved_until"),
+    # A store's incoming cars: in transfer to it (ADR 0025).
+    Index("ix_veh_vehicles_transfer_to", "transfer_to"),
     info=BY_VIN,
 )
 
