@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.clock import SystemClock, Uuid7IdSource
 from fours_adapters.sql.engine import DEFAULT_URL, make_engine
+from fours_adapters.sql.events.outbox import relay
 from fours_adapters.sql.migrate import SchemaStatus, status, upgrade
 from fours_adapters.sql.uow import SqlUnitOfWork, session_factory
 from fours_domain.crm.ports import SmsGateway
@@ -56,6 +57,11 @@ class FoursApp:
     def publish(self, event: DomainEvent) -> None:
         for handler in self.handlers:
             handler(event)
+
+    def publish_spooled(self) -> int:
+        """Publish the events a crashed process left in the outbox after its commit
+        (docs/adr/0067); returns how many. Units of work that spool do it on commit."""
+        return relay(self.sessions, self.publish)
 
     def upgrade_schema(self) -> SchemaStatus:
         return upgrade(self.engine)
