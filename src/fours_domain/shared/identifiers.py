@@ -71,11 +71,12 @@ def _normalise_vin(value: str) -> str:
     return value.strip().upper()
 
 
-@attrs.frozen
+@attrs.frozen(order=True)
 class Vin:
     """A vehicle identification number (车架号 / VIN), 17 characters, no I, O or Q.
 
-    ``check_digit_valid`` is False only for a VIN accepted in lenient mode.
+    ``check_digit_valid`` is False only for a VIN accepted in lenient mode. VINs order
+    by their text (storage writes several cars in primary-key order).
     """
 
     value: str = attrs.field(converter=_normalise_vin)
