@@ -32,12 +32,13 @@ VI = RecordKind.VEHICLE_INVENTORY
 class Rejects:
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
+        self.warnings: list[FeedWarning] = []
 
     def reject(self, rejection: Rejection) -> None:
         self.rejections.append(rejection)
 
     def warn(self, warning: FeedWarning) -> None:
-        return None
+        self.warnings.append(warning)
 
 
 @pytest.fixture
@@ -122,14 +123,27 @@ def test_arrival_notice_moves_cars_and_refusals_are_located(group: FoursApp) -> 
         group, b"".join(star_vehicle_inventory(2, bodid="N-4", dealer="X-9")), {}, rejects
     )
     assert isinstance(unmapped, ImportSummary) and unmapped.rejected == 2
-    assert rejects.rejections[-1].location.field == "dealer_code"
+    assert rejects.rejections[-1].location.field == "/ApplicationArea//DealerNumberID"
     assert "not mapped to a store" in rejects.rejections[-1].reason
     wrong_store = b"".join(star_vehicle_inventory(6, bodid="N-5", dealer="BYD-1"))
     refused = run(group, wrong_store, {"BYD-1": "HZ-BYD-01"}, rejects)
     assert isinstance(refused, ImportSummary)
     assert (refused.rejected, refused.unchanged) == (2, 4)  # cars 5, 6 are new: BYD store
-    assert "does not sell AUDI" in rejects.rejections[-1].reason
-    assert rejects.rejections[-1].location.path is not None
+    # cars 1-4 are held by SH-AUDI-01; cars 1 and 2 have arrived, the feed says in transit
+    assert refused.warnings == 6
+    assert [(w.location.field, w.message) for w in rejects.warnings[:3]] == [
+        ("VehicleStatusCode", "manufacturer says IN_TRANSIT, the dealer has ARRIVED: state kept"),
+        (
+            "/ApplicationArea//DealerNumberID",
+            "feed names store HZ-BYD-01, the car is held by SH-AUDI-01",
+        ),
+        ("VehicleStatusCode", "manufacturer says IN_TRANSIT, the dealer has ARRIVED: state kept"),
+    ]
+    last = rejects.rejections[-1]
+    assert last.reason == "store HZ-BYD-01 does not sell AUDI"
+    assert last.location.field == "Vehicle/MakeString"
+    assert last.location.path is not None
+    assert last.location.path.endswith("Invoice[6]/VehicleInventoryVehicleLineItem[1]")
 
 
 def test_a_document_refused_midway_creates_no_car(group: FoursApp) -> None:

@@ -37,9 +37,11 @@ from fours_domain.dms.ports import (
     KindNotBound,
     KindNotSupported,
     Located,
+    NamesFields,
     RecordApplier,
     Rejection,
     RejectSink,
+    SourceLocation,
 )
 from fours_domain.dms.records import RECORD_TYPES, RecordKind
 from fours_domain.shared.errors import DomainError
@@ -217,6 +219,7 @@ def _run(
         _run_batches(uow, bulk[0], bulk[1], cmd, at, summary, rejects, progress)
         return summary
     batch: list[Located] = []
+    named = _in_feed_terms(feed, cmd.kind)
 
     def flush() -> None:
         if not batch:
@@ -231,7 +234,11 @@ def _run(
                 )
             for outcome in outcomes:
                 if isinstance(outcome, Rejection):
-                    rejects.reject(outcome)
+                    rejects.reject(named(outcome))
+                else:
+                    for warning in outcome.warnings:
+                        summary.warnings += 1
+                        rejects.warn(named(warning))
                 summary.count(outcome)
         if progress is not None:
             progress(len(batch))
@@ -256,6 +263,24 @@ def _run(
             rejects.warn(item)
     flush()
     return summary
+
+
+R = TypeVar("R", Rejection, FeedWarning)
+
+
+def _in_feed_terms(feed: InboundFeed, kind: RecordKind) -> Callable[[R], R]:
+    """Rename the record field an applier's rejection or warning names into the feed's
+    own terms, when the feed knows them (:class:`NamesFields`)."""
+
+    def named(item: R) -> R:
+        where = item.location
+        if where.field is None or not isinstance(feed, NamesFields):
+            return item
+        field = feed.field_name(kind, where.field)
+        located = SourceLocation(where.document, where.line, where.path, field)
+        return attrs.evolve(item, location=located)
+
+    return named
 
 
 def _bulk_sides(
