@@ -175,6 +175,8 @@ class VehicleOrderStatusRecord:
     dealer_code: str | None = attrs.field(default=None, converter=_optional_text)
     status_date: Date | None = None
     eta: Date | None = None
+    allocation_number: str | None = attrs.field(default=None, converter=_optional_text)
+    """The manufacturer's allocation number (配车单号), once the order has a car."""
 
     @property
     def key(self) -> str:
