@@ -20,6 +20,7 @@ BENCHMARKS = (
     "quote_resolve",
     "rebate_quarter",
     "star_vehicle_inventory",
+    "star_vehicle_inventory_pg",
     "dms_import_parts_pg",
     "dms_import_parts_sqlite",
 )
