@@ -360,10 +360,13 @@ def _compare_stock(
 def _report(
     result: Any, sink: Any, partial: Path, target: Path, ack_path: Path | None, feed: Any, app: Any
 ) -> None:
+    from fours_adapters.dms.rejects import JsonlRejectFile
+
     match result:
         case Success(summary):
             data = summary.as_dict()
-            if summary.rejected:
+            # A JSON-lines reject file also carries the warnings: keep it for them too.
+            if summary.rejected or (summary.warnings and isinstance(sink, JsonlRejectFile)):
                 partial.replace(target)
                 data["reject_file"] = str(target)
             else:
@@ -393,7 +396,8 @@ def _human(data: dict[str, Any]) -> str:
     lines = [f"{data['document']}: {verb} {data['kind']} via {data['adapter']}: {counts}"]
     lines.extend(f"  warning: {w}" for w in data["first_warnings"])
     if data.get("reject_file"):
-        lines.append(f"  rejected rows (and warnings) written to {data['reject_file']}")
+        written = "rejected rows (and warnings)" if data["rejected"] else "warnings"
+        lines.append(f"  {written} written to {data['reject_file']}")
     if data["warnings"] > len(data["first_warnings"]):
         lines.append(f"  … {data['warnings'] - len(data['first_warnings'])} more warnings")
     return "\n".join(lines)
