@@ -179,13 +179,7 @@ def test_history_lists_the_journal(db: str) -> None:
 def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
     db: str, tmp_path: Path, star_dir: Path
 ) -> None:
-    for args in (
-        ["org", "init", "ACME", "Acme"],
-        ["org", "add-region", "EAST", "East"],
-        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
-        ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
-    ):
-        assert run(db, *args).exit_code == 0
+    _audi_store(db)
     notice = tmp_path / "notice.xml"
     notice.write_bytes(b"".join(star_vehicle_inventory(4, bodid="FAW-N-1")))
     ack = tmp_path / "ack.xml"

@@ -704,29 +704,25 @@ def _create_from_feed(
     clock: Clock,
 ) -> Result[SyncOutcome, DomainError]:
     created = _create(
-        uow,
-        store_id=_store(record.store_id),
-        vin=vin,
-        spec=record.spec,
-        actor=record.source,
-        clock=clock,
-        engine_number=record.engine_number,
-        certificate_number=record.certificate_number,
-        options=record.options,
-        manufacturer=record.manufacturer,
-        **_feed_start(record, target),
+        uow, store_id=_store(record.store_id), vin=vin, clock=clock, **_new_car_from(record, target)
     )
     return created.map(lambda car: _created(vin, car))
 
 
-class _FeedStart(TypedDict):
+class _NewCar(TypedDict):
+    spec: VehicleSpec
+    actor: str
+    engine_number: str | None
+    certificate_number: str | None
+    options: tuple[str, ...]
+    manufacturer: ManufacturerData
     state: VehicleState
     reason: str
     then: Callable[[Vehicle, DateTime], Result[HistoryEntry, DomainError]] | None
 
 
-def _feed_start(record: ManufacturerVehicleRecord, target: VehicleState) -> _FeedStart:
-    """How a car new to the group starts from a feed record: in the mapped state, or
+def _new_car_from(record: ManufacturerVehicleRecord, target: VehicleState) -> _NewCar:
+    """A car new to the group as a feed record describes it: in the mapped state, or
     (RESERVED / PRE_SOLD) in stock and then reserved for the manufacturer."""
 
     def reserve(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
@@ -738,6 +734,12 @@ def _feed_start(record: ManufacturerVehicleRecord, target: VehicleState) -> _Fee
         )
 
     return {
+        "spec": record.spec,
+        "actor": record.source,
+        "engine_number": record.engine_number,
+        "certificate_number": record.certificate_number,
+        "options": record.options,
+        "manufacturer": record.manufacturer,
         "state": S.IN_STOCK if target is S.RESERVED else target,
         "reason": f"manufacturer feed: {record.manufacturer_state.strip().upper()}",
         "then": reserve if target is S.RESERVED else None,
@@ -894,18 +896,7 @@ def _new_from_feed(
     refusal = _store_refusal(stores[store_id], store_id, record.spec.brand)
     if refusal is not None:
         return Failure(refusal)
-    return _new_car(
-        store_id=store_id,
-        vin=item.vin,
-        spec=record.spec,
-        actor=record.source,
-        at=now,
-        engine_number=record.engine_number,
-        certificate_number=record.certificate_number,
-        options=record.options,
-        manufacturer=record.manufacturer,
-        **_feed_start(record, item.target),
-    )
+    return _new_car(store_id=store_id, vin=item.vin, at=now, **_new_car_from(record, item.target))
 
 
 def _unchanged(known: StoredCar, item: _FeedItem) -> Result[SyncOutcome, DomainError] | None:
