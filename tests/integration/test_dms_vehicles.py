@@ -6,12 +6,15 @@ import io
 
 import attrs
 import pytest
+from sqlalchemy import select
 
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.dms.binding import BindingContext, bound_appliers
 from fours_adapters.dms.generate import star_vehicle_inventory, vehicle_record
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
+from fours_adapters.sql.vehicles import tables as vt
+from fours_adapters.sql.vehicles.repository import SqlVehicleRepository
 from fours_domain.dms.ports import (
     Document,
     DocumentRefused,
@@ -167,3 +170,71 @@ def test_events_are_published_only_when_the_document_commits(group: FoursApp) ->
     summary = run(group, data, {"FAW-0101": "SH-AUDI-01"})
     assert isinstance(summary, ImportSummary) and summary.created == 5
     assert len(published) >= 5
+
+
+def test_a_batch_that_loses_a_race_is_redone_car_by_car(
+    group: FoursApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dealers = {"FAW-0101": "SH-AUDI-01"}
+    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), dealers)
+    published: list[object] = []
+    group.handlers.append(published.append)
+    # The batch's read misses cars 1-3, as if another import had just created them: its
+    # multi-row insert meets the unique VIN, and the batch is redone car by car.
+    monkeypatch.setattr(SqlVehicleRepository, "stored", lambda self, vins: {})
+    summary = run(group, b"".join(star_vehicle_inventory(5, bodid="N-2")), dealers)
+    assert isinstance(summary, ImportSummary)
+    assert (summary.created, summary.unchanged, summary.rejected) == (2, 3, 0)
+    assert states(group, 5) == [VehicleState.IN_TRANSIT] * 5
+    assert len(published) == 2  # cars 4 and 5, once each
+    with group.uow() as uow:
+        car = uow.vehicles.get(vehicle_record(1).vin)
+        assert car is not None and len(car.history) == 1
+
+
+def test_a_notice_resent_under_a_new_bodid_writes_nothing(group: FoursApp) -> None:
+    dealers = {"FAW-0101": "SH-AUDI-01"}
+    run(group, b"".join(star_vehicle_inventory(6, bodid="N-1")), dealers)
+
+    def rows() -> list[tuple[object, ...]]:
+        with group.uow() as uow:
+            return [tuple(r) for r in uow.session.execute(select(vt.vehicles).order_by("vin"))]
+
+    before = rows()
+    resent = run(group, b"".join(star_vehicle_inventory(6, bodid="N-2")), dealers)
+    assert isinstance(resent, ImportSummary) and resent.unchanged == 6
+    assert rows() == before  # not even the version moved
+
+
+def test_a_redone_batch_publishes_each_change_once(
+    group: FoursApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dealers = {"FAW-0101": "SH-AUDI-01"}
+    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), dealers)
+    published: list[object] = []
+    group.handlers.append(published.append)
+    real = SqlVehicleRepository.stored
+    hidden = vehicle_record(3).vin.value
+
+    def stored_but_car_3(self: SqlVehicleRepository, vins: object) -> object:
+        return {v: car for v, car in real(self, vins).items() if v != hidden}  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqlVehicleRepository, "stored", stored_but_car_3)
+    arrived = [
+        attrs.evolve(
+            vehicle_record(i),
+            state=ManufacturerVehicleState.RECEIVED,
+            manufacturer_state="RECEIVED",
+        )
+        for i in (1, 2, 3)
+    ]
+    sink = io.BytesIO()
+    write_show_vehicle_inventory(
+        arrived, sink, Envelope("N-2", group.clock.now(), dealer_code="FAW-0101")
+    )
+    summary = run(group, sink.getvalue(), dealers)
+    assert isinstance(summary, ImportSummary) and summary.updated == 3
+    assert states(group, 3) == [VehicleState.ARRIVED] * 3
+    assert sorted(e.vin for e in published) == sorted(  # type: ignore[attr-defined]
+        vehicle_record(i).vin.value for i in (1, 2, 3)
+    )

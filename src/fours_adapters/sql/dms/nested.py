@@ -61,6 +61,11 @@ class SavepointUnitOfWork:
         for aggregate in self._tracked:
             aggregate.pull_events()
         self._tracked = []
+        # Aggregates changed under the savepoint stay in the session (expired, reloaded
+        # on next use): drop the events they recorded, or a retry would publish them too.
+        for loaded in list(self._outer.session.identity_map.values()):
+            if isinstance(loaded, EventRecorder):
+                loaded.pull_events()
 
     def track(self, aggregate: EventRecorder) -> None:
         self._tracked.append(aggregate)
