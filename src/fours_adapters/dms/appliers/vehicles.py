@@ -100,7 +100,7 @@ class VehicleInventoryApplier:
 
     def _sync_record(
         self, record: VehicleInventoryRecord
-    ) -> ManufacturerVehicleRecord | tuple[str, str]:
+    ) -> ManufacturerVehicleRecord | tuple[str | None, str]:
         """The record as the vehicles context's sync takes it, or (field, reason)."""
         store = self.context.store_for(record.dealer_code)
         if store is None:
@@ -122,7 +122,7 @@ class VehicleInventoryApplier:
                 colour_name=record.colour_name,
             )
         except DomainError as error:
-            return _field_of(error) or "invoice_price", f"VIN {record.vin}: {error.message}"
+            return _field_of(error), f"VIN {record.vin}: {error.message}"
         return ManufacturerVehicleRecord(
             source=f"{self.context.source}:{record.dealer_code or store}",
             store_id=store,
