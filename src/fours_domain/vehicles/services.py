@@ -905,8 +905,9 @@ def _unchanged(known: StoredCar, item: _FeedItem) -> Result[SyncOutcome, DomainE
     record = item.record
     try:
         wanted = master_data(record.engine_number, record.certificate_number, record.options)
+        named_store = _store(record.store_id)
     except DomainError:
-        return None  # the aggregate refuses it: let the update path say how
+        return None  # refused: let the update path say how
     path, notes = _feed_plan(known.state, item.target)
     same = (
         not path
@@ -916,7 +917,7 @@ def _unchanged(known: StoredCar, item: _FeedItem) -> Result[SyncOutcome, DomainE
     )
     if not same:
         return None
-    if known.store_id != _store(record.store_id):
+    if known.store_id != named_store:
         notes.append(_store_note(record, known.store_id))
     return Success(SyncOutcome(known.vin.value, SyncStatus.UNCHANGED, known.state, tuple(notes)))
 

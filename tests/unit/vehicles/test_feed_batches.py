@@ -52,7 +52,7 @@ def _group() -> FakeUnitOfWork:
 feed_records = st.builds(
     svc.ManufacturerVehicleRecord,
     source=st.just("STAR:FAW"),
-    store_id=st.sampled_from(["S1", "S2", "NOPE"]),
+    store_id=st.sampled_from(["S1", "S2", "NOPE", "no such store!"]),
     vin=st.sampled_from(VINS),
     spec=st.sampled_from([AUDI, BYD]),
     manufacturer_state=st.sampled_from([*STATES, "LOST"]),
