@@ -18,7 +18,7 @@ from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
 from fours_cli.cli import cli
 from fours_domain.dms.ports import Document, Envelope, Located
-from fours_domain.dms.records import RecordKind
+from fours_domain.dms.records import RecordKind, VehicleInventoryRecord
 from fours_domain.shared.money import cny
 
 
@@ -225,7 +225,9 @@ def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
     assert reported == [
         attrs.evolve(vehicle_record(serial), dealer_code="SH-AUDI-01") for serial in range(1, 5)
     ]
-    assert reported[0].invoice_tax is not None and reported[0].carrier == "中铁特货"
+    first = reported[0]
+    assert isinstance(first, VehicleInventoryRecord)
+    assert first.invoice_tax is not None and first.carrier == "中铁特货"
 
 
 def _audi_store(db: str) -> None:
