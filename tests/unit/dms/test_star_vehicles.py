@@ -164,3 +164,23 @@ def test_record_fields_are_named_in_star_terms(kind: RecordKind, field: str, nam
     feed = StarFeed(None)
     assert isinstance(feed, NamesFields)
     assert feed.field_name(kind, field) == named
+
+
+def test_an_amount_beyond_decimal_precision_rejects_the_car_not_the_reader() -> None:
+    data = invoice(cars(2), None).replace(
+        b'currencyID="CNY">301000.00', b'currencyID="CNY">1E30', 1
+    )
+    items = read(data)
+    [rejection] = [i for i in items if isinstance(i, Rejection)]
+    assert (rejection.location.field, rejection.reason) == (
+        "ChargeAmount",
+        "amount '1E30' is out of range",
+    )
+    assert len([i for i in items if isinstance(i, Located)]) == 1
+
+
+def test_a_csv_amount_beyond_decimal_precision_is_a_clean_value_error() -> None:
+    from fours_adapters.dms.spreadsheet.feed import parse_money
+
+    with pytest.raises(ValueError, match="out of range"):
+        parse_money("1E30")

@@ -83,7 +83,11 @@ def parse_decimal(raw: str) -> Decimal:
 def parse_money(raw: str) -> Money:
     """``¥1,299.50``, ``1299.5元``, ``RMB 1299.50`` → CNY; more than two decimals is an error."""
     value = parse_decimal(_MONEY_NOISE.sub("", raw))
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        exact = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a Decimal holds: no amount of money
+        raise ValueError(f"amount {raw!r} is out of range") from None
+    if not exact:
         raise ValueError(f"amount {raw!r} has fractions of a fen")
     return cny(value)
 

@@ -66,7 +66,11 @@ def parse_amount(elem: etree._Element) -> Money:
     if currency != "CNY":
         raise ValueProblem(f"amount {elem.text!r} is in {currency}, only CNY is accepted")
     value = parse_decimal(elem.text or "")
-    if value != value.quantize(Decimal("0.01")):
+    try:
+        exact = value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than a Decimal holds: no amount of money
+        raise ValueProblem(f"amount {elem.text!r} is out of range") from None
+    if not exact:
         raise ValueProblem(f"amount {value} has fractions of a fen")
     return cny(value)
 
