@@ -172,17 +172,25 @@ def test_events_are_published_only_when_the_document_commits(group: FoursApp) ->
     assert len(published) >= 5
 
 
+DEALERS = {"FAW-0101": "SH-AUDI-01"}
+
+
+def _three_in_transit(group: FoursApp) -> list[object]:
+    """Cars 1-3 in transit; the events published from now on."""
+    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), DEALERS)
+    published: list[object] = []
+    group.handlers.append(published.append)
+    return published
+
+
 def test_a_batch_that_loses_a_race_is_redone_car_by_car(
     group: FoursApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dealers = {"FAW-0101": "SH-AUDI-01"}
-    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), dealers)
-    published: list[object] = []
-    group.handlers.append(published.append)
+    published = _three_in_transit(group)
     # The batch's read misses cars 1-3, as if another import had just created them: its
     # multi-row insert meets the unique VIN, and the batch is redone car by car.
     monkeypatch.setattr(SqlVehicleRepository, "stored", lambda self, vins: {})
-    summary = run(group, b"".join(star_vehicle_inventory(5, bodid="N-2")), dealers)
+    summary = run(group, b"".join(star_vehicle_inventory(5, bodid="N-2")), DEALERS)
     assert isinstance(summary, ImportSummary)
     assert (summary.created, summary.unchanged, summary.rejected) == (2, 3, 0)
     assert states(group, 5) == [VehicleState.IN_TRANSIT] * 5
@@ -209,10 +217,7 @@ def test_a_notice_resent_under_a_new_bodid_writes_nothing(group: FoursApp) -> No
 def test_a_redone_batch_publishes_each_change_once(
     group: FoursApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dealers = {"FAW-0101": "SH-AUDI-01"}
-    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), dealers)
-    published: list[object] = []
-    group.handlers.append(published.append)
+    published = _three_in_transit(group)
     real = SqlVehicleRepository.stored
     hidden = vehicle_record(3).vin.value
 
@@ -232,7 +237,7 @@ def test_a_redone_batch_publishes_each_change_once(
     write_show_vehicle_inventory(
         arrived, sink, Envelope("N-2", group.clock.now(), dealer_code="FAW-0101")
     )
-    summary = run(group, sink.getvalue(), dealers)
+    summary = run(group, sink.getvalue(), DEALERS)
     assert isinstance(summary, ImportSummary) and summary.updated == 3
     assert states(group, 3) == [VehicleState.ARRIVED] * 3
     assert sorted(e.vin for e in published) == sorted(  # type: ignore[attr-defined]
