@@ -22,6 +22,7 @@ BENCHMARKS = (
     "rebate_quarter",
     "star_vehicle_inventory",
     "star_lenient_check",
+    "star_vehicle_inventory_pg",
     "dms_import_parts_pg",
     "dms_import_parts_sqlite",
 )

@@ -80,6 +80,13 @@ class FoursApp:
         for handler in self.handlers:
             handler(event)
 
+    def publish_spooled(self) -> int:
+        """Publish the events a crashed process left in the outbox after its commit
+        (docs/adr/0067); returns how many. Units of work that spool do it on commit."""
+        from fours_adapters.sql.events.outbox import relay
+
+        return relay(self.sessions, self.publish)
+
     def upgrade_schema(self) -> SchemaStatus:
         """Create the schema or migrate it to the newest revision (Alembic)."""
         from fours_adapters.sql.migrate import upgrade

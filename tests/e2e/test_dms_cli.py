@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
+import attrs
+import pendulum
 import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
 
-from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory
+from fours_adapters.dms.generate import parts_price_csv, star_vehicle_inventory, vehicle_record
+from fours_adapters.dms.star import StarFeed
+from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
 from fours_cli.cli import cli
+from fours_domain.dms.ports import Document, Envelope, Located
+from fours_domain.dms.records import RecordKind, VehicleInventoryRecord
+from fours_domain.shared.money import cny
 
 
 @pytest.fixture
@@ -171,13 +179,7 @@ def test_history_lists_the_journal(db: str) -> None:
 def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
     db: str, tmp_path: Path, star_dir: Path
 ) -> None:
-    for args in (
-        ["org", "init", "ACME", "Acme"],
-        ["org", "add-region", "EAST", "East"],
-        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
-        ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
-    ):
-        assert run(db, *args).exit_code == 0
+    _audi_store(db)
     notice = tmp_path / "notice.xml"
     notice.write_bytes(b"".join(star_vehicle_inventory(4, bodid="FAW-N-1")))
     ack = tmp_path / "ack.xml"
@@ -212,5 +214,116 @@ def test_a_dispatch_notice_through_the_cli_acknowledged_and_reported_back(
         "--kind", "vehicle-inventory", "-o", str(report),
     )  # fmt: skip
     assert exported.exit_code == 0, exported.output
+    assert json.loads(exported.output)["written"] == 4
     show = etree.XMLSchema(etree.parse(str(star_dir / "BODs/Developer/ShowVehicleInventory.xsd")))
     assert show.validate(etree.parse(str(report))), show.error_log
+    # The four cars in transit, with everything the dispatch notice said of them.
+    items = StarFeed(star_dir).read(
+        Document(str(report), lambda: report.open("rb")), RecordKind.VEHICLE_INVENTORY
+    )
+    reported = [i.record for i in items if isinstance(i, Located)]
+    assert reported == [
+        attrs.evolve(vehicle_record(serial), dealer_code="SH-AUDI-01") for serial in range(1, 5)
+    ]
+    first = reported[0]
+    assert isinstance(first, VehicleInventoryRecord)
+    assert first.invoice_tax is not None and first.carrier == "中铁特货"
+
+
+def _audi_store(db: str) -> None:
+    for args in (
+        ["org", "init", "ACME", "Acme"],
+        ["org", "add-region", "EAST", "East"],
+        ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
+        ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
+    ):
+        assert run(db, *args).exit_code == 0
+
+
+def test_a_notice_keeps_the_invoice_and_refuses_a_tax_no_vat_rate_explains(
+    db: str, tmp_path: Path
+) -> None:
+    """What the manufacturer invoiced is stored as sent; a tax that contradicts the price
+    (¥1,000.00 on ¥398,000.00) rejects that car, named by its STAR element."""
+    _audi_store(db)
+    good = attrs.evolve(
+        vehicle_record(1),
+        invoice_price=cny("398000.00"),
+        invoice_tax=cny("45787.61"),
+        colour_name="冰川白",
+        allocation_number="FP-2026-0042",
+    )
+    older = attrs.evolve(  # invoiced at 16 % (May 2018 – March 2019)
+        vehicle_record(2), invoice_price=cny("348000.00"), invoice_tax=cny("48000.00")
+    )
+    wrong = attrs.evolve(vehicle_record(3), invoice_price=cny("398000.00"), invoice_tax=None)
+    sink = io.BytesIO()
+    envelope = Envelope("FAW-N-7", pendulum.datetime(2026, 11, 25, tz="UTC"), "FAW-0101")
+    write_show_vehicle_inventory([good, older, wrong], sink, envelope)
+    # car 3: a tax the manufacturer got wrong, placed where STAR puts it
+    marker = b"<VehicleStatusCode>IN_TRANSIT</VehicleStatusCode>"
+    head, _, tail = sink.getvalue().rpartition(marker)
+    notice = tmp_path / "notice.xml"
+    notice.write_bytes(
+        head
+        + b'<Tax><TaxTypeCode>Total</TaxTypeCode><TaxAmount currencyID="CNY">1000.00'
+        + b"</TaxAmount></Tax>"
+        + marker
+        + tail
+    )
+    imported = run(
+        db, "--json", "--store", "SH-AUDI-01", "dms", "import", "--adapter", "star",
+        "--kind", "vehicle-inventory", str(notice),
+    )  # fmt: skip
+    assert imported.exit_code == 0, imported.output
+    summary = json.loads(imported.output)
+    assert (summary["created"], summary["rejected"]) == (2, 1)
+    # A STAR notice's reject file is itself a STAR notice: the rejected car, its reason in a
+    # comment just before it (ADR 0064), ready to be fixed and imported again.
+    rejected = etree.parse(summary["reject_file"])
+    [item] = rejected.findall(".//{*}VehicleInventoryVehicleLineItem")
+    assert item.findtext(".//{*}VehicleID") == vehicle_record(3).vin.value
+    comment = item.getprevious()
+    assert comment is not None and comment.text is not None
+    assert comment.text.strip() == (
+        f"rejected: VIN {vehicle_record(3).vin}: invoice tax 1000.00 on a price of 398000.00 "
+        "matches no VAT rate (VAT 13% would be 45787.61) [Tax/TaxAmount]"
+    )
+    shown = json.loads(run(db, "--json", "vehicles", "show", vehicle_record(1).vin.value).output)
+    assert {k: shown[k] for k in ("invoice_price", "vat", "vat_rate", "invoice_number")} == {
+        "invoice_price": "398000.00",
+        "vat": "45787.61",
+        "vat_rate": "13%",
+        "invoice_number": "INV-0000001",
+    }
+    assert (shown["colour_name"], shown["allocation_number"]) == ("冰川白", "FP-2026-0042")
+    older_car = json.loads(
+        run(db, "--json", "vehicles", "show", vehicle_record(2).vin.value).output
+    )
+    assert (older_car["vat_rate"], older_car["vat"]) == ("16%", "48000.00")
+
+
+def test_what_a_notice_could_not_do_is_a_warning_in_the_summary_and_the_file(
+    db: str, tmp_path: Path
+) -> None:
+    _audi_store(db)
+    first = tmp_path / "n1.xml"
+    first.write_bytes(b"".join(star_vehicle_inventory(2, bodid="N-1")))
+    assert run(db, "--store", "SH-AUDI-01", "dms", "import", "--adapter", "star",
+               "--kind", "vehicle-inventory", str(first)).exit_code == 0  # fmt: skip
+    for vin in (vehicle_record(1).vin.value, vehicle_record(2).vin.value):
+        assert run(db, "--store", "SH-AUDI-01", "vehicles", "arrive", vin).exit_code == 0
+    again = tmp_path / "n2.xml"
+    again.write_bytes(b"".join(star_vehicle_inventory(2, bodid="N-2")))  # still "in transit"
+    result = run(
+        db, "--json", "--store", "SH-AUDI-01", "dms", "import", "--adapter", "star",
+        "--kind", "vehicle-inventory", str(again),
+    )  # fmt: skip
+    summary = json.loads(result.output)
+    assert (summary["unchanged"], summary["rejected"], summary["warnings"]) == (2, 0, 2)
+    assert summary["first_warnings"][0].endswith(
+        "[VehicleStatusCode]: manufacturer says IN_TRANSIT, the dealer has ARRIVED: state kept"
+    )
+    assert summary["reject_file"] is None
+    lines = Path(summary["warnings_file"]).read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["field"] for line in lines] == ["VehicleStatusCode"] * 2

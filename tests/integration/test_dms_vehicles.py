@@ -6,12 +6,15 @@ import io
 
 import attrs
 import pytest
+from sqlalchemy import select
 
 from fours_adapters.bootstrap import FoursApp
 from fours_adapters.dms.binding import BindingContext, bound_appliers
 from fours_adapters.dms.generate import star_vehicle_inventory, vehicle_record
 from fours_adapters.dms.star import StarFeed
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
+from fours_adapters.sql.vehicles import tables as vt
+from fours_adapters.sql.vehicles.repository import SqlVehicleRepository
 from fours_domain.dms.ports import (
     Document,
     DocumentRefused,
@@ -32,12 +35,13 @@ VI = RecordKind.VEHICLE_INVENTORY
 class Rejects:
     def __init__(self) -> None:
         self.rejections: list[Rejection] = []
+        self.warnings: list[FeedWarning] = []
 
     def reject(self, rejection: Rejection) -> None:
         self.rejections.append(rejection)
 
     def warn(self, warning: FeedWarning) -> None:
-        return None
+        self.warnings.append(warning)
 
 
 @pytest.fixture
@@ -122,14 +126,27 @@ def test_arrival_notice_moves_cars_and_refusals_are_located(group: FoursApp) -> 
         group, b"".join(star_vehicle_inventory(2, bodid="N-4", dealer="X-9")), {}, rejects
     )
     assert isinstance(unmapped, ImportSummary) and unmapped.rejected == 2
-    assert rejects.rejections[-1].location.field == "dealer_code"
+    assert rejects.rejections[-1].location.field == "/ApplicationArea//DealerNumberID"
     assert "not mapped to a store" in rejects.rejections[-1].reason
     wrong_store = b"".join(star_vehicle_inventory(6, bodid="N-5", dealer="BYD-1"))
     refused = run(group, wrong_store, {"BYD-1": "HZ-BYD-01"}, rejects)
     assert isinstance(refused, ImportSummary)
     assert (refused.rejected, refused.unchanged) == (2, 4)  # cars 5, 6 are new: BYD store
-    assert "does not sell AUDI" in rejects.rejections[-1].reason
-    assert rejects.rejections[-1].location.path is not None
+    # cars 1-4 are held by SH-AUDI-01; cars 1 and 2 have arrived, the feed says in transit
+    assert refused.warnings == 6
+    assert [(w.location.field, w.message) for w in rejects.warnings[:3]] == [
+        ("VehicleStatusCode", "manufacturer says IN_TRANSIT, the dealer has ARRIVED: state kept"),
+        (
+            "/ApplicationArea//DealerNumberID",
+            "feed names store HZ-BYD-01, the car is held by SH-AUDI-01",
+        ),
+        ("VehicleStatusCode", "manufacturer says IN_TRANSIT, the dealer has ARRIVED: state kept"),
+    ]
+    last = rejects.rejections[-1]
+    assert last.reason == "store HZ-BYD-01 does not sell AUDI"
+    assert last.location.field == "Vehicle/MakeString"
+    assert last.location.path is not None
+    assert last.location.path.endswith("Invoice[6]/VehicleInventoryVehicleLineItem[1]")
 
 
 def test_a_document_refused_midway_creates_no_car(group: FoursApp) -> None:
@@ -153,3 +170,76 @@ def test_events_are_published_only_when_the_document_commits(group: FoursApp) ->
     summary = run(group, data, {"FAW-0101": "SH-AUDI-01"})
     assert isinstance(summary, ImportSummary) and summary.created == 5
     assert len(published) >= 5
+
+
+DEALERS = {"FAW-0101": "SH-AUDI-01"}
+
+
+def _three_in_transit(group: FoursApp) -> list[object]:
+    """Cars 1-3 in transit; the events published from now on."""
+    run(group, b"".join(star_vehicle_inventory(3, bodid="N-1")), DEALERS)
+    published: list[object] = []
+    group.handlers.append(published.append)
+    return published
+
+
+def test_a_batch_that_loses_a_race_is_redone_car_by_car(
+    group: FoursApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = _three_in_transit(group)
+    # The batch's read misses cars 1-3, as if another import had just created them: its
+    # multi-row insert meets the unique VIN, and the batch is redone car by car.
+    monkeypatch.setattr(SqlVehicleRepository, "stored", lambda self, vins: {})
+    summary = run(group, b"".join(star_vehicle_inventory(5, bodid="N-2")), DEALERS)
+    assert isinstance(summary, ImportSummary)
+    assert (summary.created, summary.unchanged, summary.rejected) == (2, 3, 0)
+    assert states(group, 5) == [VehicleState.IN_TRANSIT] * 5
+    assert len(published) == 2  # cars 4 and 5, once each
+    with group.uow() as uow:
+        car = uow.vehicles.get(vehicle_record(1).vin)
+        assert car is not None and len(car.history) == 1
+
+
+def test_a_notice_resent_under_a_new_bodid_writes_nothing(group: FoursApp) -> None:
+    dealers = {"FAW-0101": "SH-AUDI-01"}
+    run(group, b"".join(star_vehicle_inventory(6, bodid="N-1")), dealers)
+
+    def rows() -> list[tuple[object, ...]]:
+        with group.uow() as uow:
+            return [tuple(r) for r in uow.session.execute(select(vt.vehicles).order_by("vin"))]
+
+    before = rows()
+    resent = run(group, b"".join(star_vehicle_inventory(6, bodid="N-2")), dealers)
+    assert isinstance(resent, ImportSummary) and resent.unchanged == 6
+    assert rows() == before  # not even the version moved
+
+
+def test_a_redone_batch_publishes_each_change_once(
+    group: FoursApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = _three_in_transit(group)
+    real = SqlVehicleRepository.stored
+    hidden = vehicle_record(3).vin.value
+
+    def stored_but_car_3(self: SqlVehicleRepository, vins: object) -> object:
+        return {v: car for v, car in real(self, vins).items() if v != hidden}  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SqlVehicleRepository, "stored", stored_but_car_3)
+    arrived = [
+        attrs.evolve(
+            vehicle_record(i),
+            state=ManufacturerVehicleState.RECEIVED,
+            manufacturer_state="RECEIVED",
+        )
+        for i in (1, 2, 3)
+    ]
+    sink = io.BytesIO()
+    write_show_vehicle_inventory(
+        arrived, sink, Envelope("N-2", group.clock.now(), dealer_code="FAW-0101")
+    )
+    summary = run(group, sink.getvalue(), DEALERS)
+    assert isinstance(summary, ImportSummary) and summary.updated == 3
+    assert states(group, 3) == [VehicleState.ARRIVED] * 3
+    assert sorted(e.vin for e in published) == sorted(  # type: ignore[attr-defined]
+        vehicle_record(i).vin.value for i in (1, 2, 3)
+    )

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.money import (
+    FEN,
+    STATUTORY_VAT_RATES,
     VAT_13,
     VatRate,
     cny,
@@ -16,6 +18,7 @@ from fours_domain.shared.money import (
     money_of_fen,
     round_fen,
     sum_money,
+    vat_rate_of,
 )
 from fours_domain.testing import strategies as fs
 
@@ -116,3 +119,31 @@ def test_net_fen_is_the_split_net(gross_fen: int) -> None:
 def test_fen_of_refuses_sub_fen_amounts() -> None:
     with pytest.raises(InvariantViolation, match="fen"):
         fen_of(cny("0.005"))
+
+
+statutory = st.sampled_from(STATUTORY_VAT_RATES)
+
+
+@given(fs.cny_amounts(min_value="1.00"), statutory)
+def test_an_invoiced_tax_is_explained_by_a_statutory_rate(gross, rate) -> None:  # type: ignore[no-untyped-def]
+    vat = rate.split_inclusive(gross).vat
+    found = vat_rate_of(gross, vat)
+    assert found is not None
+    assert abs(found.split_inclusive(gross).vat.amount - vat.amount) <= FEN
+    assert found in STATUTORY_VAT_RATES[: STATUTORY_VAT_RATES.index(rate) + 1]
+
+
+@given(fs.cny_amounts(min_value="1000.00"), st.integers(2, 10_000_00))
+def test_a_tax_off_by_more_than_a_fen_from_every_rate_is_not_explained(gross, off) -> None:  # type: ignore[no-untyped-def]
+    vat = VAT_13.split_inclusive(gross).vat - cny(Decimal(off) / 100)
+    if any(
+        abs(r.split_inclusive(gross).vat.amount - vat.amount) <= FEN for r in STATUTORY_VAT_RATES
+    ):
+        return  # landed on another rate's VAT
+    assert vat_rate_of(gross, vat) is None
+
+
+def test_a_fen_of_rounding_is_tolerated_but_not_two() -> None:
+    gross, vat = cny("398000.00"), cny("45787.61")
+    assert vat_rate_of(gross, vat + cny("0.01")) == VAT_13
+    assert vat_rate_of(gross, vat - cny("0.02")) is None

@@ -11,6 +11,7 @@ TABLE_MODULES = (
     "fours_adapters.sql.vehicles.tables",
     "fours_adapters.sql.inventory.tables",
     "fours_adapters.sql.dms.tables",
+    "fours_adapters.sql.events.tables",
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.sql.dms.repository import SqlImportJournal, SqlStockPositionRepository
+from fours_adapters.sql.events import outbox
 from fours_adapters.sql.inventory.repository import (
     SqlGroupStockQuery,
     SqlPartRepository,
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._publish = publish
         self._tracked: list[EventRecorder] = []
+        self._spooled = False
         self._session: Session | None = None
 
     @property
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self._session = self._session_factory()
         self._tracked = []
+        self._spooled = False
         self.org = SqlOrgRepository(self._session)
         self.price_schemes = SqlPriceSchemeRepository(self._session)
         self.quotes = SqlQuoteRepository(self._session)
@@ -99,10 +102,20 @@ class SqlUnitOfWork:
     def track(self, aggregate: EventRecorder) -> None:
         self._tracked.append(aggregate)
 
+    def spool(self, events: Sequence[DomainEvent]) -> None:
+        """Write ``events`` to the outbox in this transaction instead of holding them:
+        they are published after the commit, in order (docs/adr/0067). For units of work
+        that produce events without bound (a DMS import of 50,000 cars)."""
+        outbox.spool(self.session, events)
+        self._spooled = self._spooled or bool(events)
+
     def commit(self) -> None:
         self.session.commit()
         events = [event for aggregate in self._tracked for event in aggregate.pull_events()]
         self._tracked = []
+        if self._spooled:
+            self._spooled = False
+            outbox.relay(self._session_factory, self._publish)
         for event in events:
             self._publish(event)
 
@@ -111,6 +124,7 @@ class SqlUnitOfWork:
         for aggregate in self._tracked:
             aggregate.pull_events()
         self._tracked = []
+        self._spooled = False
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -247,8 +247,12 @@ class Change(enum.Enum):
 
 @attrs.frozen
 class Applied:
+    """A record applied: what it changed, and what the user should know about it
+    (e.g. "manufacturer says SOLD, the dealer has IN_STOCK: state kept")."""
+
     key: str
     change: Change
+    warnings: tuple[FeedWarning, ...] = ()
 
 
 Outcome = Applied | Rejection
@@ -357,6 +361,18 @@ class BatchApplier(Protocol[U_contra]):
     def batch_format(self) -> str: ...
 
     def apply_batch(self, uow: U_contra, batch: ColumnBatch, at: DateTime) -> BatchOutcome: ...
+
+
+@runtime_checkable
+class NamesFields(Protocol):
+    """Optional capability of a feed: a record field's name in the feed's own terms.
+
+    Appliers name the record field a refusal or warning is about (``brand``,
+    ``invoice_tax``); a feed that knows where that field sits in its format (STAR:
+    ``Vehicle/MakeString``) says so, and the import reports it that way.
+    """
+
+    def field_name(self, kind: RecordKind, field: str) -> str: ...
 
 
 class ImportStatus(enum.Enum):

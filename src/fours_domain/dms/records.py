@@ -241,6 +241,8 @@ class VehicleOrderStatusRecord:
     dealer_code: str | None = optional_text(CODE_WIDTH)
     status_date: Date | None = None
     eta: Date | None = None
+    allocation_number: str | None = optional_text(NAME_WIDTH)
+    """The manufacturer's allocation number (配车单号), once the order has a car."""
 
     @property
     def key(self) -> str:

@@ -40,9 +40,11 @@ from fours_domain.dms.ports import (
     KindNotBound,
     KindNotSupported,
     Located,
+    NamesFields,
     RecordApplier,
     Rejection,
     RejectSink,
+    SourceLocation,
 )
 from fours_domain.dms.records import RECORD_TYPES, RecordKind
 from fours_domain.shared.errors import DomainError
@@ -254,6 +256,7 @@ def _run(
     pending: list[Rejection] = []
     """The feed's rejections since the last flush: written with the batch's own, in line
     order, so the reject file follows the document."""
+    named = _in_feed_terms(feed, cmd.kind)
 
     def flush() -> None:
         refused: list[Rejection] = []
@@ -268,7 +271,11 @@ def _run(
                 )
             for outcome in outcomes:
                 if isinstance(outcome, Rejection):
-                    refused.append(outcome)
+                    refused.append(named(outcome))
+                else:
+                    for warning in outcome.warnings:
+                        summary.warnings += 1
+                        rejects.warn(named(warning))
                 summary.count(outcome)
         for rejection in _in_line_order([*pending, *refused]):
             rejects.reject(rejection)
@@ -298,6 +305,24 @@ def _run(
             rejects.warn(item)
     flush()
     return summary
+
+
+R = TypeVar("R", Rejection, FeedWarning)
+
+
+def _in_feed_terms(feed: InboundFeed, kind: RecordKind) -> Callable[[R], R]:
+    """Rename the record field an applier's rejection or warning names into the feed's
+    own terms, when the feed knows them (:class:`NamesFields`)."""
+
+    def named(item: R) -> R:
+        where = item.location
+        if where.field is None or not isinstance(feed, NamesFields):
+            return item
+        field = feed.field_name(kind, where.field)
+        located = SourceLocation(where.document, where.line, where.path, field)
+        return attrs.evolve(item, location=located)
+
+    return named
 
 
 def _bulk_sides(

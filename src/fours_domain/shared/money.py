@@ -42,6 +42,7 @@ __all__ = [
     "CNY",
     "FEN",
     "MAX_AMOUNT",
+    "STATUTORY_VAT_RATES",
     "VAT_13",
     "ZERO",
     "Money",
@@ -58,6 +59,7 @@ __all__ = [
     "round_fen",
     "scaled",
     "sum_money",
+    "vat_rate_of",
 ]
 
 FEN = Decimal("0.01")
@@ -246,9 +248,7 @@ class VatRate:
 
     def split_inclusive(self, gross: Money) -> TaxSplit:
         """Split a tax-inclusive amount: net = round(gross / (1 + rate)), vat = gross − net."""
-        gross = round_fen(gross)
-        net = round_fen(Money(gross.amount / (Decimal(1) + self.rate), gross.currency))
-        return TaxSplit(net=net, vat=gross - net, gross=gross)
+        return _split_inclusive(self.rate, gross)
 
     def net_fen(self, gross_fen: int) -> int:
         """:meth:`split_inclusive`'s net, in integer fen, for a gross in integer fen.
@@ -269,4 +269,38 @@ class VatRate:
         return f"{(self.rate * 100).normalize():f}%"
 
 
+@functools.lru_cache(maxsize=4096)
+def _split_inclusive(rate: Decimal, gross: Money) -> TaxSplit:
+    # Cached: a manufacturer's notice invoices the same few prices again and again.
+    gross = round_fen(gross)
+    net = round_fen(Money(gross.amount / (Decimal(1) + rate), gross.currency))
+    return TaxSplit(net=net, vat=gross - net, gross=gross)
+
+
 VAT_13 = VatRate(Decimal("0.13"))
+
+
+STATUTORY_VAT_RATES: tuple[VatRate, ...] = tuple(
+    VatRate(Decimal(rate)) for rate in ("0.13", "0.09", "0.06", "0.16", "0.10", "0.17", "0.11")
+)
+"""The VAT rates of China's general taxpayers since 2017, current ones first: 13 % (goods,
+vehicles and parts since April 2019), 9 %, 6 %; 16 % / 10 % (May 2018 – March 2019);
+17 % / 11 % (before May 2018). An invoice's tax is judged against these, never against a
+rate computed from the invoice itself (which would make any tax "agree")."""
+
+
+def vat_rate_of(
+    gross: Money, vat: Money, rates: Iterable[VatRate] = STATUTORY_VAT_RATES
+) -> VatRate | None:
+    """The first of ``rates`` under which ``vat`` is the VAT of the tax-inclusive ``gross``
+    to within one fen (invoices round per line), or None when no rate explains it.
+
+    >>> str(vat_rate_of(cny("398000.00"), cny("45787.61")))
+    '13%'
+    >>> vat_rate_of(cny("398000.00"), cny("1000.00")) is None
+    True
+    """
+    for rate in rates:
+        if abs(rate.split_inclusive(gross).vat.amount - vat.amount) <= FEN:
+            return rate
+    return None

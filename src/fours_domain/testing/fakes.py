@@ -540,9 +540,11 @@ class FakeUnitOfWork:
 
     def commit(self) -> None:
         self.committed += 1
+        # Pull the events first: a snapshot taken with them would bring them back (to be
+        # published again) when a later unit of work rolls back to it.
+        events = [event for aggregate in self._tracked for event in aggregate.pull_events()]
         self._snapshot = copy.deepcopy(self._repositories())
-        for aggregate in self._tracked:
-            self.published.extend(aggregate.pull_events())
+        self.published.extend(events)
         self._tracked = []
 
     def rollback(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from fours_domain.org.model import Store
@@ -10,8 +10,8 @@ from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime
 from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
-from fours_domain.vehicles.model import HistoryEntry, Vehicle
-from fours_domain.vehicles.ports import CarStockFilter, CarStockLine
+from fours_domain.vehicles.model import ConcurrentChange, HistoryEntry, Vehicle
+from fours_domain.vehicles.ports import CarStockFilter, CarStockLine, StoredCar
 
 
 def _at_store(wanted: CarStockFilter, line: CarStockLine) -> bool:
@@ -57,6 +57,37 @@ class FakeVehicleRepository:
         self.cars[vehicle.vin.value] = vehicle
 
     def save(self, vehicle: Vehicle) -> None:
+        self.saves += 1
+
+    def stored(self, vins: Collection[Vin]) -> Mapping[str, StoredCar]:
+        found = (self.cars.get(vin.value) for vin in vins)
+        return {
+            car.vin.value: StoredCar(
+                vin=car.vin,
+                store_id=car.store_id,
+                state=car.state,
+                spec=car.spec,
+                engine_number=car.engine_number,
+                certificate_number=car.certificate_number,
+                options=car.options,
+                manufacturer=car.manufacturer_data,
+            )
+            for car in found
+            if car is not None
+        }
+
+    def get_many(self, vins: Collection[Vin]) -> Mapping[str, Vehicle]:
+        return {vin.value: self.cars[vin.value] for vin in vins if vin.value in self.cars}
+
+    def add_new(self, vehicles: Sequence[Vehicle]) -> None:
+        for vehicle in vehicles:
+            if vehicle.vin.value in self.cars:
+                raise ConcurrentChange(vehicle.vin)
+        for vehicle in vehicles:
+            self.cars[vehicle.vin.value] = vehicle
+        self.saves += 1
+
+    def save_all(self, vehicles: Sequence[Vehicle]) -> None:
         self.saves += 1
 
     def reserved_until_before(

@@ -26,7 +26,7 @@ from fours_domain.shared.errors import DomainError, IllegalTransition, Invariant
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import BrandCode, StoreId
-from fours_domain.shared.money import VAT_13, Money, TaxSplit, VatRate
+from fours_domain.shared.money import FEN, VAT_13, Money, TaxSplit, VatRate, vat_rate_of
 from fours_domain.shared.time import Date, DateTime, StoreTimeZone, ensure_aware
 from fours_domain.vehicles.lifecycle import (
     STOCK_STATES,
@@ -184,10 +184,32 @@ class VehicleStateChanged(DomainEvent):
     reason: str | None = None
 
 
+def master_data(
+    engine_number: str | None, certificate_number: str | None, options: tuple[str, ...]
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """Engine number, certificate number and options as a car stores them: blank
+    numbers are None, option codes upper case, sorted, each once.
+
+    >>> master_data(" ", "HG123", ("wa3", "PQD", "WA3"))
+    (None, 'HG123', ('PQD', 'WA3'))
+    """
+    return (
+        _optional_text(engine_number),
+        _optional_text(certificate_number),
+        tuple(sorted({_text(o, "option code").upper() for o in options})),
+    )
+
+
 @attrs.frozen
 class ManufacturerData:
     """What the manufacturer tells about a car: order and allocation numbers,
-    shipment (date, ETA, carrier) and the tax-inclusive invoice price."""
+    shipment (date, ETA, carrier), its invoice (number, tax-inclusive price and the
+    VAT on it, as invoiced) and its colour's name.
+
+    The invoice tax, when given, must be the VAT of the price at ``vat_rate`` to within
+    one fen (docs/adr/0068): a car never carries an invoice whose tax contradicts its
+    price. :meth:`from_invoice` derives the rate from what an invoice says.
+    """
 
     order_number: str | None = attrs.field(default=None, converter=_optional_text)
     allocation_number: str | None = attrs.field(default=None, converter=_optional_text)
@@ -196,6 +218,72 @@ class ManufacturerData:
     carrier: str | None = attrs.field(default=None, converter=_optional_text)
     invoice_price: Money | None = None
     vat_rate: VatRate = VAT_13
+    invoice_number: str | None = attrs.field(default=None, converter=_optional_text)
+    invoice_tax: Money | None = None
+    colour_name: str | None = attrs.field(default=None, converter=_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        problem = _invoice_problem(self.invoice_price, self.invoice_tax, self.vat_rate)
+        if problem is not None:
+            raise InvariantViolation(problem, field="invoice_tax")
+
+    @classmethod
+    def from_invoice(
+        cls,
+        *,
+        invoice_price: Money | None,
+        invoice_tax: Money | None,
+        order_number: str | None = None,
+        allocation_number: str | None = None,
+        shipped_on: Date | None = None,
+        eta: Date | None = None,
+        carrier: str | None = None,
+        invoice_number: str | None = None,
+        colour_name: str | None = None,
+    ) -> ManufacturerData:
+        """Manufacturer data with the VAT rate the invoice implies: the statutory rate
+        that explains its tax to the fen (13 % when it states no tax). Raises
+        :class:`InvariantViolation` (field ``invoice_tax``) when no rate explains it.
+
+        >>> data = ManufacturerData.from_invoice(
+        ...     invoice_price=Money("398000.00", "CNY"), invoice_tax=Money("45787.61", "CNY"))
+        >>> str(data.vat_rate)
+        '13%'
+        """
+        rate = VAT_13
+        if invoice_price is not None and invoice_tax is not None:
+            rate = vat_rate_of(invoice_price, invoice_tax) or VAT_13
+        return cls(
+            order_number=order_number,
+            allocation_number=allocation_number,
+            shipped_on=shipped_on,
+            eta=eta,
+            carrier=carrier,
+            invoice_price=invoice_price,
+            vat_rate=rate,
+            invoice_number=invoice_number,
+            invoice_tax=invoice_tax,
+            colour_name=colour_name,
+        )
+
+
+def _invoice_problem(price: Money | None, tax: Money | None, rate: VatRate) -> str | None:
+    """Why an invoice's price and tax cannot stand together, or None."""
+    if price is not None and price.amount < 0:
+        return f"invoice price {price.amount} must not be negative"
+    if tax is None:
+        return None
+    if price is None:
+        return f"invoice tax {tax.amount} without an invoice price"
+    if tax.amount < 0 or tax > price:
+        return f"invoice tax {tax.amount} must lie between 0 and the price {price.amount}"
+    expected = rate.split_inclusive(price).vat
+    if abs(expected.amount - tax.amount) > FEN:
+        return (
+            f"invoice tax {tax.amount} on a price of {price.amount} matches no VAT rate "
+            f"(VAT {rate} would be {expected.amount})"
+        )
+    return None
 
 
 @attrs.define(slots=False, eq=False)
@@ -226,6 +314,9 @@ class Vehicle(EventRecorder):
     carrier: str | None = None
     invoice_price: Money | None = None
     vat_rate: VatRate = VAT_13
+    invoice_number: str | None = None
+    invoice_tax: Money | None = None
+    colour_name: str | None = None
     reserved_for_kind: HolderKind | None = None
     reserved_for: str | None = None
     reserved_by: str | None = None
@@ -308,9 +399,9 @@ class Vehicle(EventRecorder):
         options: tuple[str, ...],
     ) -> None:
         """Engine number, certificate number (合格证号) and options (选装)."""
-        self.engine_number = _optional_text(engine_number)
-        self.certificate_number = _optional_text(certificate_number)
-        self.options = tuple(sorted({_text(o, "option code").upper() for o in options}))
+        self.engine_number, self.certificate_number, self.options = master_data(
+            engine_number, certificate_number, options
+        )
 
     @property
     def manufacturer_data(self) -> ManufacturerData:
@@ -322,20 +413,30 @@ class Vehicle(EventRecorder):
             carrier=self.carrier,
             invoice_price=self.invoice_price,
             vat_rate=self.vat_rate,
+            invoice_number=self.invoice_number,
+            invoice_tax=self.invoice_tax,
+            colour_name=self.colour_name,
         )
 
     def set_manufacturer_data(self, data: ManufacturerData) -> None:
-        if data.invoice_price is not None and data.invoice_price.amount < 0:
-            raise InvariantViolation(f"vehicle {self.vin}: invoice price must not be negative")
         self.order_number, self.allocation_number = data.order_number, data.allocation_number
         self.shipped_on, self.eta, self.carrier = data.shipped_on, data.eta, data.carrier
         self.invoice_price, self.vat_rate = data.invoice_price, data.vat_rate
+        self.invoice_number, self.invoice_tax = data.invoice_number, data.invoice_tax
+        self.colour_name = data.colour_name
 
     @property
     def invoice_split(self) -> TaxSplit | None:
-        """The invoice price split into pre-tax price (单车税前开票价) and VAT."""
+        """The invoice price split into pre-tax price (单车税前开票价) and VAT: the VAT
+        as invoiced when the manufacturer stated it, else computed at ``vat_rate``."""
         if self.invoice_price is None:
             return None
+        if self.invoice_tax is not None:
+            return TaxSplit(
+                net=self.invoice_price - self.invoice_tax,
+                vat=self.invoice_tax,
+                gross=self.invoice_price,
+            )
         return self.vat_rate.split_inclusive(self.invoice_price)
 
     # ------------------------------------------------------------------ derived views

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 import attrs
 
 from fours_domain.org.ports import OrgUnitOfWork
-from fours_domain.shared.catalogue import ColourCode, InteriorCode, ModelCode, TrimCode
+from fours_domain.shared.catalogue import (
+    ColourCode,
+    InteriorCode,
+    ModelCode,
+    TrimCode,
+    VehicleSpec,
+)
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import BrandCode, StoreId
 from fours_domain.shared.time import Clock, DateTime, StoreTimeZone
 from fours_domain.vehicles.lifecycle import STOCK_STATES, VehicleState
-from fours_domain.vehicles.model import HistoryEntry, Vehicle
+from fours_domain.vehicles.model import HistoryEntry, ManufacturerData, Vehicle
+
+
+@attrs.frozen
+class StoredCar:
+    """What is stored of a car, enough to tell that a manufacturer record changes
+    nothing without loading the aggregate (its history, its inspections)."""
+
+    vin: Vin
+    store_id: StoreId
+    state: VehicleState
+    spec: VehicleSpec
+    engine_number: str | None
+    certificate_number: str | None
+    options: tuple[str, ...]
+    manufacturer: ManufacturerData
 
 
 class VehicleRepository(Protocol):
@@ -37,6 +58,26 @@ class VehicleRepository(Protocol):
         self, at: DateTime, store_id: StoreId | None = None
     ) -> Sequence[Vehicle]:
         """Reserved cars whose reservation deadline is at or before ``at``."""
+        ...
+
+    # Batched access, for manufacturer feeds of thousands of cars (docs/adr/0066).
+
+    def stored(self, vins: Collection[Vin]) -> Mapping[str, StoredCar]:
+        """What is stored of those of ``vins`` that exist, by VIN text (one query)."""
+        ...
+
+    def get_many(self, vins: Collection[Vin]) -> Mapping[str, Vehicle]:
+        """Those of ``vins`` that exist, with history and inspections, by VIN text."""
+        ...
+
+    def add_new(self, vehicles: Sequence[Vehicle]) -> None:
+        """Write new cars with their history and inspections now, in bulk; raise
+        :class:`~fours_domain.vehicles.model.ConcurrentChange` when a VIN exists already
+        (the caller then goes car by car). The cars are not kept by the repository."""
+        ...
+
+    def save_all(self, vehicles: Sequence[Vehicle]) -> None:
+        """:meth:`save` for several changed cars at once."""
         ...
 
 

@@ -12,17 +12,17 @@ winner's change implies (e.g. "vehicle … is RESERVED: cannot reserve").
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import TypedDict, TypeVar
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from fours_domain.org.model import code
+from fours_domain.org.model import Store, code
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
-from fours_domain.shared.ids import CompanyId, StoreId
+from fours_domain.shared.ids import BrandCode, CompanyId, StoreId
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, DateTime
 from fours_domain.vehicles.lifecycle import (
@@ -41,8 +41,14 @@ from fours_domain.vehicles.model import (
     Vehicle,
     VehicleRefused,
     WrongStore,
+    master_data,
 )
-from fours_domain.vehicles.ports import CarStockFilter, CarStockLine, VehiclesUnitOfWork
+from fours_domain.vehicles.ports import (
+    CarStockFilter,
+    CarStockLine,
+    StoredCar,
+    VehiclesUnitOfWork,
+)
 
 T = TypeVar("T")
 A = VehicleAction
@@ -185,17 +191,9 @@ def _create(
     then: Callable[[Vehicle, DateTime], Result[HistoryEntry, DomainError]] | None = None,
 ) -> Result[Vehicle, DomainError]:
     with uow:
-        store = uow.org.get_store(store_id)
-        if store is None:
-            return Failure(NotFound("store", store_id))
-        if not store.sells(spec.brand):
-            return Failure(
-                VehicleRefused(
-                    f"store {store_id} does not sell {spec.brand}",
-                    store=store_id,
-                    brand=spec.brand,
-                )
-            )
+        refusal = _store_refusal(uow.org.get_store(store_id), store_id, spec.brand)
+        if refusal is not None:
+            return Failure(refusal)
         existing = uow.vehicles.get(vin)
         if existing is not None:
             return Failure(
@@ -205,29 +203,74 @@ def _create(
                     store=existing.store_id,
                 )
             )
-        now = clock.now()
-        car = Vehicle.record_new(
+        built = _new_car(
             store_id=store_id,
             vin=vin,
             spec=spec,
             state=state,
             actor=actor,
-            at=now,
+            at=clock.now(),
             engine_number=engine_number,
             certificate_number=certificate_number,
             options=options,
             manufacturer=manufacturer,
             reason=reason,
+            then=then,
         )
-        if then is not None:
-            follow = then(car, now)
-            if isinstance(follow, Failure):
-                return Failure(follow.failure())
-        uow.vehicles.add(car)
-        uow.vehicles.save(car)
-        uow.track(car)
-        uow.commit()
-        return Success(car)
+        if isinstance(built, Success):
+            car = built.unwrap()
+            uow.vehicles.add(car)
+            uow.vehicles.save(car)
+            uow.track(car)
+            uow.commit()
+        return built
+
+
+def _store_refusal(store: Store | None, store_id: StoreId, brand: BrandCode) -> DomainError | None:
+    """Why a new car of ``brand`` cannot be recorded at ``store_id``, or None."""
+    if store is None:
+        return NotFound("store", store_id)
+    if not store.sells(brand):
+        return VehicleRefused(
+            f"store {store_id} does not sell {brand}", store=store_id, brand=brand
+        )
+    return None
+
+
+def _new_car(
+    *,
+    store_id: StoreId,
+    vin: Vin,
+    spec: VehicleSpec,
+    state: VehicleState,
+    actor: str,
+    at: DateTime,
+    engine_number: str | None,
+    certificate_number: str | None,
+    options: tuple[str, ...],
+    manufacturer: ManufacturerData,
+    reason: str | None,
+    then: Callable[[Vehicle, DateTime], Result[HistoryEntry, DomainError]] | None,
+) -> Result[Vehicle, DomainError]:
+    """A new car built by the aggregate's own factory (and ``then``'s first step)."""
+    car = Vehicle.record_new(
+        store_id=store_id,
+        vin=vin,
+        spec=spec,
+        state=state,
+        actor=actor,
+        at=at,
+        engine_number=engine_number,
+        certificate_number=certificate_number,
+        options=options,
+        manufacturer=manufacturer,
+        reason=reason,
+    )
+    if then is not None:
+        follow = then(car, at)
+        if isinstance(follow, Failure):
+            return Failure(follow.failure())
+    return Success(car)
 
 
 @attrs.frozen
@@ -580,13 +623,25 @@ class ManufacturerVehicleRecord:
 
 
 @attrs.frozen
+class SyncNote:
+    """Something a feed record asked that was not done as asked, and the record field
+    it concerns (``state``, ``store_id``, ``vin``)."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@attrs.frozen
 class SyncOutcome:
     """What a feed record did: created, updated or left the car unchanged, and why."""
 
     vin: str
     status: SyncStatus
     state: VehicleState
-    notes: tuple[str, ...] = ()
+    notes: tuple[SyncNote, ...] = ()
 
 
 def _snapshot(car: Vehicle) -> tuple[object, ...]:
@@ -600,20 +655,34 @@ def _snapshot(car: Vehicle) -> tuple[object, ...]:
     )
 
 
-def _follow(car: Vehicle, target: VehicleState, source: str, at: DateTime) -> list[str]:
-    """Move ``car`` towards the feed's state within what feeds may do; say what was not done."""
-    notes: list[str] = []
-    pipeline = car.state in PIPELINE_STATES
+def _feed_plan(
+    state: VehicleState, target: VehicleState
+) -> tuple[tuple[VehicleAction, ...], list[SyncNote]]:
+    """The actions that take a car in ``state`` towards the feed's ``target`` within what
+    feeds may do, and notes on what the feed asked that is not done."""
+    notes: list[SyncNote] = []
+    pipeline = state in PIPELINE_STATES
     wanted = target
     if pipeline and target in _DEALER_SIDE_TARGETS:
         wanted = S.ARRIVED
-        notes.append(f"manufacturer says {target.value}: recorded as ARRIVED, PDI pending")
-    path = path_to(car.state, wanted, PIPELINE_FEED_ACTIONS if pipeline else DEALER_FEED_ACTIONS)
+        notes.append(
+            SyncNote("state", f"manufacturer says {target.value}: recorded as ARRIVED, PDI pending")
+        )
+    path = path_to(state, wanted, PIPELINE_FEED_ACTIONS if pipeline else DEALER_FEED_ACTIONS)
     if path is None:
         notes.append(
-            f"manufacturer says {target.value}, the dealer has {car.state.value}: state kept"
+            SyncNote(
+                "state",
+                f"manufacturer says {target.value}, the dealer has {state.value}: state kept",
+            )
         )
-        return notes
+        return (), notes
+    return path, notes
+
+
+def _follow(car: Vehicle, target: VehicleState, source: str, at: DateTime) -> list[SyncNote]:
+    """Move ``car`` towards the feed's state within what feeds may do; say what was not done."""
+    path, notes = _feed_plan(car.state, target)
     for action in path:
         car.apply(action, source, at, f"manufacturer feed: {target.value}").unwrap()
     return notes
@@ -657,9 +726,29 @@ def _create_from_feed(
     target: VehicleState,
     clock: Clock,
 ) -> Result[SyncOutcome, DomainError]:
-    initial = S.IN_STOCK if target is S.RESERVED else target
+    created = _create(
+        uow, store_id=_store(record.store_id), vin=vin, clock=clock, **_new_car_from(record, target)
+    )
+    return created.map(lambda car: _created(vin, car))
 
-    def then(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
+
+class _NewCar(TypedDict):
+    spec: VehicleSpec
+    actor: str
+    engine_number: str | None
+    certificate_number: str | None
+    options: tuple[str, ...]
+    manufacturer: ManufacturerData
+    state: VehicleState
+    reason: str
+    then: Callable[[Vehicle, DateTime], Result[HistoryEntry, DomainError]] | None
+
+
+def _new_car_from(record: ManufacturerVehicleRecord, target: VehicleState) -> _NewCar:
+    """A car new to the group as a feed record describes it: in the mapped state, or
+    (RESERVED / PRE_SOLD) in stock and then reserved for the manufacturer."""
+
+    def reserve(car: Vehicle, now: DateTime) -> Result[HistoryEntry, DomainError]:
         return car.reserve(
             holder_kind=HolderKind.MANUFACTURER,
             holder=record.source,
@@ -667,23 +756,26 @@ def _create_from_feed(
             at=now,
         )
 
-    created = _create(
-        uow,
-        store_id=_store(record.store_id),
-        vin=vin,
-        spec=record.spec,
-        state=initial,
-        actor=record.source,
-        clock=clock,
-        engine_number=record.engine_number,
-        certificate_number=record.certificate_number,
-        options=record.options,
-        manufacturer=record.manufacturer,
-        reason=f"manufacturer feed: {record.manufacturer_state.strip().upper()}",
-        then=then if target is S.RESERVED else None,
-    )
-    notes = tuple(vin.warnings)
-    return created.map(lambda car: SyncOutcome(vin.value, SyncStatus.CREATED, car.state, notes))
+    return {
+        "spec": record.spec,
+        "actor": record.source,
+        "engine_number": record.engine_number,
+        "certificate_number": record.certificate_number,
+        "options": record.options,
+        "manufacturer": record.manufacturer,
+        "state": S.IN_STOCK if target is S.RESERVED else target,
+        "reason": f"manufacturer feed: {record.manufacturer_state.strip().upper()}",
+        "then": reserve if target is S.RESERVED else None,
+    }
+
+
+def _created(vin: Vin, car: Vehicle) -> SyncOutcome:
+    notes = tuple(SyncNote("vin", warning) for warning in vin.warnings)
+    return SyncOutcome(vin.value, SyncStatus.CREATED, car.state, notes)
+
+
+def _store_note(record: ManufacturerVehicleRecord, held_by: StoreId) -> SyncNote:
+    return SyncNote("store_id", f"feed names store {record.store_id}, the car is held by {held_by}")
 
 
 def _update(
@@ -699,8 +791,178 @@ def _update(
     car.set_manufacturer_data(record.manufacturer)
     notes = _follow(car, target, record.source, at)
     if car.store_id != _store(record.store_id):
-        notes.append(f"feed names store {record.store_id}, the car is held by {car.store_id}")
+        notes.append(_store_note(record, car.store_id))
     if _snapshot(car) == before:
         # Success without changes: _with_car saves and commits nothing of substance.
         return Success(SyncOutcome(car.vin.value, SyncStatus.UNCHANGED, car.state, tuple(notes)))
     return Success(SyncOutcome(car.vin.value, SyncStatus.UPDATED, car.state, tuple(notes)))
+
+
+# ---------------------------------------------------------------------- feeds in batches
+
+
+@attrs.frozen
+class _FeedItem:
+    index: int
+    record: ManufacturerVehicleRecord
+    vin: Vin
+    target: VehicleState
+
+
+class _GoCarByCar(Exception):
+    """The batch cannot be written together: redo it record by record."""
+
+
+def sync_vehicles_from_manufacturer(
+    uow: VehiclesUnitOfWork, records: Sequence[ManufacturerVehicleRecord], clock: Clock
+) -> list[Result[SyncOutcome, DomainError]]:
+    """:func:`sync_vehicle_from_manufacturer` for many records: the same outcome for
+    each, in order, as running it record after record — at a fraction of the cost.
+
+    Records are taken in runs without a repeated VIN; each run is one unit of work
+    (one savepoint inside a DMS import). What is stored of the run's cars is read in
+    one query; a record that changes nothing is ``UNCHANGED`` without loading its car;
+    new cars are built by :meth:`Vehicle.record_new` and written together; cars that
+    change are loaded together, changed by the aggregate and saved with one flush.
+    When the run cannot be written together (a VIN created or a car changed by
+    someone else meanwhile, a record the aggregate refuses halfway) it is rolled back
+    and done record by record, so every record still gets its own outcome
+    (docs/adr/0066).
+    """
+    results: list[Result[SyncOutcome, DomainError] | None] = [None] * len(records)
+    for run in _runs(records, results):
+        for item, result in zip(run, _sync_run(uow, run, clock), strict=True):
+            results[item.index] = result
+    return [result for result in results if result is not None]
+
+
+def _runs(
+    records: Sequence[ManufacturerVehicleRecord],
+    results: list[Result[SyncOutcome, DomainError] | None],
+) -> Iterator[list[_FeedItem]]:
+    """Records in runs without a repeated VIN; a record refused before any lookup (an
+    unknown state, a malformed VIN) gets its outcome in ``results`` right away."""
+    run: list[_FeedItem] = []
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        try:
+            target = MANUFACTURER_STATES[ManufacturerState.parse(record.manufacturer_state)]
+        except DomainError as error:
+            results[index] = Failure(error)
+            continue
+        parsed = Vin.parse(record.vin, record.vin_check)
+        if isinstance(parsed, Failure):
+            results[index] = Failure(parsed.failure())
+            continue
+        vin = parsed.unwrap()
+        if vin.value in seen:
+            yield run
+            run, seen = [], set()
+        run.append(_FeedItem(index, record, vin, target))
+        seen.add(vin.value)
+    if run:
+        yield run
+
+
+def _sync_run(
+    uow: VehiclesUnitOfWork, run: list[_FeedItem], clock: Clock
+) -> list[Result[SyncOutcome, DomainError]]:
+    try:
+        return _sync_together(uow, run, clock)
+    except (ConcurrentChange, _GoCarByCar):
+        return [sync_vehicle_from_manufacturer(uow, item.record, clock) for item in run]
+
+
+def _sync_together(
+    uow: VehiclesUnitOfWork, run: list[_FeedItem], clock: Clock
+) -> list[Result[SyncOutcome, DomainError]]:
+    with uow:
+        now = clock.now()
+        stored = uow.vehicles.stored([item.vin for item in run])
+        stores: dict[StoreId, Store | None] = {}
+        outcomes: list[Result[SyncOutcome, DomainError] | None] = []
+        created: list[Vehicle] = []
+        changing: list[tuple[int, _FeedItem]] = []
+        for item in run:
+            known = stored.get(item.vin.value)
+            if known is None:
+                try:
+                    built = _new_from_feed(uow, stores, item, now)
+                except DomainError as error:
+                    built = Failure(error)
+                if isinstance(built, Success):
+                    created.append(built.unwrap())
+                    outcomes.append(Success(_created(item.vin, built.unwrap())))
+                else:
+                    outcomes.append(Failure(built.failure()))
+                continue
+            unchanged = _unchanged(known, item)
+            if unchanged is None:
+                changing.append((len(outcomes), item))
+            outcomes.append(unchanged)
+        changed = _change_together(uow, changing, outcomes, now)
+        uow.vehicles.add_new(created)
+        uow.vehicles.save_all(changed)
+        for car in (*created, *changed):
+            uow.track(car)
+        uow.commit()
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _new_from_feed(
+    uow: VehiclesUnitOfWork, stores: dict[StoreId, Store | None], item: _FeedItem, now: DateTime
+) -> Result[Vehicle, DomainError]:
+    record = item.record
+    store_id = _store(record.store_id)
+    if store_id not in stores:
+        stores[store_id] = uow.org.get_store(store_id)
+    refusal = _store_refusal(stores[store_id], store_id, record.spec.brand)
+    if refusal is not None:
+        return Failure(refusal)
+    return _new_car(store_id=store_id, vin=item.vin, at=now, **_new_car_from(record, item.target))
+
+
+def _unchanged(known: StoredCar, item: _FeedItem) -> Result[SyncOutcome, DomainError] | None:
+    """``UNCHANGED`` (with its notes) when the record would change nothing of the stored
+    car — exactly when :func:`_update` would say so — else None."""
+    record = item.record
+    try:
+        wanted = master_data(record.engine_number, record.certificate_number, record.options)
+        named_store = _store(record.store_id)
+    except DomainError:
+        return None  # refused: let the update path say how
+    path, notes = _feed_plan(known.state, item.target)
+    same = (
+        not path
+        and record.spec == known.spec
+        and wanted == (known.engine_number, known.certificate_number, known.options)
+        and record.manufacturer == known.manufacturer
+    )
+    if not same:
+        return None
+    if known.store_id != named_store:
+        notes.append(_store_note(record, known.store_id))
+    return Success(SyncOutcome(known.vin.value, SyncStatus.UNCHANGED, known.state, tuple(notes)))
+
+
+def _change_together(
+    uow: VehiclesUnitOfWork,
+    changing: list[tuple[int, _FeedItem]],
+    outcomes: list[Result[SyncOutcome, DomainError] | None],
+    now: DateTime,
+) -> list[Vehicle]:
+    """Load the cars that change in one go and let the aggregate change each."""
+    if not changing:
+        return []
+    cars = uow.vehicles.get_many([item.vin for _, item in changing])
+    changed = []
+    for position, item in changing:
+        car = cars.get(item.vin.value)
+        if car is None:
+            raise _GoCarByCar  # gone since it was read: someone else is at work
+        try:
+            outcomes[position] = _update(car, item.record, item.target, now)
+        except DomainError:
+            raise _GoCarByCar from None  # the car is half changed: roll the run back
+        changed.append(car)
+    return changed

@@ -53,7 +53,10 @@ WRITTEN_TO: dict[tuple[type, str], list[Column[Any]]] = {
     (VehicleInventoryRecord, "order_number"): [veh.vehicles.c.order_number],
     (VehicleInventoryRecord, "allocation_number"): [veh.vehicles.c.allocation_number],
     (VehicleInventoryRecord, "carrier"): [veh.vehicles.c.carrier],
+    (VehicleInventoryRecord, "invoice_number"): [veh.vehicles.c.invoice_number],
+    (VehicleInventoryRecord, "colour_name"): [veh.vehicles.c.colour_name],
     (VehicleOrderStatusRecord, "order_number"): [veh.vehicles.c.order_number],
+    (VehicleOrderStatusRecord, "allocation_number"): [veh.vehicles.c.allocation_number],
     (RebateStatementLine, "policy_code"): [reb.policies.c.id],
 }
 

@@ -242,12 +242,12 @@ def test_manufacturer_records_create_update_and_are_idempotent(
     assert (updated.status, updated.state) == (svc.SyncStatus.UPDATED, S.IN_TRANSIT)
     available = attrs.evolve(shipped, manufacturer_state="AVAILABLE")
     arrived = svc.sync_vehicle_from_manufacturer(uow, available, clock).unwrap()
-    assert arrived.state is S.ARRIVED and "PDI pending" in arrived.notes[0]
+    assert arrived.state is S.ARRIVED and "PDI pending" in arrived.notes[0].message
     kept = svc.sync_vehicle_from_manufacturer(
         uow, attrs.evolve(shipped, manufacturer_state="SOLD"), clock
     )
     assert kept.unwrap().status is svc.SyncStatus.UNCHANGED
-    assert "state kept" in kept.unwrap().notes[0]
+    assert "state kept" in kept.unwrap().notes[0].message
     car, history = svc.vehicle_history(uow, VIN).unwrap()
     assert car.carrier == "安吉物流" and car.invoice_split is not None
     assert str(car.invoice_split.net.amount) == "300000.00"

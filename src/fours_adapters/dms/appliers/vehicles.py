@@ -1,11 +1,17 @@
 """Vehicle inventory records → the vehicles context (create or update a car, state mapping).
 
-Each record goes through the vehicles context's own
-:func:`~fours_domain.vehicles.services.sync_vehicle_from_manufacturer` — which maps
-the manufacturer's state onto our lifecycle, lets the feed move a car only while it is
-on the manufacturer's side, and reports created / updated / unchanged — run inside the
-import's single transaction through a :class:`SavepointUnitOfWork`: a refused record
-rolls back to its savepoint, the document commits once.
+A batch of records goes through the vehicles context's own
+:func:`~fours_domain.vehicles.services.sync_vehicles_from_manufacturer` — which maps the
+manufacturer's state onto our lifecycle, lets the feed move a car only while it is on
+the manufacturer's side, and reports created / updated / unchanged per record, as its
+one-record form would — inside the import's single transaction through a
+:class:`SavepointUnitOfWork`: one savepoint per batch, a refused record is simply not
+written, and a batch that cannot be written together is redone record by record
+(docs/adr/0066). The document commits once.
+
+Refusals and the sync's notes name the record field at fault (``brand``,
+``dealer_code``, ``invoice_tax``, ``state``…); the import service turns those names into
+the feed's own (a STAR element path) when the feed knows them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,16 @@ from returns.result import Failure, Result, Success
 from fours_adapters.dms.binding import BindingContext
 from fours_adapters.sql.dms.nested import SavepointUnitOfWork
 from fours_adapters.sql.uow import SqlUnitOfWork
-from fours_domain.dms.ports import Applied, Change, Located, Outcome, Rejection, SourceLocation
+from fours_adapters.sql.vehicles.repository import stock_report_rows
+from fours_domain.dms.ports import (
+    Applied,
+    Change,
+    FeedWarning,
+    Located,
+    Outcome,
+    Rejection,
+    SourceLocation,
+)
 from fours_domain.dms.records import (
     ManufacturerVehicleState,
     Record,
@@ -26,19 +41,18 @@ from fours_domain.dms.records import (
     VehicleInventoryRecord,
     VehicleOrderStatusRecord,
 )
-from fours_domain.shared.catalogue import VehicleSpec
-from fours_domain.shared.errors import DomainError
+from fours_domain.shared.errors import DomainError, InvalidIdentifier, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime, FixedClock
 from fours_domain.vehicles.lifecycle import VehicleState
-from fours_domain.vehicles.model import ManufacturerData
-from fours_domain.vehicles.ports import CarStockFilter
+from fours_domain.vehicles.model import ManufacturerData, VehicleRefused
 from fours_domain.vehicles.services import (
     ManufacturerVehicleRecord,
     SyncOutcome,
     SyncStatus,
     sync_vehicle_from_manufacturer,
+    sync_vehicles_from_manufacturer,
 )
 
 #: Feed states the vehicles context reads differently: an allocated car is still on
@@ -49,10 +63,12 @@ _CHANGES = {
     SyncStatus.UPDATED: Change.UPDATED,
     SyncStatus.UNCHANGED: Change.UNCHANGED,
 }
+#: The sync's fields (``ManufacturerVehicleRecord``) → the feed record's.
+_RECORD_FIELDS = {"store_id": "dealer_code", "manufacturer_state": "state"}
 
 
 class VehicleInventoryApplier:
-    """Applies :class:`VehicleInventoryRecord` s to the vehicles context."""
+    """Applies :class:`VehicleInventoryRecord` s to the vehicles context, a batch at a time."""
 
     kind = RecordKind.VEHICLE_INVENTORY
 
@@ -62,47 +78,61 @@ class VehicleInventoryApplier:
     def apply(
         self, uow: SqlUnitOfWork, batch: Sequence[Located], at: DateTime
     ) -> Sequence[Outcome]:
-        nested = SavepointUnitOfWork(uow)
-        clock = FixedClock(at)
-        outcomes: list[Outcome] = []
-        for item in batch:
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        synced: list[tuple[int, Located]] = []
+        wanted: list[ManufacturerVehicleRecord] = []
+        for position, item in enumerate(batch):
             record = item.record
             assert isinstance(record, VehicleInventoryRecord)
-            store = self.context.store_for(record.dealer_code)
-            if store is None:
-                outcomes.append(
-                    Rejection(
-                        _at(item.location, "dealer_code"),
-                        f"dealer code {record.dealer_code or '(none)'} is not mapped to a store: "
-                        "add it to [dealers] in dms.toml or pass --store",
-                        raw=item.raw,
-                        key=record.key,
-                    )
+            prepared = self._sync_record(record)
+            if isinstance(prepared, ManufacturerVehicleRecord):
+                synced.append((position, item))
+                wanted.append(prepared)
+            else:
+                field, reason = prepared
+                outcomes[position] = Rejection(
+                    _at(item.location, field), reason, raw=item.raw, key=record.key
                 )
-                continue
-            result = sync_vehicle_from_manufacturer(
-                nested,  # a VehiclesUnitOfWork by delegation to the outer one
-                ManufacturerVehicleRecord(
-                    source=f"{self.context.source}:{record.dealer_code or store}",
-                    store_id=store,
-                    vin=record.vin.value,
-                    spec=record.spec,
-                    manufacturer_state=_STATE_NAMES.get(record.state, record.state.value),
-                    options=record.options,
-                    manufacturer=ManufacturerData(
-                        order_number=record.order_number,
-                        allocation_number=record.allocation_number,
-                        shipped_on=record.ship_date,
-                        eta=record.eta,
-                        carrier=record.carrier,
-                        invoice_price=record.invoice_price,
-                    ),
-                    vin_check=VinCheck.STRICT if record.vin.check_digit_valid else VinCheck.LENIENT,
-                ),
-                clock,
+        results = sync_vehicles_from_manufacturer(SavepointUnitOfWork(uow), wanted, FixedClock(at))
+        for (position, item), result in zip(synced, results, strict=True):
+            outcomes[position] = _outcome(result, item, item.record.key)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _sync_record(
+        self, record: VehicleInventoryRecord
+    ) -> ManufacturerVehicleRecord | tuple[str | None, str]:
+        """The record as the vehicles context's sync takes it, or (field, reason)."""
+        store = self.context.store_for(record.dealer_code)
+        if store is None:
+            return (
+                "dealer_code",
+                f"dealer code {record.dealer_code or '(none)'} is not mapped to a store: "
+                "add it to [dealers] in dms.toml or pass --store",
             )
-            outcomes.append(_outcome(result, item, record.key))
-        return outcomes
+        try:
+            manufacturer = ManufacturerData.from_invoice(
+                order_number=record.order_number,
+                allocation_number=record.allocation_number,
+                shipped_on=record.ship_date,
+                eta=record.eta,
+                carrier=record.carrier,
+                invoice_number=record.invoice_number,
+                invoice_price=record.invoice_price,
+                invoice_tax=record.invoice_tax,
+                colour_name=record.colour_name,
+            )
+        except DomainError as error:
+            return _field_of(error), f"VIN {record.vin}: {error.message}"
+        return ManufacturerVehicleRecord(
+            source=f"{self.context.source}:{record.dealer_code or store}",
+            store_id=store,
+            vin=record.vin.value,
+            spec=record.spec,
+            manufacturer_state=_STATE_NAMES.get(record.state, record.state.value),
+            options=record.options,
+            manufacturer=manufacturer,
+            vin_check=VinCheck.STRICT if record.vin.check_digit_valid else VinCheck.LENIENT,
+        )
 
 
 class VehicleOrderStatusApplier:
@@ -111,7 +141,8 @@ class VehicleOrderStatusApplier:
     fours tracks cars, not purchase-order lines: an update naming a VIN we hold moves
     that car through the same manufacturer sync as a dispatch notice (state mapping, the
     feed moves a car only while it is on the manufacturer's side) and records the order
-    number and ETA, keeping everything else the car has. An update without a VIN, or for
+    number, the allocation number and the ETA when given, keeping everything else the
+    car has. An update without a VIN, or for
     a car no dispatch notice has created yet, is rejected with its location.
     """
 
@@ -152,7 +183,10 @@ class VehicleOrderStatusApplier:
                     certificate_number=car.certificate_number,
                     options=car.options,
                     manufacturer=attrs.evolve(
-                        known, order_number=record.order_number, eta=record.eta or known.eta
+                        known,
+                        order_number=record.order_number,
+                        allocation_number=record.allocation_number or known.allocation_number,
+                        eta=record.eta or known.eta,
                     ),
                     vin_check=VinCheck.LENIENT,
                 ),
@@ -181,13 +215,40 @@ class VehicleOrderStatusApplier:
 def _outcome(
     result: Result[SyncOutcome, DomainError], item: Located, key: str
 ) -> Applied | Rejection:
-    """What the vehicles context's sync did with one record, as the import reports it."""
+    """What the vehicles context's sync did with one record, as the import reports it:
+    its notes become warnings located at the record (a VIN note is left out: the feed
+    has warned about the VIN already)."""
     match result:
         case Success(outcome):
-            return Applied(key, _CHANGES[outcome.status])
+            warnings = tuple(
+                FeedWarning(
+                    _at(item.location, _RECORD_FIELDS.get(note.field, note.field)), note.message
+                )
+                for note in outcome.notes
+                if note.field != "vin"
+            )
+            return Applied(key, _CHANGES[outcome.status], warnings)
         case Failure(error):
-            return Rejection(_at(item.location, None), error.message, raw=item.raw, key=key)
+            return Rejection(
+                _at(item.location, _field_of(error)), error.message, raw=item.raw, key=key
+            )
     raise AssertionError("unreachable")
+
+
+def _field_of(error: DomainError) -> str | None:
+    """The record field a refusal of the vehicles context is about, when it is one."""
+    named = error.details.get("field")
+    if isinstance(named, str):
+        return _RECORD_FIELDS.get(named, named)
+    if isinstance(error, VehicleRefused) and "brand" in error.details:
+        return "brand"  # the store does not sell the car's make
+    if isinstance(error, VehicleRefused) and "state" in error.details:
+        return "state"  # a state the vehicles context does not know
+    if isinstance(error, NotFound) and error.details.get("kind") == "store":
+        return "dealer_code"  # mapped to a store that does not exist
+    if isinstance(error, InvalidIdentifier):
+        return "vin"
+    return None
 
 
 def _at(location: SourceLocation, field: str | None) -> SourceLocation:
@@ -195,6 +256,9 @@ def _at(location: SourceLocation, field: str | None) -> SourceLocation:
 
 
 #: Our lifecycle → the manufacturer feed vocabulary, for stock reports (ShowVehicleInventory).
+#: A stock report lists every car the dealer has on order, on its way, at a store, moving
+#: between stores, consigned or sold but not yet handed over; delivered, registered and
+#: returned cars have left the dealer's stock and are not reported (docs/adr/0069).
 REPORTED_STATES: dict[VehicleState, ManufacturerVehicleState] = {
     VehicleState.ON_ORDER: ManufacturerVehicleState.ON_ORDER,
     VehicleState.IN_TRANSIT: ManufacturerVehicleState.IN_TRANSIT,
@@ -207,30 +271,32 @@ REPORTED_STATES: dict[VehicleState, ManufacturerVehicleState] = {
     VehicleState.IN_TRANSFER: ManufacturerVehicleState.IN_TRANSIT,
     VehicleState.CONSIGNED: ManufacturerVehicleState.ON_HOLD,
     VehicleState.SOLD: ManufacturerVehicleState.SOLD,
-    VehicleState.DELIVERED: ManufacturerVehicleState.SOLD,
-    VehicleState.REGISTERED: ManufacturerVehicleState.SOLD,
-    VehicleState.RETURNED: ManufacturerVehicleState.RETURNED,
 }
-
-STOCK_REPORT_LIMIT = 1_000_000
 
 
 def vehicle_stock_records(uow: SqlUnitOfWork, context: BindingContext) -> Iterator[Record]:
-    """The group's cars (or ``--store``'s) as records, for ``fours dms export``."""
-    wanted = CarStockFilter(
-        store_id=StoreId(context.default_store) if context.default_store else None,
-        limit=STOCK_REPORT_LIMIT,
-    )
-    stores = {store: dealer for dealer, store in context.dealers.items()}
-    for line in uow.car_stock.find(wanted):
-        state = REPORTED_STATES[line.state]
-        vin = Vin.parse(line.vin, VinCheck.LENIENT).unwrap()
+    """The group's cars (or ``--store``'s) in :data:`REPORTED_STATES`, with what the
+    manufacturer told us of each (order and allocation numbers, shipment, invoice,
+    options, colour name), streamed for ``fours dms export``."""
+    store = StoreId(context.default_store) if context.default_store else None
+    dealers = {store: dealer for dealer, store in context.dealers.items()}
+    for car in stock_report_rows(uow.session, frozenset(REPORTED_STATES), store):
+        state = REPORTED_STATES[car.state]
+        data = car.manufacturer
         yield VehicleInventoryRecord(
-            vin=vin,
-            spec=VehicleSpec(
-                line.brand, line.model, line.trim, line.colour, line.interior, line.model_year
-            ),
+            vin=Vin.parse(car.vin.value, VinCheck.LENIENT).unwrap(),
+            spec=car.spec,
             state=state,
             manufacturer_state=state.value,
-            dealer_code=stores.get(line.store_id, line.store_id),
+            dealer_code=dealers.get(car.store_id, car.store_id),
+            order_number=data.order_number,
+            allocation_number=data.allocation_number,
+            ship_date=data.shipped_on,
+            eta=data.eta,
+            carrier=data.carrier,
+            invoice_number=data.invoice_number,
+            invoice_price=data.invoice_price,
+            invoice_tax=data.invoice_tax,
+            options=car.options,
+            colour_name=data.colour_name,
         )

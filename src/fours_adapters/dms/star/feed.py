@@ -10,7 +10,7 @@ from typing import Any, BinaryIO, cast
 from lxml import etree
 
 from fours_adapters.dms.star.common import SchemaUnavailable, load_schema, safe_parser_options
-from fours_adapters.dms.star.inbound import ROOTS, StarReader, read_envelope
+from fours_adapters.dms.star.inbound import FIELD_PATHS, ROOTS, StarReader, read_envelope
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
 from fours_adapters.dms.star.rejects import StarRejectFile
 from fours_domain.dms.ports import (
@@ -68,6 +68,10 @@ class StarFeed:
 
     def reads(self) -> frozenset[RecordKind]:
         return frozenset(ROOTS)
+
+    def field_name(self, kind: RecordKind, field: str) -> str:
+        """Where a record field sits in a STAR line item (``brand`` → ``Vehicle/MakeString``)."""
+        return FIELD_PATHS.get(kind, {}).get(field, field)
 
     def writes(self) -> frozenset[RecordKind]:
         return frozenset({RecordKind.VEHICLE_INVENTORY})

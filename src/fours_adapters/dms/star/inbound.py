@@ -1,9 +1,11 @@
 """Streaming STAR readers: ``iterparse`` over the elements we need, cleared as we go.
 
-Memory stays bounded by one line item (plus the document's envelope), whatever
-the document's size. Field problems reject the line item (with its element
-path, line and field); the document is refused only when it is not XML, not a
-STAR document of the expected kind, or fails ``--strict`` schema validation.
+Memory stays bounded by one line item (plus the document's envelope) — for vehicle
+inventories by one ``Invoice`` of at most :data:`HELD_PER_INVOICE` cars, held until
+the invoice's allocation number is read — whatever the document's size. Field
+problems reject the line item (with its element path, line and field); the document
+is refused only when it is not XML, not a STAR document of the expected kind, or
+fails ``--strict`` schema validation.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import BinaryIO
 
+import attrs
 from lxml import etree
 
 from fours_adapters.dms.star.common import (
@@ -69,6 +72,40 @@ _CONTAINERS: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.VEHICLE_ORDER_STATUS: ("VehicleOrder",),
 }
 
+
+#: Record fields → where the reader takes them from, relative to the line item (``../``:
+#: the enclosing Invoice or order; ``/``: the document's ApplicationArea).
+FIELD_PATHS: dict[RecordKind, dict[str, str]] = {
+    RecordKind.VEHICLE_INVENTORY: {
+        "vin": "Vehicle/VehicleID",
+        "brand": "Vehicle/MakeString",
+        "model": "Vehicle/Model",
+        "trim": "Vehicle/TrimCode",
+        "colour": "Vehicle/ColorGroup[ColorItemCode='Exterior']/ManufacturerColorCode",
+        "colour_name": "Vehicle/ColorGroup[ColorItemCode='Exterior']/ColorName",
+        "interior": "Vehicle/ColorGroup[ColorItemCode='Interior']/ManufacturerColorCode",
+        "model_year": "Vehicle/ModelYear",
+        "state": "VehicleStatusCode",
+        "dealer_code": "/ApplicationArea//DealerNumberID",
+        "order_number": "VehicleOrderNumber",
+        "allocation_number": "../DealerAssignedNumberString",
+        "ship_date": "VehicleShipDate",
+        "eta": "../ETADate",
+        "carrier": "../CarrierID",
+        "invoice_number": "../InvoiceNumberString",
+        "invoice_price": "Pricing/Price/ChargeAmount",
+        "invoice_tax": "Tax/TaxAmount",
+        "options": "Option/OptionID",
+    },
+    RecordKind.VEHICLE_ORDER_STATUS: {
+        "vin": "Vehicle/VehicleID",
+        "state": "VehicleStatusCode",
+        "order_number": "VehicleOrderNumber",
+        "dealer_code": "/ApplicationArea//DealerNumberID",
+        "allocation_number": "../VehicleOrderHeader/DealerAssignedNumberString",
+        "eta": "../VehicleOrderHeader/PromisedDeliveryDate",
+    },
+}
 
 #: PriceCode values read as the manufacturer's invoice price (the STAR code list
 #: has no "Invoice"; feeds use these).
@@ -189,6 +226,7 @@ class StarReader:
         roots = ROOTS[self.kind]
         wanted = ["ApplicationArea", line_item, *containers, *roots]
         paths = PathCounter(self.kind)
+        hold = _InvoiceHold(self.kind)
         context = etree.iterparse(
             stream,
             events=("start", "end"),
@@ -214,15 +252,18 @@ class StarReader:
                     self.envelope.read(elem)
                     elem.clear()
                 elif tag == line_item:
-                    yield from self._line_item(elem, paths.path(line_item))
+                    items = self._line_item(elem, paths.path(line_item))
+                    yield from hold.add(items) if hold.holds(elem) else items
                     elem.clear()
                     _drop_previous(elem, line_item)
                 elif tag in containers:
+                    where = SourceLocation(self.name, _line(elem), paths.path(tag))
                     if tag in parents and paths.items_in_container == 0:
                         yield FeedWarning(
-                            SourceLocation(self.name, _line(elem), paths.path(tag)),
-                            f"{tag} has no {line_item}: nothing to import from it",
+                            where, f"{tag} has no {line_item}: nothing to import from it"
                         )
+                    if tag in parents:
+                        yield from hold.release(elem, where)
                     # Done with this container: drop it and its finished siblings, so
                     # memory holds one line item (and the envelope) at a time.
                     elem.clear()
@@ -236,7 +277,7 @@ class StarReader:
             found = local(root.tag) if root is not None else "nothing"
             raise DocumentRefused(self.name, _wrong_root(found, self.kind), root=found)
 
-    def _line_item(self, elem: etree._Element, path: str) -> Iterator[FeedItem]:
+    def _line_item(self, elem: etree._Element, path: str) -> list[FeedItem]:
         warnings: list[FeedWarning] = []
 
         def warn(field: str, message: str) -> None:
@@ -252,14 +293,14 @@ class StarReader:
         try:
             record = parse(elem, warn)
         except _FieldProblem as problem:
-            yield Rejection(
-                SourceLocation(self.name, _line(elem), path, problem.field),
-                problem.reason,
-                raw=_key_hint(elem),
-            )
-            return
-        yield from warnings
-        yield Located(record, SourceLocation(self.name, _line(elem), path))
+            return [
+                Rejection(
+                    SourceLocation(self.name, _line(elem), path, problem.field),
+                    problem.reason,
+                    raw=_key_hint(elem),
+                )
+            ]
+        return [*warnings, Located(record, SourceLocation(self.name, _line(elem), path))]
 
     # ------------------------------------------------------------ field readers
 
@@ -472,6 +513,9 @@ class StarReader:
         header = order.find("{*}VehicleOrderHeader") if order is not None else None
         status_date = self._date(header, "{*}StatusDate") if header is not None else None
         eta = self._date(header, "{*}PromisedDeliveryDate") if header is not None else None
+        allocation = (
+            text_of(header, "{*}DealerAssignedNumberString") if header is not None else None
+        )
         return _record(
             lambda: VehicleOrderStatusRecord(
                 order_number=order_number,
@@ -481,6 +525,7 @@ class StarReader:
                 dealer_code=self.envelope.dealer,
                 status_date=status_date,
                 eta=eta,
+                allocation_number=allocation,
             ),
             "VehicleOrderVehicleLineItem",
         )
@@ -536,6 +581,62 @@ def _date_or_none(raw: str) -> Date | None:
         return parse_date(raw)
     except ValueProblem:
         return None
+
+
+HELD_PER_INVOICE = 1000
+"""Line items of one ``Invoice`` held back until it closes, for its allocation number."""
+
+
+class _InvoiceHold:
+    """Holds one ``Invoice``'s cars until the invoice closes, to give them its allocation
+    number (配车单号, ``DealerAssignedNumberString``, which the schema puts after the
+    line items). Bounded: past :data:`HELD_PER_INVOICE` cars the invoice's cars go out
+    without it, and the number, if any, is reported as not applied (ADR 0069).
+    """
+
+    def __init__(self, kind: RecordKind) -> None:
+        self._parents = _ITEM_PARENTS[kind] if kind is RecordKind.VEHICLE_INVENTORY else ()
+        self._held: list[FeedItem] = []
+        self._cars = 0
+        self._overflowed = False
+
+    def holds(self, line_item: etree._Element) -> bool:
+        parent = line_item.getparent()
+        return parent is not None and local(parent.tag) in self._parents
+
+    def add(self, items: list[FeedItem]) -> list[FeedItem]:
+        """Hold ``items`` (one line item's); what must go out now instead."""
+        self._cars += 1
+        if self._overflowed:
+            return items
+        self._held.extend(items)
+        if self._cars < HELD_PER_INVOICE:
+            return []
+        self._overflowed = True
+        released, self._held = self._held, []
+        return released
+
+    def release(self, invoice: etree._Element, where: SourceLocation) -> Iterator[FeedItem]:
+        """The invoice closed: its held cars, with its allocation number."""
+        allocation = text_of(invoice, "{*}DealerAssignedNumberString")
+        held, self._held = self._held, []
+        cars, overflowed = self._cars, self._overflowed
+        self._cars, self._overflowed = 0, False
+        if overflowed and allocation:
+            yield FeedWarning(
+                attrs.evolve(where, field="DealerAssignedNumberString"),
+                f"allocation number {allocation} not applied: the invoice has {cars} "
+                f"vehicles, more than the {HELD_PER_INVOICE} a reader holds back for it",
+            )
+        for item in held:
+            if allocation and isinstance(item, Located):
+                record = item.record
+                assert isinstance(record, VehicleInventoryRecord)
+                if record.allocation_number is None:
+                    item = Located(
+                        attrs.evolve(record, allocation_number=allocation), item.location, item.raw
+                    )
+            yield item
 
 
 def _drop_previous(elem: etree._Element, tag: str) -> None:

@@ -7,9 +7,9 @@ report of any size is written in bounded memory. Each car goes in its own
 ``Invoice`` so invoice-level facts (number, ETA, carrier) stay with it. The
 output validates against the Rev 5.5.4 XSDs (tests check it).
 
-STAR has no field for a manufacturer allocation number (配车单号): the only
-invoice-level candidate, ``DealerAssignedNumberString``, follows the line items,
-so a streaming reader could not attach it to them. It is not written.
+The allocation number (配车单号) goes in the invoice's ``DealerAssignedNumberString``,
+after its line item as the schema orders it; the reader holds an invoice's cars until
+it closes to read it back (ADR 0069).
 """
 
 from __future__ import annotations
@@ -118,6 +118,8 @@ def vehicle_line_item(record: VehicleInventoryRecord) -> etree._Element:
     for option in record.options:
         opt = _sub(item, "Option")
         _sub(opt, "OptionID", option)
+    if record.allocation_number:
+        _sub(invoice, "DealerAssignedNumberString", record.allocation_number)
     return invoice
 
 

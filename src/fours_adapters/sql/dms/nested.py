@@ -5,7 +5,9 @@ application services each open and commit a unit of work. Handing them a
 :class:`SavepointUnitOfWork` lets them run unchanged inside the import: their
 ``with uow`` opens a savepoint, their ``commit()`` releases it, and leaving
 without a commit rolls back to it — only the import's final commit makes
-anything durable. Repositories are the outer unit of work's.
+anything durable. Repositories are the outer unit of work's; events are spooled into
+the outer one's outbox when a savepoint is released, and published after the outer
+commit.
 """
 
 from __future__ import annotations
@@ -16,15 +18,7 @@ from typing import Any, Self
 from sqlalchemy.orm import SessionTransaction
 
 from fours_adapters.sql.uow import SqlUnitOfWork
-from fours_domain.shared.events import DomainEvent, EventRecorder
-
-
-class _Events(EventRecorder):
-    """Events pulled from an aggregate, waiting for the outer commit to be published."""
-
-    def __init__(self, events: list[DomainEvent]) -> None:
-        for event in events:
-            self.record(event)
+from fours_domain.shared.events import EventRecorder
 
 
 class SavepointUnitOfWork:
@@ -53,15 +47,12 @@ class SavepointUnitOfWork:
 
     def commit(self) -> None:
         assert self._savepoint is not None, "use the nested unit of work in a 'with' block"
+        # Events go to the outbox inside the savepoint: a document of 50,000 cars holds
+        # neither its aggregates nor their events until the outer commit (ADR 0067).
+        self._outer.spool([event for a in self._tracked for event in a.pull_events()])
+        self._tracked = []
         self._savepoint.commit()
         self._savepoint = None
-        # Hand the outer unit of work the events, not the aggregates: a document of
-        # 50,000 cars must not keep 50,000 aggregates alive until its commit.
-        for aggregate in self._tracked:
-            events = aggregate.pull_events()
-            if events:
-                self._outer.track(_Events(events))
-        self._tracked = []
 
     def rollback(self) -> None:
         if self._savepoint is not None and self._savepoint.is_active:
@@ -70,6 +61,11 @@ class SavepointUnitOfWork:
         for aggregate in self._tracked:
             aggregate.pull_events()
         self._tracked = []
+        # Aggregates changed under the savepoint stay in the session (expired, reloaded
+        # on next use): drop the events they recorded, or a retry would publish them too.
+        for loaded in list(self._outer.session.identity_map.values()):
+            if isinstance(loaded, EventRecorder):
+                loaded.pull_events()
 
     def track(self, aggregate: EventRecorder) -> None:
         self._tracked.append(aggregate)

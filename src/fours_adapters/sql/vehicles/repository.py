@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -11,6 +12,7 @@ from sqlalchemy import (
     String,
     and_,
     false,
+    insert,
     not_,
     or_,
     select,
@@ -22,12 +24,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from fours_adapters.sql.org import tables as org
 from fours_adapters.sql.vehicles import tables as t
+from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.time import DateTime, StoreTimeZone
 from fours_domain.vehicles.lifecycle import VehicleState
-from fours_domain.vehicles.model import ConcurrentChange, HistoryEntry, Vehicle
-from fours_domain.vehicles.ports import CarStockFilter, CarStockLine
+from fours_domain.vehicles.model import ConcurrentChange, HistoryEntry, ManufacturerData, Vehicle
+from fours_domain.vehicles.ports import CarStockFilter, CarStockLine, StoredCar
 
 
 class SqlVehicleRepository:
@@ -63,6 +66,116 @@ class SqlVehicleRepository:
         if store_id is not None:
             query = query.where(t.vehicles.c.store_id == store_id)
         return self._session.scalars(query.order_by(t.vehicles.c.vin)).all()
+
+    # ------------------------------------------------------------------ in batches (ADR 0066)
+
+    def stored(self, vins: Collection[Vin]) -> Mapping[str, StoredCar]:
+        """One Core select: no aggregate, no history is loaded."""
+        if not vins:
+            return {}
+        v = t.vehicles.c
+        rows = self._session.execute(select(*_STORED).where(v.vin.in_(list(vins))))
+        return {row.vin.value: _stored_car(row) for row in rows}
+
+    def get_many(self, vins: Collection[Vin]) -> Mapping[str, Vehicle]:
+        if not vins:
+            return {}
+        cars = self._session.scalars(select(Vehicle).where(t.vehicles.c.vin.in_(list(vins))))
+        return {car.vin.value: car for car in cars}
+
+    def add_new(self, vehicles: Sequence[Vehicle]) -> None:
+        """Multi-row inserts of the cars, their history and inspections (SQL Core): the
+        cars do not enter the session, so a document's worth of them is not held."""
+        if not vehicles:
+            return
+        try:
+            self._session.execute(
+                insert(t.vehicles), [_row(t.vehicles, car, version=1) for car in vehicles]
+            )
+            for table, entries in (
+                (t.history, [entry for car in vehicles for entry in car.history]),
+                (t.inspections, [pdi for car in vehicles for pdi in car.inspections]),
+            ):
+                if entries:
+                    self._session.execute(insert(table), [_row(table, e) for e in entries])
+        except IntegrityError:
+            # A VIN written meanwhile by another transaction (the caller goes car by car).
+            raise ConcurrentChange(vehicles[0].vin) from None
+
+    def save_all(self, vehicles: Sequence[Vehicle]) -> None:
+        if vehicles:
+            self.save(vehicles[0])  # one flush writes every changed car
+
+
+_V = t.vehicles.c
+_STORED = (
+    _V.vin,
+    _V.store_id,
+    _V.state,
+    _V.brand,
+    _V.model,
+    _V.trim,
+    _V.colour,
+    _V.interior,
+    _V.model_year,
+    _V.engine_number,
+    _V.certificate_number,
+    _V.options,
+    _V.order_number,
+    _V.allocation_number,
+    _V.shipped_on,
+    _V.eta,
+    _V.carrier,
+    _V.invoice_price,
+    _V.vat_rate,
+    _V.invoice_number,
+    _V.invoice_tax,
+    _V.colour_name,
+)
+
+
+def _stored_car(row: Any) -> StoredCar:
+    return StoredCar(
+        vin=row.vin,
+        store_id=row.store_id,
+        state=row.state,
+        spec=VehicleSpec(row.brand, row.model, row.trim, row.colour, row.interior, row.model_year),
+        engine_number=row.engine_number,
+        certificate_number=row.certificate_number,
+        options=row.options,
+        manufacturer=ManufacturerData(
+            order_number=row.order_number,
+            allocation_number=row.allocation_number,
+            shipped_on=row.shipped_on,
+            eta=row.eta,
+            carrier=row.carrier,
+            invoice_price=row.invoice_price,
+            vat_rate=row.vat_rate,
+            invoice_number=row.invoice_number,
+            invoice_tax=row.invoice_tax,
+            colour_name=row.colour_name,
+        ),
+    )
+
+
+def _row(table: Any, obj: object, **fixed: object) -> dict[str, object]:
+    """The mapped attributes of ``obj`` as a row of ``table`` (the mapping names every
+    attribute after its column)."""
+    return {c.name: fixed[c.name] if c.name in fixed else getattr(obj, c.name) for c in table.c}
+
+
+def stock_report_rows(
+    session: Session, states: frozenset[VehicleState], store_id: StoreId | None = None
+) -> Iterator[StoredCar]:
+    """Every car in ``states`` (of ``store_id``, or the group), by store and VIN, streamed
+    in chunks: a stock report of any size is read in bounded memory."""
+    v = t.vehicles.c
+    query = select(*_STORED).where(v.state.in_(sorted(states, key=lambda s: s.value)))
+    if store_id is not None:
+        query = query.where(v.store_id == store_id)
+    rows = session.execute(query.order_by(v.store_id, v.vin), execution_options={"yield_per": 1000})
+    for row in rows:
+        yield _stored_car(row)
 
 
 def car_stock_select(
