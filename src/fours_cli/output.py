@@ -106,6 +106,15 @@ def fail(error: DomainError) -> NoReturn:
     raise SystemExit(2 if error.code == "not_found" else 1)
 
 
+def parsed(parse: Callable[..., T], *args: Any) -> T:
+    """Run a parser; a malformed input is one line (or a JSON error) and a non-zero exit,
+    like a refusal."""
+    try:
+        return parse(*args)
+    except DomainError as error:
+        fail(error)
+
+
 def value_or_fail(result: Result[T, DomainError]) -> T:
     """The success value, or report the failure on one line and exit non-zero."""
     if isinstance(result, Failure):
