@@ -44,6 +44,7 @@ def run(app: FoursApp, data: bytes, rejects: Rejects) -> ImportSummary | DomainE
 
 def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
     org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    org.add_brand(app.uow(), org.AddBrand("AUDI", "Audi", "FAW")).unwrap()
     data = (
         HEADER
         + 'AUDI,A6L,45TFSI,,厂家指导价,"429,800.00",2026-12-01,2026-12-31\n'
@@ -70,3 +71,14 @@ def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
     moved = run(app, data.replace(b"399800", b"389800"), changed)
     assert isinstance(moved, ImportSummary) and moved.unchanged == 1
     assert any("does not change it to 389800" in r.reason for r in changed.rejections)
+
+
+def test_a_price_of_an_unknown_brand_is_rejected_not_stored(app: FoursApp) -> None:
+    org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    data = (HEADER + "NOPE,A6L,45TFSI,,厂家指导价,429800,2026-12-01,\n").encode("gbk")
+    rejects = Rejects()
+    summary = run(app, data, rejects)
+    assert isinstance(summary, ImportSummary) and (summary.created, summary.rejected) == (0, 1)
+    assert [r.reason for r in rejects.rejections] == ["brand NOPE not found"]
+    with app.uow() as uow:
+        assert uow.price_schemes.list() == []

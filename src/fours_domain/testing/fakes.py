@@ -30,20 +30,37 @@ from fours_domain.inventory.model import (
 )
 from fours_domain.inventory.reports import Availability, availability_of
 from fours_domain.inventory.services import visible_part
-from fours_domain.org.model import Brand, BusinessUnit, Group, MasterDataScope, Region, Store
+from fours_domain.org.model import (
+    Brand,
+    BusinessUnit,
+    Group,
+    MasterDataScope,
+    Region,
+    StaffMember,
+    Store,
+)
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
-from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
+from fours_domain.pricing.model import PriceKind, PriceScheme, PriceScope, SchemeId, StorePlace
 from fours_domain.pricing.parts import (
     PartApprovalId,
     PartDiscountPolicy,
     PartListing,
     PartPriceApproval,
+    PartPriceGrant,
 )
-from fours_domain.pricing.quotes import Quote, QuoteId
+from fours_domain.pricing.quotes import ConcurrentQuoteChange, Quote, QuoteId, QuoteStatus
 from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
 from fours_domain.shared.catalogue import ModelCode, PartNumber
+from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, RegionId, StoreId, WarehouseCode
+from fours_domain.shared.ids import (
+    BrandCode,
+    BusinessUnitId,
+    RegionId,
+    StoreId,
+    UserId,
+    WarehouseCode,
+)
 from fours_domain.shared.time import Date, DateTime
 from fours_domain.testing.fakes_vehicles import FakeCarStockQuery, FakeVehicleRepository
 
@@ -55,6 +72,7 @@ class FakeOrgRepository:
         self.units: dict[BusinessUnitId, BusinessUnit] = {}
         self.brands: dict[BrandCode, Brand] = {}
         self.stores: dict[StoreId, Store] = {}
+        self.staff: dict[UserId, StaffMember] = {}
 
     def get_group(self) -> Group | None:
         return self.group
@@ -99,6 +117,18 @@ class FakeOrgRepository:
         return sorted(
             (s for s in self.stores.values() if region_id is None or s.region_id == region_id),
             key=lambda s: s.id,
+        )
+
+    def get_staff(self, staff_id: UserId) -> StaffMember | None:
+        return self.staff.get(staff_id)
+
+    def add_staff(self, member: StaffMember) -> None:
+        self.staff[member.id] = member
+
+    def list_staff(self, store_id: StoreId | None = None) -> Sequence[StaffMember]:
+        return sorted(
+            (m for m in self.staff.values() if store_id is None or m.roles_at(store_id)),
+            key=lambda m: m.id,
         )
 
 
@@ -371,6 +401,7 @@ class FakeUnitOfWork:
         self.authority = FakeAuthorityRepository()
         self.part_policies = FakePartPolicyRepository()
         self.part_approvals = FakePartApprovalRepository()
+        self.part_grants = FakePartGrantRepository()
         self.rebates = FakeRebateRepository()
         self.vehicles = FakeVehicleRepository()
         self.parts = FakePartRepository()
@@ -476,25 +507,84 @@ class FakePriceSchemeRepository:
         scope: str | None = None,
         limit: int = 1000,
     ) -> Sequence[PriceScheme]:
-        rows = [
+        if limit < 1:
+            raise InvariantViolation(f"a limit must be at least 1, got {limit}")
+        return self._matching(brand, kind, scope)[:limit]
+
+    def count(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+    ) -> int:
+        return len(self._matching(brand, kind, scope))
+
+    def _matching(
+        self, brand: BrandCode | None, kind: PriceKind | None, scope: str | None
+    ) -> Sequence[PriceScheme]:
+        wanted = None if scope is None else str(PriceScope.parse(scope))
+        return [
             s
             for s in sorted(self.schemes.values(), key=lambda s: s.id)
             if (brand is None or s.target.brand == brand)
             and (kind is None or s.kind is kind)
-            and (scope is None or str(s.scope) == scope)
+            and (wanted is None or str(s.scope) == wanted)
         ]
-        return rows[:limit]
+
+    def serialise(self, scheme: PriceScheme) -> None:
+        """Nothing to do: a fake unit of work runs alone."""
+
+    def set_end(self, scheme: PriceScheme) -> None:
+        if self.schemes[scheme.id].window.ends is not None:
+            raise InvariantViolation(f"price scheme {scheme.id} has an end already")
+        self.schemes[scheme.id] = scheme
 
 
 class FakeQuoteRepository:
+    """Like the SQL repository: ``get`` hands out a copy and remembers its version;
+    ``save`` refuses a stale copy or overwriting a stored accepted quote."""
+
     def __init__(self) -> None:
         self.quotes: dict[tuple[StoreId, QuoteId], Quote] = {}
+        self.versions: dict[tuple[StoreId, QuoteId], int] = {}
+        self._read: dict[tuple[StoreId, QuoteId], int] = {}
 
-    def get(self, store_id: StoreId, quote_id: QuoteId) -> Quote | None:
-        return self.quotes.get((store_id, quote_id))
+    def get(self, store_id: StoreId, quote_id: QuoteId, *, lock: bool = False) -> Quote | None:
+        stored = self.quotes.get((store_id, quote_id))
+        if stored is None:
+            return None
+        self._read[(store_id, quote_id)] = self.versions[(store_id, quote_id)]
+        return copy.deepcopy(stored)
 
     def save(self, quote: Quote) -> None:
-        self.quotes[(quote.store_id, quote.id)] = quote
+        key = (quote.store_id, quote.id)
+        read = self._read.get(key)
+        if read is not None and (
+            self.versions.get(key) != read or self.quotes[key].status is not QuoteStatus.DRAFT
+        ):
+            raise ConcurrentQuoteChange(quote.store_id, quote.id)
+        self.versions[key] = (read or 0) + 1
+        self._read[key] = self.versions[key]
+        self.quotes[key] = copy.deepcopy(quote)
+
+
+class FakePartGrantRepository:
+    def __init__(self) -> None:
+        self.items: list[PartPriceGrant] = []
+
+    def add(self, grant: PartPriceGrant) -> None:
+        self.items.append(grant)
+
+    def list(
+        self, store_id: StoreId, *, quote_id: str | None = None, limit: int = 200
+    ) -> Sequence[PartPriceGrant]:
+        found = [
+            g
+            for g in self.items
+            if g.store_id == store_id and (quote_id is None or g.quote_id == quote_id)
+        ]
+        return sorted(found, key=lambda g: (g.granted_at, g.id), reverse=True)[:limit]
 
 
 class FakeAuthorityRepository:
