@@ -49,7 +49,14 @@ from fours_domain.pricing.parts import (
     PartPriceGrant,
 )
 from fours_domain.pricing.quotes import ConcurrentQuoteChange, Quote, QuoteId, QuoteStatus
-from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
+from fours_domain.rebates.model import (
+    KpiReading,
+    PolicyId,
+    RebateClaim,
+    RebatePolicy,
+    SaleAmendment,
+    SaleFact,
+)
 from fours_domain.shared.catalogue import ModelCode, PartNumber
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
@@ -138,6 +145,7 @@ class FakeRebateRepository:
         self.sales: dict[tuple[StoreId, str], SaleFact] = {}
         self.kpis: dict[tuple[StoreId, str, str], KpiReading] = {}
         self.claims: dict[tuple[StoreId, PolicyId, str], RebateClaim] = {}
+        self.amendments_: list[SaleAmendment] = []
 
     def get_policy(self, policy_id: PolicyId) -> RebatePolicy | None:
         return self.policies.get(policy_id)
@@ -171,6 +179,12 @@ class FakeRebateRepository:
 
     def sales_by_vin(self, vins: Collection[str]) -> Sequence[SaleFact]:
         return [f for _, f in sorted(self.sales.items()) if f.vin.value in vins]
+
+    def add_amendment(self, amendment: SaleAmendment) -> None:
+        self.amendments_.append(amendment)
+
+    def amendments(self, store_id: StoreId, vin: str) -> Sequence[SaleAmendment]:
+        return [a for a in self.amendments_ if (a.store_id, a.vin) == (store_id, vin)]
 
     def set_kpi(self, reading: KpiReading) -> None:
         self.kpis[(reading.store_id, reading.period_key, reading.kpi.value)] = reading

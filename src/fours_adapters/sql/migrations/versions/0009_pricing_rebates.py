@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import fours_adapters.sql.types as ft
+from fours_domain.rebates.model import SaleAction
 
 revision = "0009_pricing_rebates"
 down_revision = "0006_dms"
@@ -67,8 +68,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", "id", name=op.f("pk_prc_part_grants")),
     )
 
+    with op.batch_alter_table("reb_sales") as batch:
+        batch.add_column(
+            sa.Column("vat_rate", ft.VatRateType(), nullable=False, server_default="0.13")
+        )
+    op.create_table(
+        "reb_sale_amendments",
+        sa.Column("store_id", sa.String(32), nullable=False),
+        sa.Column("vin", sa.String(17), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("at", ft.UtcDateTime(), nullable=False),
+        sa.Column("action", ft.EnumText(SaleAction, 16), nullable=False),
+        sa.Column("reason", sa.String(200), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["store_id"], ["org_stores.id"], name=op.f("fk_reb_sale_amendments_store_id_org_stores")
+        ),
+        sa.PrimaryKeyConstraint("store_id", "vin", "seq", name=op.f("pk_reb_sale_amendments")),
+    )
+    # Settlements so far paid exactly what was due.
+    with op.batch_alter_table("reb_settlements") as batch:
+        batch.add_column(sa.Column("due", ft.MoneyType(), nullable=True))
+    op.execute("UPDATE reb_settlements SET due = amount")
+    with op.batch_alter_table("reb_settlements") as batch:
+        batch.alter_column("due", existing_type=ft.MoneyType(), nullable=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("reb_settlements") as batch:
+        batch.drop_column("due")
+    op.drop_table("reb_sale_amendments")
+    with op.batch_alter_table("reb_sales") as batch:
+        batch.drop_column("vat_rate")
     op.drop_table("prc_part_grants")
     with op.batch_alter_table("prc_quote_lines") as batch:
         batch.drop_column("policy_price")
