@@ -191,33 +191,16 @@ def test_quote_needs_approval_then_is_frozen(db: str) -> None:
     assert "frozen" in human.output and "approved by wang (GM)" in human.output
 
 
+def _mats_and_showroom_authority(db: str) -> None:
+    """Part P-1 at list 100; a showroom manager may go down to 90 % of list."""
+    as_json(db, "parts", "add", "p-1", "Mats", "--class", "acc", "--list-price", "100",
+            "--cost-price", "60")  # fmt: skip
+    as_json(db, "prices", "authority", "set", "showroom_manager", "--subject", "parts",
+            "--basis", "list", "--share", "0.9")  # fmt: skip
+
+
 def test_parts_counter_discount(db: str) -> None:
-    as_json(
-        db,
-        "parts",
-        "add",
-        "p-1",
-        "Mats",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
-        "--cost-price",
-        "60",
-    )
-    as_json(
-        db,
-        "prices",
-        "authority",
-        "set",
-        "showroom_manager",
-        "--subject",
-        "parts",
-        "--basis",
-        "list",
-        "--share",
-        "0.9",
-    )
+    _mats_and_showroom_authority(db)
     as_json(db, "prices", "part-policy", "add", "acc", "*", "0.98")
     priced = as_json(db, "--store", "sh01", "prices", "part", "p-1")
     assert priced["policy_price"] == "98.00"
@@ -458,32 +441,7 @@ def test_approvals_are_checked_against_the_roster(db: str) -> None:
 
 
 def test_counter_prices_are_recorded_and_bad_ones_refused(db: str) -> None:
-    as_json(
-        db,
-        "parts",
-        "add",
-        "p-1",
-        "Mats",
-        "--class",
-        "acc",
-        "--list-price",
-        "100",
-        "--cost-price",
-        "60",
-    )
-    as_json(
-        db,
-        "prices",
-        "authority",
-        "set",
-        "showroom_manager",
-        "--subject",
-        "parts",
-        "--basis",
-        "list",
-        "--share",
-        "0.9",
-    )
+    _mats_and_showroom_authority(db)
     as_json(db, "prices", "authority", "set", "gm", "--subject", "parts", "--basis", "unlimited")
     part = ("--store", "sh01", "prices", "part", "p-1")
     negative = run(db, *part, "--price=-5", "--by", "wang", "--role", "gm")

@@ -223,107 +223,33 @@ def test_policy_files_are_strict_and_added_whole(db: str, tmp_path: Path) -> Non
     assert reused.exit_code == 1 and "rebate policy ATOM-A already exists" in reused.output
 
 
-def _sale(db: str, *extra: str, vin: str = VIN) -> Result:
-    return run(
-        db,
-        *SH,
-        "rebates",
-        "sale",
-        "add",
-        vin,
-        "--brand",
-        "audi",
-        "--model",
-        "a6l",
-        "--sold-on",
-        "2026-08-11",
-        "--price",
-        "339000",
-        *extra,
-    )
+def _sale_args(*extra: str, vin: str = VIN, brand: str = "audi", model: str = "a6l") -> list[str]:
+    """``rebates sale add`` at SH-AUDI-01, sold 2026-08-11 for 339,000 unless ``extra``
+    says otherwise (a later option wins)."""
+    return [*SH, "rebates", "sale", "add", vin, "--brand", brand, "--model", model,
+            "--sold-on", "2026-08-11", "--price", "339000", *extra]  # fmt: skip
+
+
+def _sale(db: str, *extra: str, vin: str = VIN, brand: str = "audi", model: str = "a6l") -> Result:
+    return run(db, *_sale_args(*extra, vin=vin, brand=brand, model=model))
+
+
+def _sale_json(db: str, *extra: str) -> Any:
+    return js(db, *_sale_args(*extra))
 
 
 def test_sales_facts_are_checked_corrected_on_purpose_and_amended(db: str) -> None:
-    unknown = run(
-        db,
-        *SH,
-        "rebates",
-        "sale",
-        "add",
-        VIN,
-        "--brand",
-        "nope",
-        "--model",
-        "x",
-        "--sold-on",
-        "2026-08-11",
-        "--price",
-        "1",
-    )
+    unknown = _sale(db, brand="nope", model="x")
     assert (unknown.exit_code, unknown.output) == (2, "Error: brand NOPE not found\n")
-    byd = run(
-        db,
-        *SH,
-        "rebates",
-        "sale",
-        "add",
-        VIN,
-        "--brand",
-        "byd",
-        "--model",
-        "han",
-        "--sold-on",
-        "2026-08-11",
-        "--price",
-        "1",
-    )
+    byd = _sale(db, brand="byd", model="han")
     assert byd.exit_code == 1 and "store SH-AUDI-01 does not sell BYD" in byd.output
-    first = js(
-        db,
-        *SH,
-        "rebates",
-        "sale",
-        "add",
-        VIN,
-        "--brand",
-        "audi",
-        "--model",
-        "a6l",
-        "--interior",
-        "beige",
-        "--sold-on",
-        "2026-08-11",
-        "--price",
-        "339000",
-        "--cost",
-        "316400",
-        "--vat",
-        "13%",
-    )
+    first = _sale_json(db, "--interior", "beige", "--cost", "316400", "--vat", "13%")
     assert first["picked_up_on"] is None and first["purchase_cost"] == "316400.00"
     assert first["spec"] == "AUDI/A6L/*/*/BEIGE" and first["vat_rate"] == "13%"
     again = _sale(db, "--interior", "beige", "--price", "338000")
     assert again.exit_code == 1 and "invoice_price 339000.00 → 338000.00" in again.output
-    fixed = js(
-        db,
-        *SH,
-        "rebates",
-        "sale",
-        "add",
-        VIN,
-        "--brand",
-        "audi",
-        "--model",
-        "a6l",
-        "--interior",
-        "beige",
-        "--sold-on",
-        "2026-08-11",
-        "--price",
-        "338000",
-        "--correct",
-        "--reason",
-        "开票更正",
+    fixed = _sale_json(
+        db, "--interior", "beige", "--price", "338000", "--correct", "--reason", "开票更正"
     )
     assert fixed["invoice_price"] == "338000.00"
     picked = js(db, *SH, "rebates", "sale", "pickup", VIN, "--on", "2026-07-02")

@@ -3,9 +3,10 @@ reconciliation against a manufacturer statement, and what-if."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -160,13 +161,33 @@ def _vat(text: str | None) -> Any:
 _CORRECT = "Overwrite facts recorded with other values (needs --reason; recorded)."
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _spec_options(required: bool) -> Callable[[F], F]:
+    """--brand --model --trim --colour --interior (brand and model ``required``, or only
+    for a car not recorded yet)."""
+    help_new = None if required else "For a car not recorded yet."
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            (
+                click.option("--brand", required=required, default=None, help=help_new),
+                click.option("--model", required=required, default=None, help=help_new),
+                click.option("--trim", default=None),
+                click.option("--colour", default=None),
+                click.option("--interior", default=None),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @sale.command("add")
 @click.argument("vin")
-@click.option("--brand", required=True)
-@click.option("--model", required=True)
-@click.option("--trim", default=None)
-@click.option("--colour", default=None)
-@click.option("--interior", default=None)
+@_spec_options(required=True)
 @click.option("--sold-on", required=True, metavar="DATE", help="Sale (invoice) date.")
 @click.option("--price", required=True, metavar="YUAN", help="Tax-inclusive invoice price.")
 @click.option("--vat", "vat_rate", default=None, help="VAT rate of the invoice (default 13%).")
@@ -225,11 +246,7 @@ def sale_add(
 @sale.command("pickup")
 @click.argument("vin")
 @click.option("--on", "picked_up_on", required=True, metavar="DATE", help="Picked up (提车).")
-@click.option("--brand", default=None, help="For a car not recorded yet.")
-@click.option("--model", default=None, help="For a car not recorded yet.")
-@click.option("--trim", default=None)
-@click.option("--colour", default=None)
-@click.option("--interior", default=None)
+@_spec_options(required=False)
 @click.option("--cost", default=None, metavar="YUAN", help="Tax-inclusive purchase cost.")
 @click.option("--vat", "vat_rate", default=None, help="VAT rate of a new car (default 13%).")
 @click.option("--correct", is_flag=True, help=_CORRECT)
