@@ -52,7 +52,7 @@ from fours_domain.rebates.model import (
 )
 from fours_domain.shared.catalogue import SpecPattern
 from fours_domain.shared.identifiers import Vin, VinCheck, vin_check_digit
-from fours_domain.shared.money import cny
+from fours_domain.shared.money import VAT_13, cny
 from fours_domain.shared.time import FixedClock
 
 CARS = 10_000
@@ -174,6 +174,7 @@ def _seed(app: FoursApp) -> None:
                 "purchase_cost": None,
                 "out_of_territory": n % 97 == 0,
                 "bad_customer_data": False,
+                "vat_rate": VAT_13,
             }
         )
     with app.engine.begin() as conn:

@@ -6,6 +6,14 @@ DB_FILE="${FOURS_DEMO_DB:-fours-demo.db}"
 rm -f "$DB_FILE" "$DB_FILE-wal" "$DB_FILE-shm"
 export FOURS_DB_URL="sqlite:///$DB_FILE"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# A command that must be refused: show its one-line error; stop the demo if it succeeds.
+refused() {
+  local out
+  if out=$("$@" 2>&1); then
+    echo "$out"; echo "demo: expected a refusal from: $*" >&2; exit 1
+  fi
+  printf '(refused) %s\n' "$out"
+}
 
 say "Schema"
 fours db upgrade
@@ -34,6 +42,12 @@ fours org show
 say "Stores and the companies they belong to"
 fours org stores
 fours org companies
+say "Staff roster (员工): who may act in which role, where"
+fours --store SH-AUDI-01 org add-staff zhang.wei "张伟" --role SALES >/dev/null
+fours --store SH-AUDI-01 org add-staff li.na "李娜" --role SALES_MANAGER >/dev/null
+fours --store SH-AUDI-01 org add-staff sun.li "孙丽" --role SHOWROOM_MANAGER >/dev/null
+fours org add-staff wang.gm "王总" --role GM --group-wide >/dev/null
+fours org staff
 
 say "Prices: schemes for the demo brands (group, region and store scope; store-local windows)"
 fours prices add msrp 459800 --brand AUDI --model A6L --id AUDI-A6L-MSRP --name "A6L 厂家指导价" >/dev/null
@@ -41,13 +55,16 @@ fours prices add msrp 489800 --brand AUDI --model A6L --trim 45TFSI --id AUDI-A6
 fours prices add internal_guide 418000 --brand AUDI --model A6L --trim 45TFSI --id A6L45-GUIDE >/dev/null
 fours prices add floor 405000 --brand AUDI --model A6L --id A6L-FLOOR >/dev/null
 fours prices add floor 410000 --scope region:EAST --brand AUDI --model A6L --trim 45TFSI --id A6L45-FLOOR-EAST >/dev/null
+# The store's promotion runs from a month ago to two months ahead, whenever the demo runs.
+read -r PROMO_FROM PROMO_UNTIL < <(python -c 'import datetime as d; t = d.date.today()
+print(t - d.timedelta(days=30), t + d.timedelta(days=60))')
 fours prices add promotion 428000 --scope store:SH-AUDI-01 --brand AUDI --model A6L --trim 45TFSI \
-  --from 2026-11-01 --until 2027-01-01 --id SH-A6L45-PROMO --name "年末冲量" >/dev/null
+  --from "$PROMO_FROM" --until "$PROMO_UNTIL" --id SH-A6L45-PROMO --name "店内促销" >/dev/null
 fours prices add msrp 209800 --brand BYD --model HAN --id BYD-HAN-MSRP >/dev/null
 fours prices add floor 189000 --brand BYD --model HAN --id BYD-HAN-FLOOR >/dev/null
 fours prices list
 say "A tie is refused, both schemes named"
-fours prices add floor 400000 --brand AUDI --model A6L --id A6L-FLOOR-2 || true
+refused fours prices add floor 400000 --brand AUDI --model A6L --id A6L-FLOOR-2
 say "Discount authority ladder"
 fours prices authority set SALES --basis internal_guide --off 2000 >/dev/null
 fours prices authority set SALES_MANAGER --basis floor >/dev/null
@@ -60,17 +77,27 @@ say "Resolve and explain the prices of one car at the Shanghai store"
 fours --store SH-AUDI-01 prices resolve AUDI/A6L/45TFSI/WHITE/BEIGE
 fours --store SH-AUDI-01 prices explain AUDI/A6L/45TFSI/WHITE/BEIGE --kind floor
 say "A quote below the salesperson's authority: refused until a sales manager approves"
-QUOTE=$(fours --json --store SH-AUDI-01 quotes new AUDI/A6L/45TFSI/WHITE/BEIGE \
-  --customer "王先生" --author zhang.wei --role SALES \
-  | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-fours --store SH-AUDI-01 quotes add-line "$QUOTE" discount "店内让利" 15000 >/dev/null
-fours --store SH-AUDI-01 quotes add-line "$QUOTE" accessory "原厂脚垫" 1280 >/dev/null
+fours parts add 4H0-061-160 "原厂脚垫 Floor mats" --class ACCESSORY --list-price 1280.00 \
+  --cost-price 760.00 --fits AUDI/A6L >/dev/null
+QUOTE_JSON=$(fours --json --store SH-AUDI-01 quotes new AUDI/A6L/45TFSI/WHITE/BEIGE \
+  --customer "王先生" --author zhang.wei)
+QUOTE=$(python -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<"$QUOTE_JSON")
+# The customer's price is ¥413,000 for the car, whatever the list price is today (the
+# promotion, or the MSRP after it): below what a salesperson may give (internal guide
+# 418,000 − 2,000), above the floor (410,000) — a sales manager's call.
+DISCOUNT=$(python -c 'import json, sys; print(json.load(sys.stdin)["deal_price"])' <<<"$QUOTE_JSON" \
+  | python -c 'import sys; from decimal import Decimal; print(Decimal(sys.stdin.read()) - 413000)')
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" discount "店内让利" "$DISCOUNT" >/dev/null
+fours --store SH-AUDI-01 quotes add-line "$QUOTE" accessory "原厂脚垫" --part 4H0-061-160 >/dev/null
 fours --store SH-AUDI-01 quotes add-line "$QUOTE" service "贴膜施工" 3800 >/dev/null
 fours --store SH-AUDI-01 quotes add-line "$QUOTE" fee "上牌代办费" 500 >/dev/null
 fours --store SH-AUDI-01 quotes add-line "$QUOTE" trade_in "旧车置换 2019 A4L" 98000 >/dev/null
-fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei || true
-fours --store SH-AUDI-01 quotes approve "$QUOTE" --by li.na --role SALES_MANAGER --reason "竞品报价" --hours 48
-fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei >/dev/null
+refused fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei
+echo "The author cannot approve their own quote, nor claim a role they do not hold:"
+refused fours --store SH-AUDI-01 quotes approve "$QUOTE" --by zhang.wei --reason "竞品报价"
+refused fours --store SH-AUDI-01 quotes approve "$QUOTE" --by li.na --role GM --reason "竞品报价"
+fours --store SH-AUDI-01 quotes approve "$QUOTE" --by li.na --reason "竞品报价" --hours 48
+fours --store SH-AUDI-01 quotes accept "$QUOTE" --by zhang.wei | sed -n 1p
 say "Later the floor goes up: the accepted quote stays frozen"
 fours prices add floor 420000 --scope store:SH-AUDI-01 --brand AUDI --model A6L --trim 45TFSI --id SH-A6L45-FLOOR >/dev/null
 fours --store SH-AUDI-01 quotes show "$QUOTE"
@@ -145,8 +172,6 @@ fours parts add 4H0-698-151 "前刹车片 Front brake pads" --class REPAIR --lis
   --cost-price 880.00 --supplier "一汽-大众配件" --fits AUDI/A6L --fits AUDI/Q5L >/dev/null
 fours parts add OIL-5W30 "机油 5W-30 Engine oil 4L" --class MAINTENANCE --list-price 398.00 \
   --cost-price 240.00 >/dev/null
-fours parts add 4H0-061-160 "原厂脚垫 Floor mats" --class ACCESSORY --list-price 1280.00 \
-  --cost-price 760.00 --fits AUDI/A6L >/dev/null
 fours --store SH-AUDI-01 stock receive PARTS A-01 4H0-698-151:8 OIL-5W30:40 4H0-061-160:6 --ref PO-2026-001
 fours --store SH-AUDI-01 stock safety PARTS 4H0-698-151 6 >/dev/null
 transfer_id=$(fours --json --store SH-AUDI-01 stock transfer PARTS 4H0-698-151:3 \
@@ -173,12 +198,15 @@ fours --store SH-AUDI-01 stock alerts
 say "Parts counter sale: list price from the catalogue above, group policy, a special discount"
 fours prices part-policy add ACCESSORY MEMBER_GOLD 0.95 >/dev/null
 fours --json --store SH-AUDI-01 prices part 4H0-061-160 --customer MEMBER_GOLD
-fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --role SHOWROOM_MANAGER || true
+fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1200 --by sun.li
+refused fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --by sun.li
 PART_OK=$(fours --json --store SH-AUDI-01 prices part-approve 4H0-061-160 \
-  --price 1050 --by wang.gm --role GM --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
-fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --role SHOWROOM_MANAGER --approval "$PART_OK"
+  --price 1050 --by wang.gm --reason "车队客户" | python -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+fours --store SH-AUDI-01 prices part 4H0-061-160 --price 1050 --by sun.li --approval "$PART_OK"
+echo "Every counter price below the policy price is on record:"
+fours --store SH-AUDI-01 prices part-grants
 echo "A part that is not in the catalogue: refused, naming the store's catalogue"
-fours --store SH-AUDI-01 prices part 4H0-000-000 || true
+refused fours --store SH-AUDI-01 prices part 4H0-000-000
 
 say "Manufacturer DMS feeds (厂家 DMS 对接): adapters and what they are bound to"
 export FOURS_DMS_CONFIG="$HERE/data/dms.toml"   # brand → adapter, dealer code → store

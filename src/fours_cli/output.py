@@ -124,6 +124,15 @@ def fail(error: DomainError) -> NoReturn:
     raise SystemExit(exit_code_of(error))
 
 
+def parsed(parse: Callable[..., T], *args: Any) -> T:
+    """Run a parser; a malformed input is one line (or a JSON error) and a non-zero exit,
+    like a refusal."""
+    try:
+        return parse(*args)
+    except DomainError as error:
+        fail(error)
+
+
 def value_or_fail(result: Result[T, DomainError]) -> T:
     """The success value, or report the failure on one line and exit non-zero."""
     if isinstance(result, Failure):

@@ -109,12 +109,34 @@ def test_fast_help_is_clicks_own_help() -> None:
     assert runner.invoke(cli, ["--help"], prog_name="fours", terminal_width=80).output == TOP_HELP
 
 
+DEMO_NOW = "2031-06-15T10:00:00+08:00"
+"""Far from the day the demo's own dates are computed from (its promotion window is
+relative to the machine's date): the quote must need its approval whatever price applies."""
+
+
+def fixed_clock_fours(bin_dir: Path, now: str) -> Path:
+    """A ``fours`` executable that runs the real CLI with its clock fixed at ``now``."""
+    bin_dir.mkdir()
+    script = bin_dir / "fours"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        "import pendulum\n"
+        "import fours_adapters.clock\n"
+        f"NOW = pendulum.parse({now!r}).in_timezone('UTC')\n"
+        "fours_adapters.clock.SystemClock.now = lambda self: NOW\n"
+        "from fours_cli.main import main\n"
+        "sys.exit(main())\n",
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    return bin_dir
+
+
 def test_demo_runs(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "FOURS_DEMO_DB": str(tmp_path / "demo.db"),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
+    fixed = fixed_clock_fours(tmp_path / "bin", DEMO_NOW)
+    path = os.pathsep.join([str(fixed), str(Path(sys.executable).parent), os.environ["PATH"]])
+    env = {**os.environ, "FOURS_DEMO_DB": str(tmp_path / "demo.db"), "PATH": path}
     done = subprocess.run(
         ["bash", str(ROOT / "examples" / "demo.sh")],
         capture_output=True,
@@ -124,12 +146,24 @@ def test_demo_runs(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
+    out = done.stdout
+    # The approval path really happened, in order: refused, approved, accepted.
+    refusal = out.index("(refused) Error: quote ")
+    assert "deal price 413000.00 is below the author's authority" in out[refusal:]
+    approved = out.index("down to 413000.00 by li.na (SALES_MANAGER)")
+    accepted = out.index(" — accepted (frozen: accepted 2031-06-15T02:00:00+00:00 by zhang.wei)")
+    assert refusal < approved < accepted
+    assert (
+        "(refused) Error: quote" in out[refusal:approved] and "four-eyes" in out[refusal:approved]
+    )
+    assert "li.na (李娜) does not hold GM at store SH-AUDI-01" in out[refusal:approved]
     assert "store GZ-MIX-01: 广州天河汽车城 [AUDI, BYD]" in done.stdout
     assert "Total 2026-Q3: ¥43600.00" in done.stdout  # the rebates section
     # the parts counter sale prices the floor mats the inventory section put in the catalogue
     assert '"policy_price": "1216.00"' in done.stdout
     assert "list 1280.00 (group catalogue); RETAIL pays 1280.00" in done.stdout
-    assert "part 4H0-000-000 not found in the catalogue of store SH-AUDI-01" in done.stderr
+    assert "(refused) Error: part 4H0-000-000 not found in the catalogue of store SH-AUDI-01" in out
+    assert "1050.00 granted by sun.li (approval " in out
 
 
 def test_add_bin_is_all_or_nothing(db: str) -> None:

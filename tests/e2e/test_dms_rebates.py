@@ -32,6 +32,8 @@ def test_a_gbk_rebate_statement_is_reconciled_car_by_car(tmp_path: Path) -> None
         ["org", "add-region", "EAST", "East"],
         ["org", "add-brand", "AUDI", "Audi", "--manufacturer", "FAW-VW"],
         ["org", "add-store", "SH-AUDI-01", "Shanghai", "--region", "EAST", "--brand", "AUDI"],
+        # the policy file's targets name GZ-MIX-01: policies may only name known stores
+        ["org", "add-store", "GZ-MIX-01", "Guangzhou", "--region", "EAST", "--brand", "AUDI"],
         ["rebates", "policy", "add", str(REBATES / "audi-2026q3.toml")],
     ):
         assert run(db, *args).exit_code == 0

@@ -9,7 +9,6 @@ import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
-from fours_adapters.clock import SystemClock
 from fours_cli.cli import cli
 from fours_domain.shared.time import FixedClock
 
@@ -171,11 +170,14 @@ def test_stock_flow_and_refusals(db: str) -> None:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> FixedClock:
-    """The CLI's system clock, fixed (and advanced by the test)."""
-    fixed = FixedClock(pendulum.datetime(2026, 11, 25, 1, tz="UTC"))
-    monkeypatch.setattr(SystemClock, "now", lambda self: fixed.now())
-    return fixed
+def clock(cli_clock: FixedClock) -> FixedClock:
+    """The CLI's clock (tests/e2e/conftest.py), set to 2026-11-25 01:00 UTC and advanced
+    by the test."""
+    cli_clock.advance(seconds=int((START - cli_clock.now()).total_seconds()))
+    return cli_clock
+
+
+START = pendulum.datetime(2026, 11, 25, 1, tz="UTC")
 
 
 def _stocked(db: str, *lines: str) -> None:

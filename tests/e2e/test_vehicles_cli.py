@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pendulum
 import pytest
 from click.testing import CliRunner, Result
 
-from fours_adapters.clock import SystemClock
 from fours_cli.cli import cli
 from fours_domain.shared.time import FixedClock
 
@@ -236,9 +234,8 @@ def test_pdi_records_and_vin_warnings_are_readable(db: str) -> None:
     assert "accepted, lenient mode" in run(db, "vehicles", "history", wrong).output
 
 
-def test_find_by_days_and_in_transfer_directions(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FixedClock(pendulum.datetime(2026, 11, 25, 1, tz="UTC"))
-    monkeypatch.setattr(SystemClock, "now", lambda self: clock.now())
+def test_find_by_days_and_in_transfer_directions(db: str, cli_clock: FixedClock) -> None:
+    clock = cli_clock  # the CLI's fixed clock (tests/e2e/conftest.py), advanced below
     _in_stock(db)
     clock.advance(days=4)
     _in_stock(db, VIN2)

@@ -48,6 +48,7 @@ def run(app: FoursApp, data: bytes, rejects: Rejects) -> ImportSummary | DomainE
 
 def test_a_price_list_becomes_group_price_schemes(app: FoursApp) -> None:
     org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    org.add_brand(app.uow(), org.AddBrand("AUDI", "Audi", "FAW")).unwrap()
     data = (
         HEADER
         + 'AUDI,A6L,45TFSI,,厂家指导价,"429,800.00",2026-12-01,2026-12-31\n'
@@ -125,3 +126,14 @@ def test_a_corrected_price_supersedes_the_scheme_and_says_so(app: FoursApp) -> N
     assert isinstance(refused, ImportSummary) and refused.rejected == 1
     [rejection] = blocked.rejections
     assert rejection.location.field == "valid_from" and "would tie with" in rejection.reason
+
+
+def test_a_price_of_an_unknown_brand_is_rejected_not_stored(app: FoursApp) -> None:
+    org.create_group(app.uow(), org.CreateGroup("ACME", "Acme")).unwrap()
+    data = (HEADER + "NOPE,A6L,45TFSI,,厂家指导价,429800,2026-12-01,\n").encode("gbk")
+    rejects = Rejects()
+    summary = run(app, data, rejects)
+    assert isinstance(summary, ImportSummary) and (summary.created, summary.rejected) == (0, 1)
+    assert [r.reason for r in rejects.rejections] == ["brand NOPE not found"]
+    with app.uow() as uow:
+        assert uow.price_schemes.list() == []

@@ -3,10 +3,12 @@
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from fours_adapters.bootstrap import bootstrap
-from fours_domain.org.model import Group, Store
+from fours_domain.org.model import Group, StaffMember, Store
+from fours_domain.shared.ids import StoreId
 from fours_domain.testing import strategies as fs
 from tests.conftest import _wipe
 
@@ -52,3 +54,20 @@ def test_generated_org_trees_round_trip(engine: Engine, tree: fs.OrgTree) -> Non
         loaded = {store.id: _snapshot(store) for store in uow.org.list_stores()}
         assert sorted((c.id, c.name, c.uscc) for c in uow.org.list_companies()) == companies
     assert loaded == expected
+
+
+@settings(max_examples=15, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(members=st.lists(fs.staff_members(), max_size=5, unique_by=lambda m: m.id))
+def test_the_staff_roster_round_trips(engine: Engine, members: list[StaffMember]) -> None:
+    _wipe(engine)
+    app = bootstrap(engine=engine)
+    expected = {m.id: (m.name, sorted(str(g) for g in m.grants)) for m in members}
+    with app.uow() as uow:
+        for member in members:
+            uow.org.add_staff(member)
+        uow.commit()
+    with app.uow() as uow:
+        loaded = {m.id: (m.name, sorted(str(g) for g in m.grants)) for m in uow.org.list_staff()}
+        at_s1 = {m.id for m in uow.org.list_staff(StoreId("S1"))}
+    assert loaded == expected
+    assert at_s1 == {m.id for m in members if m.roles_at(StoreId("S1"))}

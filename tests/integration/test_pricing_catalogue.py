@@ -3,16 +3,18 @@ business-unit entry first, then the group's; an unknown part is named with the s
 
 from decimal import Decimal
 
-from returns.result import Failure, Success
+from returns.result import Failure, Result
 
 from fours_adapters.bootstrap import FoursApp
 from fours_domain.inventory import services as inv
+from fours_domain.org import services as org
 from fours_domain.org.model import MasterDataScope
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import default_rules
 from fours_domain.pricing.parts import CounterDiscountRequiresApproval, PartListing, UnknownPart
 from fours_domain.shared.catalogue import PartNumber
-from fours_domain.shared.ids import BusinessUnitId
+from fours_domain.shared.errors import DomainError
+from fours_domain.shared.ids import BusinessUnitId, StoreId
 from fours_domain.shared.money import cny
 from tests.unit.inventory.world import seed
 
@@ -31,11 +33,18 @@ def _catalogue(app: FoursApp) -> None:
         for rule in default_rules():
             uow.authority.put(rule)
         uow.commit()
+    for store in ("S1", "S2"):
+        staff = org.AddStaff(f"sun.{store.lower()}", "孙丽", ("SHOWROOM_MANAGER",), store)
+        org.add_staff(app.uow(), staff).unwrap()
+    org.add_staff(app.uow(), org.AddStaff("wang", "王总", ("GM",), group_wide=True)).unwrap()
+
+
+def _quote(app: FoursApp, cmd: svc.PricePart) -> Result[svc.PartQuote, DomainError]:
+    return svc.price_part(app.uow(), cmd, app.clock, app.ids)
 
 
 def _price(app: FoursApp, store: str, part: str, **kw: str) -> PartListing:
-    result = svc.price_part(app.uow(), svc.PricePart(store, part, "RETAIL", **kw), app.clock)
-    return result.unwrap().listing
+    return _quote(app, svc.PricePart(store, part, "RETAIL", **kw)).unwrap().price.listing
 
 
 def test_the_sql_catalogue_binding_follows_the_business_unit_lookup_order(app: FoursApp) -> None:
@@ -58,10 +67,10 @@ def test_the_sql_catalogue_binding_follows_the_business_unit_lookup_order(app: F
 def test_price_part_uses_the_entry_the_store_sees(app: FoursApp) -> None:
     _catalogue(app)
     svc.add_part_policy(app.uow(), svc.AddPartPolicy("ACCESSORY", "*", Decimal("0.9"))).unwrap()
-    premium = svc.price_part(app.uow(), svc.PricePart("s1", "p-1", "RETAIL"), app.clock).unwrap()
+    premium = _quote(app, svc.PricePart("s1", "p-1", "RETAIL")).unwrap().price
     assert premium.listing.scope == MasterDataScope(PREMIUM)
     assert (premium.listing.list_price, premium.price) == (cny("150.00"), cny("135.00"))
-    plain = svc.price_part(app.uow(), svc.PricePart("S2", "P-1", "RETAIL"), app.clock).unwrap()
+    plain = _quote(app, svc.PricePart("S2", "P-1", "RETAIL")).unwrap().price
     assert plain.listing.scope == MasterDataScope.group()
     assert (plain.listing.list_price, plain.price) == (cny("120.00"), cny("120.00"))
     assert _price(app, "S1", "P-2").list_price == cny("120.00")
@@ -71,13 +80,13 @@ def test_price_part_uses_the_entry_the_store_sees(app: FoursApp) -> None:
 def test_an_unknown_part_names_the_part_and_the_store_scope(app: FoursApp) -> None:
     _catalogue(app)
     cmd = svc.PricePart("S2", "P-3", "RETAIL")
-    match svc.price_part(app.uow(), cmd, app.clock):
+    match _quote(app, cmd):
         case Failure(UnknownPart() as error):
             assert error.code == "not_found"
             assert error.message == "part P-3 not found in the catalogue of store S2 (group)"
         case other:
             raise AssertionError(other)
-    approve = svc.ApprovePartPrice("S1", "X-9", "RETAIL", "1", "wang", "GM", "fleet")
+    approve = svc.ApprovePartPrice("S1", "X-9", "RETAIL", "1", "wang", "fleet", "GM")
     refused = svc.approve_part_price(app.uow(), approve, app.clock, app.ids)
     assert refused.failure().message == (
         "part X-9 not found in the catalogue of store S1 (business unit PREMIUM, then group)"
@@ -87,13 +96,17 @@ def test_an_unknown_part_names_the_part_and_the_store_scope(app: FoursApp) -> No
 def test_a_counter_discount_is_checked_on_the_store_list_price(app: FoursApp) -> None:
     _catalogue(app)
     # 90 % of the PREMIUM list 150.00 is 135.00; of the group list 120.00 it is 108.00.
-    at_s1 = svc.PricePart("S1", "P-1", "RETAIL", "120", "SHOWROOM_MANAGER")
-    refused = svc.price_part(app.uow(), at_s1, app.clock).failure()
+    refused = _quote(app, svc.PricePart("S1", "P-1", "RETAIL", "120", "sun.s1")).failure()
     assert isinstance(refused, CounterDiscountRequiresApproval)
     assert "list 150.00" in refused.message
-    at_s2 = svc.PricePart("S2", "P-1", "RETAIL", "120", "SHOWROOM_MANAGER")
-    assert isinstance(svc.price_part(app.uow(), at_s2, app.clock), Success)
-    approve = svc.ApprovePartPrice("S1", "P-1", "RETAIL", "120", "wang", "GM", "fleet")
+    at_s2 = _quote(app, svc.PricePart("S2", "P-1", "RETAIL", "110", "sun.s2")).unwrap()
+    assert at_s2.grant is not None and at_s2.grant.role == "SHOWROOM_MANAGER"
+    approve = svc.ApprovePartPrice("S1", "P-1", "RETAIL", "120", "wang", "fleet", "GM")
     approval = svc.approve_part_price(app.uow(), approve, app.clock, app.ids).unwrap()
-    granted = svc.PricePart("S1", "P-1", "RETAIL", "120", "SHOWROOM_MANAGER", approval.id)
-    assert isinstance(svc.price_part(app.uow(), granted, app.clock), Success)
+    granted = svc.PricePart("S1", "P-1", "RETAIL", "120", "sun.s1", None, approval.id)
+    under_approval = _quote(app, granted).unwrap().grant
+    assert under_approval is not None and under_approval.approval_id == approval.id
+    with app.uow() as uow:  # both grants are on record, each at its own store
+        assert uow.part_grants.list(StoreId("S1")) == [under_approval]
+        assert uow.part_grants.list(StoreId("S2")) == [at_s2.grant]
+        assert uow.part_grants.list(StoreId("S1"), quote_id="Q-1") == []

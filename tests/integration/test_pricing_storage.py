@@ -3,6 +3,7 @@
 from typing import Any
 
 import pendulum
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from returns.result import Success
@@ -16,7 +17,13 @@ from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import RoleCode, Subject, default_rules
 from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, resolve_all
 from fours_domain.pricing.parts import PartApprovalId, PartPriceApproval
-from fours_domain.pricing.quotes import LineKind, Quote, QuoteLine, QuoteStatus
+from fours_domain.pricing.quotes import (
+    ConcurrentQuoteChange,
+    LineKind,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
 from fours_domain.shared.catalogue import PartNumber, VehicleSpec
 from fours_domain.shared.ids import SequentialIdSource, StoreId, UserId
 from fours_domain.shared.money import cny
@@ -40,6 +47,9 @@ def _seed(app: FoursApp) -> None:
     ):
         cmd = org.OpenStore(store, store, region, zone, ("AUDI", "BYD"))
         org.open_store(app.uow(), cmd, app.clock).unwrap()
+    for staff_id, role in (("zhang", "SALES"), ("li", "SALES_MANAGER")):
+        org.add_staff(app.uow(), org.AddStaff(staff_id, staff_id, (role,), "S1")).unwrap()
+    org.add_staff(app.uow(), org.AddStaff("wang", "王总", ("GM",), group_wide=True)).unwrap()
 
 
 def _clear_schemes(app: FoursApp) -> None:
@@ -106,17 +116,16 @@ def test_quote_lifecycle_is_stored_and_frozen(app: FoursApp) -> None:
     quote = svc.new_quote(
         app.uow(), svc.NewQuote("S1", spec, "王先生", "zhang", "SALES", "365000"), app.clock, ids
     ).unwrap()
-    svc.add_quote_line(
-        app.uow(), svc.AddQuoteLine("S1", quote.id, LineKind.SERVICE, "贴膜", "1999.99", 2)
-    ).unwrap()
-    svc.add_quote_line(
-        app.uow(), svc.AddQuoteLine("S1", quote.id, LineKind.TRADE_IN, "旧车置换", "80000")
-    ).unwrap()
+    for line in (
+        svc.AddQuoteLine("S1", quote.id, LineKind.SERVICE, "贴膜", "1999.99", 2),
+        svc.AddQuoteLine("S1", quote.id, LineKind.TRADE_IN, "旧车置换", "80000"),
+    ):
+        svc.add_quote_line(app.uow(), line, app.clock, ids).unwrap()
     refused = svc.accept_quote(app.uow(), svc.AcceptQuote("S1", quote.id, "zhang"), app.clock)
     assert "approval needed from SALES_MANAGER, GM" in refused.failure().message
     svc.approve_quote(
         app.uow(),
-        svc.ApproveQuote("S1", quote.id, "li", "SALES_MANAGER", "competitor offer", 24),
+        svc.ApproveQuote("S1", quote.id, "li", "competitor offer", "SALES_MANAGER", 24),
         app.clock,
     ).unwrap()
     accepted = svc.accept_quote(app.uow(), svc.AcceptQuote("S1", quote.id, "zhang"), app.clock)
@@ -210,6 +219,9 @@ def test_quotes_round_trip_through_the_database(app: FoursApp, quote: Quote) -> 
     if not seeded:
         _seed(app)
     with app.uow() as uow:
+        for table in (t.quote_approvals, t.quote_references, t.quote_lines):
+            uow.session.execute(delete(table).where(table.c.quote_id == quote.id))
+        uow.session.execute(delete(t.quotes).where(t.quotes.c.id == quote.id))
         uow.quotes.save(quote)
         uow.commit()
     with app.uow() as uow:
@@ -222,6 +234,8 @@ def test_quotes_round_trip_through_the_database(app: FoursApp, quote: Quote) -> 
         again = uow.quotes.get(quote.store_id, quote.id)
         assert again is not None
         _same(again, quote)
+    with pytest.raises(ConcurrentQuoteChange), app.uow() as other:
+        other.quotes.save(again)  # a copy this unit of work never read: refused
 
 
 def test_part_approvals_round_trip(app: FoursApp) -> None:

@@ -2,10 +2,13 @@
 
 from decimal import Decimal
 
+import attrs
 import pendulum
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import delete
 
 from fours_adapters.bootstrap import FoursApp
+from fours_adapters.sql.rebates import tables as rt
 from fours_adapters.sql.rebates.converters import (
     policy_from_json,
     policy_to_json,
@@ -24,6 +27,8 @@ from fours_domain.rebates.model import (
     PeriodKind,
     RebateKind,
     RebatePolicy,
+    SaleAction,
+    SaleFact,
     Target,
     TargetScope,
     Tier,
@@ -32,8 +37,8 @@ from fours_domain.rebates.model import (
 from fours_domain.rebates.reconciliation import Cause, StatementLine
 from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
 from fours_domain.shared.ids import BrandCode, StoreId
-from fours_domain.shared.money import cny
-from fours_domain.testing.strategies import rebate_policies
+from fours_domain.shared.money import VatRate, cny
+from fours_domain.testing.strategies import fact_lists, rebate_policies
 
 VINS = [f"LFV2A2BS{n:09d}" for n in range(1, 30)]
 
@@ -43,6 +48,34 @@ VINS = [f"LFV2A2BS{n:09d}" for n in range(1, 30)]
 def test_policy_definitions_round_trip_through_the_converter(policy: RebatePolicy) -> None:
     assert structure_policy(unstructure_policy(policy)) == policy
     assert policy_from_json(policy_to_json(policy)) == policy
+
+
+def _fields(fact: SaleFact) -> tuple[object, ...]:
+    return tuple(getattr(fact, f.name) for f in attrs.fields(SaleFact))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(facts=fact_lists(stores=("SH01", "HZ01")))
+def test_sale_facts_round_trip_with_their_vat_rate(app: FoursApp, facts: list[SaleFact]) -> None:
+    with app.uow() as uow:
+        seeded = uow.org.get_group() is not None
+    if not seeded:
+        _seed(app)
+    with app.uow() as uow:
+        uow.session.execute(delete(rt.sales))
+        for fact in facts:
+            uow.rebates.save_sale(fact)
+        uow.commit()
+    with app.uow() as uow:
+        for fact in facts:
+            loaded = uow.rebates.get_sale(fact.store_id, fact.vin.value)
+            assert loaded is not None and _fields(loaded) == _fields(fact)
+        listed = uow.rebates.sales_by_vin([f.vin.value for f in facts])
+        assert sorted(map(_fields, listed), key=str) == sorted(map(_fields, facts), key=str)
 
 
 def test_converter_reads_percentages_and_refuses_floats() -> None:
@@ -115,7 +148,9 @@ def test_rebate_lifecycle_is_stored(app: FoursApp) -> None:
                 cny("339000"),
                 delivered_on=day,
                 purchase_cost=cny("316400"),
+                vat_rate=VatRate("0.13") if i else VatRate("13%"),
             ),
+            app.clock,
         ).unwrap()
     for store in ("SH01", "HZ01"):
         svc.record_kpi(
@@ -134,17 +169,24 @@ def test_rebate_lifecycle_is_stored(app: FoursApp) -> None:
         app.uow(), svc.ConfirmRebate("SH01", _policy().id, "2026-Q3", cny(11500), "N-1"), app.clock
     ).unwrap()
     first = svc.settle_rebate(
-        app.uow(), svc.SettleRebate("SH01", _policy().id, "2026-Q3", "BANK-1"), app.clock
+        app.uow(),
+        svc.SettleRebate("SH01", _policy().id, "2026-Q3", "BANK-1", cny(11000)),
+        app.clock,
+    ).unwrap()
+    assert (first.paid_now, first.outstanding) == (cny(11000), cny(500))
+    rest = svc.settle_rebate(
+        app.uow(), svc.SettleRebate("SH01", _policy().id, "2026-Q3", "BANK-2"), app.clock
     ).unwrap()
     again = svc.settle_rebate(
         app.uow(), svc.SettleRebate("SH01", _policy().id, "2026-Q3"), app.clock
     ).unwrap()
-    assert (first.paid_now, again.paid_now) == (cny(11500), cny(0))
+    assert (rest.paid_now, again.paid_now) == (cny(500), cny(0))
     with app.uow() as uow:
         claim = uow.rebates.get_claim(StoreId("SH01"), _policy().id, "2026-Q3")
         assert claim is not None and claim.status is ClaimStatus.SETTLED
-        assert [(s.seq, s.amount, s.reference) for s in claim.settlements] == [
-            (1, cny(11500), "BANK-1")
+        assert [(s.seq, s.amount, s.due, s.reference) for s in claim.settlements] == [
+            (1, cny(11000), cny(11500), "BANK-1"),
+            (2, cny(500), cny(500), "BANK-2"),
         ]
         assert claim.settlements[0].settled_at == app.clock.now()
     statement = (
@@ -170,10 +212,13 @@ def test_sales_are_selected_by_brand_and_period(app: FoursApp) -> None:
     _seed(app)
     spec = VehicleSpec("AUDI", "Q5L")
     svc.record_pickup(
-        app.uow(), svc.RecordPickup("SH01", VINS[5], spec, pendulum.Date(2026, 6, 30))
+        app.uow(), svc.RecordPickup("SH01", VINS[5], spec, pendulum.Date(2026, 6, 30)), app.clock
     ).unwrap()
+    nine = VatRate("0.09")
     svc.record_pickup(
-        app.uow(), svc.RecordPickup("SH01", VINS[6], spec, pendulum.Date(2026, 7, 1))
+        app.uow(),
+        svc.RecordPickup("SH01", VINS[6], spec, pendulum.Date(2026, 7, 1), vat_rate=nine),
+        app.clock,
     ).unwrap()
     with app.uow() as uow:
         found = uow.rebates.sales_between(
@@ -181,6 +226,14 @@ def test_sales_are_selected_by_brand_and_period(app: FoursApp) -> None:
         )
         assert [f.vin.value for f in found] == [VINS[6]]
         assert found[0].spec == spec and found[0].picked_up_on == pendulum.Date(2026, 7, 1)
+        assert found[0].vat_rate == VatRate("0.09")
+    flag = svc.FlagSale("SH01", VINS[6], ClawbackReason.BAD_CUSTOMER_DATA, note="身份证号有误")
+    svc.flag_sale(app.uow(), flag, app.clock).unwrap()
+    record = svc.sale_record(app.uow(), "SH01", VINS[6]).unwrap()
+    assert record.fact.bad_customer_data and record.fact.vat_rate == nine
+    assert [(a.seq, a.action, a.reason, a.detail, a.at) for a in record.amendments] == [
+        (1, SaleAction.FLAGGED, "身份证号有误", "bad_customer_data", app.clock.now())
+    ]
 
 
 def test_sale_rows_unpack_the_table_columns_in_their_order() -> None:

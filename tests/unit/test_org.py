@@ -9,12 +9,15 @@ from fours_domain.org.model import (
     Brand,
     MasterDataScope,
     Region,
+    RoleNotHeld,
+    StaffMember,
     Store,
     StoreOpened,
     WarehouseKind,
+    user_id,
 )
 from fours_domain.shared.errors import AlreadyExists, DuplicateInput, InvariantViolation, NotFound
-from fours_domain.shared.ids import BusinessUnitId
+from fours_domain.shared.ids import BusinessUnitId, StoreId
 from fours_domain.shared.time import FixedClock, StoreTimeZone
 from fours_domain.testing import strategies as fs
 from fours_domain.testing.fakes import FakeUnitOfWork
@@ -212,3 +215,64 @@ def test_companies_carry_a_checked_social_credit_code(code: object) -> None:
     wrong = code.value[:-1] + ("0" if code.value[-1] != "0" else "1")
     with pytest.raises(InvalidIdentifier):
         Company(id="X", name="x", uscc=wrong)
+
+
+STORES = ("SH01", "SH02", "GZ01")
+GRANTS = st.lists(
+    st.tuples(
+        st.sampled_from(["SALES", "SALES_MANAGER", "GM", "CASHIER"]),
+        st.sampled_from([*STORES, None]),
+    ),
+    max_size=8,
+)
+
+
+@given(GRANTS, st.sampled_from(STORES), st.sampled_from(["SALES", "GM", "sales_manager"]))
+def test_a_member_acts_only_in_roles_held_at_that_store(
+    grants: list[tuple[str, str | None]], store: str, asked: str
+) -> None:
+    member = StaffMember("li.na", "李娜")
+    for role, at in grants:
+        member.grant(role, None if at is None else StoreId(at))
+    held = {role for role, at in grants if at in (None, store)}
+    assert member.roles_at(StoreId(store)) == held
+    match member.acting_as(asked, StoreId(store)):
+        case Success(roles):
+            assert roles == {asked.upper()} and asked.upper() in held
+        case Failure(refusal):
+            assert isinstance(refusal, RoleNotHeld) and asked.upper() not in held
+            assert f"at store {store}" in refusal.message
+    match member.acting_as(None, StoreId(store)):
+        case Success(roles):
+            assert roles == held and held
+        case Failure(refusal):
+            assert not held and "holds no role" in refusal.message
+
+
+def test_staff_ids_are_login_codes() -> None:
+    assert user_id(" Li.Na ") == "li.na"
+    for bad in ("", " ", "li na", "王店长", "x" * 65):
+        with pytest.raises(InvariantViolation):
+            user_id(bad)
+
+
+def test_the_roster_service_adds_grants_and_revokes() -> None:
+    uow = FakeUnitOfWork()
+    svc.create_group(uow, svc.CreateGroup("acme", "Acme")).unwrap()
+    svc.add_region(uow, svc.AddRegion("east", "East")).unwrap()
+    svc.add_brand(uow, svc.AddBrand("audi", "Audi", "FAW")).unwrap()
+    svc.open_store(
+        uow, svc.OpenStore("sh01", "SH", "east", "Asia/Shanghai", ("audi",)), FixedClock(AT)
+    )
+    added = svc.add_staff(uow, svc.AddStaff("Li.Na", "李娜", ("sales",), "sh01")).unwrap()
+    assert [str(g) for g in added.grants] == ["SALES@SH01"]
+    assert isinstance(svc.add_staff(uow, svc.AddStaff("li.na", "x")).failure(), AlreadyExists)
+    svc.grant_role(uow, svc.GrantRole("li.na", "gm", group_wide=True)).unwrap()
+    twice = svc.grant_role(uow, svc.GrantRole("li.na", "GM", group_wide=True)).failure()
+    assert isinstance(twice, AlreadyExists)
+    assert [m.id for m in uow.org.list_staff(StoreId("SH01"))] == ["li.na"]
+    svc.revoke_role(uow, svc.RevokeRole("li.na", "GM", group_wide=True)).unwrap()
+    unknown = svc.grant_role(uow, svc.GrantRole("nobody", "GM", group_wide=True)).failure()
+    assert isinstance(unknown, NotFound)
+    scoped_without_role = svc.add_staff(uow, svc.AddStaff("wu", "吴", (), "SH01")).failure()
+    assert isinstance(scoped_without_role, InvariantViolation)

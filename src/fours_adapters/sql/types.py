@@ -9,23 +9,25 @@
   Values come back as pendulum ``DateTime`` in UTC: the same instant.
 * :class:`LocalDate` — a pendulum ``Date``.
 * :class:`VinType`, :class:`PlateType`, :class:`MobileType`, :class:`TimeZoneType`,
-  :class:`DecimalText` and :class:`EnumText` map value objects to text columns.
+  :class:`VatRateType`, :class:`DecimalText` and :class:`EnumText` map value objects to
+  text columns.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import pendulum
 from moneyed import CNY, Money
-from sqlalchemy import BigInteger, Date, DateTime, Dialect, String, TypeDecorator
+from sqlalchemy import BigInteger, Date, DateTime, Dialect, String, Text, TypeDecorator
 
 from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.identifiers import MobileNumber, Plate, Vin, VinCheck
-from fours_domain.shared.money import is_fen_exact
+from fours_domain.shared.money import VatRate, is_fen_exact
 from fours_domain.shared.time import StoreTimeZone
 
 E = TypeVar("E", bound=enum.Enum)
@@ -182,6 +184,25 @@ class DecimalText(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _vat_rate(text: str) -> VatRate:
+    return VatRate(Decimal(text))
+
+
+class VatRateType(TypeDecorator[VatRate]):
+    """A VAT rate as its exact decimal text (``0.13``); equal rates share one value object
+    on the way out (a quarter's sales facts are loaded by the ten thousand)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: VatRate | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value.rate)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> VatRate | None:
+        return None if value is None else _vat_rate(value)
 
 
 class EnumText(TypeDecorator[E], Generic[E]):

@@ -22,6 +22,7 @@ from fours_adapters.sql.pricing.catalogue import SqlPartListPrices
 from fours_adapters.sql.pricing.repository import (
     SqlAuthorityRepository,
     SqlPartApprovalRepository,
+    SqlPartGrantRepository,
     SqlPartPolicyRepository,
     SqlPriceSchemeRepository,
     SqlQuoteRepository,
@@ -75,6 +76,7 @@ class SqlUnitOfWork:
         self.authority = SqlAuthorityRepository(self._session)
         self.part_policies = SqlPartPolicyRepository(self._session)
         self.part_approvals = SqlPartApprovalRepository(self._session)
+        self.part_grants = SqlPartGrantRepository(self._session)
         self.rebates = SqlRebateRepository(self._session)
         self.vehicles = SqlVehicleRepository(self._session)
         self.car_stock = SqlCarStockQuery(self._session)

@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from fours_cli.output import emit, state
+from fours_cli.output import emit, fail, parsed, state
 from fours_cli.output import finish as _done
 from fours_domain.org import services as svc
-from fours_domain.org.model import Company, Store, WarehouseKind
+from fours_domain.org.model import Company, RoleGrant, StaffMember, Store, WarehouseKind
 
 
 def store_dict(store: Store) -> dict[str, Any]:
@@ -240,6 +240,102 @@ def list_stores(region_id: str | None) -> None:
             for s in uow.org.list_stores(RegionId(region_id.upper()) if region_id else None)
         ]
     emit(rows, None if state().as_json else _store_table(rows))
+
+
+def staff_dict(member: StaffMember) -> dict[str, Any]:
+    return {
+        "id": member.id,
+        "name": member.name,
+        "roles": [grant_dict(g) for g in member.grants],
+    }
+
+
+def grant_dict(grant: RoleGrant) -> dict[str, Any]:
+    return {
+        "staff": grant.staff_id,
+        "role": grant.role,
+        "store": grant.store_id,
+        "group_wide": grant.store_id is None,
+    }
+
+
+def _staff_table(rows: list[dict[str, Any]]) -> str:
+    from fours_cli.output import table
+
+    return table(
+        [
+            {
+                "staff": r["id"],
+                "name": r["name"],
+                "roles": [f"{g['role']}@{g['store'] or '*'}" for g in r["roles"]] or "-",
+            }
+            for r in rows
+        ]
+    )
+
+
+_GROUP_WIDE_HELP = "Held at every store of the group (instead of --store)."
+
+
+@org.command("add-staff")
+@click.argument("staff_id")
+@click.argument("name")
+@click.option("--role", "roles", multiple=True, help="Role held (repeatable), e.g. SALES.")
+@click.option("--group-wide", is_flag=True, help=_GROUP_WIDE_HELP)
+def add_staff(staff_id: str, name: str, roles: tuple[str, ...], group_wide: bool) -> None:
+    """Add a member of staff (员工) to the roster, with roles at --store or group-wide.
+
+    STAFF_ID is the login id (a–z, 0–9, '.', '_', '-'), e.g. zhang.wei. Approvals,
+    quotes and counter discounts are checked against the roster: who may act in which
+    role, where."""
+    st = state()
+    store = st.store if roles and not group_wide else None
+    cmd = svc.AddStaff(staff_id, name, roles, store, group_wide)
+    _done(svc.add_staff(st.app.uow(), cmd), staff_dict, _staff_line)
+
+
+def _staff_line(data: dict[str, Any]) -> str:
+    roles = ", ".join(f"{g['role']}@{g['store'] or '*'}" for g in data["roles"]) or "no roles"
+    return f"{data['id']} ({data['name']}): {roles}"
+
+
+@org.command("grant-role")
+@click.argument("staff_id")
+@click.argument("role")
+@click.option("--group-wide", is_flag=True, help=_GROUP_WIDE_HELP)
+def grant_role(staff_id: str, role: str, group_wide: bool) -> None:
+    """Grant ROLE to STAFF_ID at --store, or at every store with --group-wide."""
+    st = state()
+    cmd = svc.GrantRole(staff_id, role, None if group_wide else st.store, group_wide)
+    _done(svc.grant_role(st.app.uow(), cmd), grant_dict)
+
+
+@org.command("revoke-role")
+@click.argument("staff_id")
+@click.argument("role")
+@click.option("--group-wide", is_flag=True, help="Withdraw the group-wide grant.")
+def revoke_role(staff_id: str, role: str, group_wide: bool) -> None:
+    """Withdraw ROLE from STAFF_ID at --store (or the group-wide grant)."""
+    st = state()
+    cmd = svc.RevokeRole(staff_id, role, None if group_wide else st.store, group_wide)
+    _done(svc.revoke_role(st.app.uow(), cmd), grant_dict)
+
+
+@org.command("staff")
+@click.option("--all", "everyone", is_flag=True, help="Everyone, whatever --store says.")
+def list_staff(everyone: bool) -> None:
+    """The staff roster: everyone, or (with --store) who holds a role at that store."""
+    from fours_domain.org.model import code
+    from fours_domain.shared.errors import NotFound
+    from fours_domain.shared.ids import StoreId
+
+    st = state()
+    store = None if everyone or not st.store else StoreId(parsed(code, st.store, "store code"))
+    with st.app.uow() as uow:
+        if store is not None and uow.org.get_store(store) is None:
+            fail(NotFound("store", store))
+        rows = [staff_dict(m) for m in uow.org.list_staff(store)]
+    emit(rows, None if st.as_json else _staff_table(rows))
 
 
 def _store_table(rows: list[dict[str, Any]]) -> str:

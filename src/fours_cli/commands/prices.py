@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import click
 from returns.result import Failure, Success
 
-from fours_cli.output import emit, fail, state
+from fours_cli.output import emit, fail, parsed, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import AuthorityRule, Basis, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, Resolution
-from fours_domain.pricing.parts import PartDiscountPolicy, PartPrice, PartPriceApproval
+from fours_domain.pricing.parts import (
+    PartDiscountPolicy,
+    PartPrice,
+    PartPriceApproval,
+    PartPriceGrant,
+)
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.time import DateTime
@@ -67,6 +72,8 @@ def scheme_dict(s: PriceScheme) -> dict[str, Any]:
         "priority": s.priority,
         "starts": s.window.starts.isoformat() if s.window.starts else None,
         "ends": s.window.ends.isoformat() if s.window.ends else None,
+        "ended_at": s.ended_at.isoformat() if s.ended_at else None,
+        "end_reason": s.end_reason,
     }
 
 
@@ -152,31 +159,48 @@ def add(
 @click.option("--brand", default=None)
 @click.option("--kind", type=click.Choice([k.value for k in PriceKind]), default=None)
 @click.option("--scope", default=None, help="group, region:ID or store:ID.")
-@click.option("--limit", type=int, default=200, show_default=True)
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many (≥ 1).")
 def list_schemes(brand: str | None, kind: str | None, scope: str | None, limit: int) -> None:
-    """List schemes (ordered by id)."""
+    """List schemes (ordered by id). When there are more than --limit, says how many
+    were left out (on stderr, so --json output stays one JSON list)."""
+    from fours_domain.pricing.model import PriceScope
     from fours_domain.shared.ids import BrandCode
 
+    if limit < 1:
+        fail(InvariantViolation(f"--limit must be at least 1, got {limit}"))
+    if scope is not None:
+        scope = str(parsed(PriceScope.parse, scope))
+    filters: dict[str, Any] = {
+        "brand": BrandCode(brand.strip().upper()) if brand else None,
+        "kind": PriceKind(kind) if kind else None,
+        "scope": scope,
+    }
     app = state().app
     with app.uow() as uow:
-        rows = [
-            scheme_dict(s)
-            for s in uow.price_schemes.list(
-                brand=BrandCode(brand.upper()) if brand else None,
-                kind=PriceKind(kind) if kind else None,
-                scope=scope,
-                limit=limit,
-            )
-        ]
+        rows = [scheme_dict(s) for s in uow.price_schemes.list(**filters, limit=limit)]
+        total = uow.price_schemes.count(**filters) if len(rows) == limit else len(rows)
     emit(rows)
+    if total > len(rows):
+        click.echo(
+            f"showing {len(rows)} of {total} schemes (ordered by id); raise --limit or "
+            f"narrow with --brand/--kind/--scope to see the rest",
+            err=True,
+        )
 
 
-def parsed(parse: Any, *args: Any) -> Any:
-    """Run a parser; a malformed input is one line and a non-zero exit, like a refusal."""
-    try:
-        return parse(*args)
-    except DomainError as error:
-        fail(error)
+@prices.command("end")
+@click.argument("scheme_id")
+@click.option(
+    "--at", "ends", required=True, help="Store-local end (exclusive), YYYY-MM-DD[THH:MM]."
+)
+@click.option("--reason", default=None, help="Why it ends (recorded with the end).")
+def end(scheme_id: str, ends: str, reason: str | None) -> None:
+    """End an open-ended scheme at a store-local time that is still ahead at every store
+    it covers. The end and when it was set are recorded; a scheme's end is set once and
+    never moved into the past (ADR 0039)."""
+    app = state().app
+    cmd = svc.EndPriceScheme(scheme_id, ends, reason)
+    done(svc.end_price_scheme(app.uow(), cmd, app.clock), scheme_dict)
 
 
 def _resolve(spec_text: str, at: str | None) -> Any:
@@ -250,10 +274,9 @@ def rule_dict(rule: AuthorityRule) -> dict[str, Any]:
 
 
 def _decimal(text: str, what: str) -> Decimal:
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvariantViolation(f"{what} {text!r} is not a number") from None
+    from fours_domain.shared.money import parse_decimal
+
+    return parsed(parse_decimal, text, what)
 
 
 @authority.command("set")
@@ -323,30 +346,37 @@ def part_price_dict(p: PartPrice) -> dict[str, Any]:
 @prices.command("part")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
-@click.option("--price", default=None, help="Counter price asked for: checks the authority.")
-@click.option("--role", default=None, help="Role of whoever grants --price.")
+@click.option("--price", default=None, help="Counter price to grant: checks the authority.")
+@click.option("--by", "requester", default=None, help="Who grants --price (staff id).")
+@click.option("--role", default=None, help="Act in this role (default: any held at --store).")
 @click.option("--approval", "approval_id", default=None, help="Recorded approval at --store.")
 def part(
     part: str,
     customer_type: str,
     price: str | None,
+    requester: str | None,
     role: str | None,
     approval_id: str | None,
 ) -> None:
-    """Policy price of PART at --store for a customer type; with --price, whether it may
-    be granted. List price and class come from the catalogue the store sees."""
+    """Policy price of PART at --store for a customer type; with --price --by, grant that
+    counter price if the granter's parts authority (or a recorded approval) covers it.
+    A price below the policy price is recorded (prices part-grants). List price and class
+    come from the catalogue the store sees."""
     st = state()
-    cmd = svc.PricePart(st.require_store(), part, customer_type, price, role, approval_id)
+    cmd = svc.PricePart(
+        st.require_store(), part, customer_type, price, requester, role, approval_id
+    )
 
-    def render(p: PartPrice) -> dict[str, Any]:
-        data = part_price_dict(p)
+    def render(q: svc.PartQuote) -> dict[str, Any]:
+        data = part_price_dict(q.price)
         if price is not None:
             data["granted_price"] = str(parsed(_money, price).amount)
-            data["granted_by"] = f"approval {approval_id}" if approval_id else f"role {role}"
+            data["grant"] = None if q.grant is None else part_grant_dict(q.grant)
         return data
 
-    def human(p: PartPrice) -> str:
-        data = render(p)
+    def human(q: svc.PartQuote) -> str:
+        p = q.price
+        data = render(q)
         scope = p.listing.scope.business_unit_id
         catalogue = "group" if scope is None else f"business unit {scope}"
         policy = "no policy applies" if p.policy is None else f"policy {p.policy.describe()}"
@@ -356,11 +386,15 @@ def part(
             f"list {data['list_price']} ({catalogue} catalogue); {p.customer_type} pays "
             f"{data['policy_price']} ({policy})"
         )
-        if price is not None:
-            line += f"; {data['granted_price']} granted by {data['granted_by']}"
+        if q.grant is not None:
+            g = q.grant
+            how = f"approval {g.approval_id}" if g.approval_id else f"own authority as {g.role}"
+            line += f"; {data['granted_price']} granted by {g.granted_by} ({how}), grant {g.id}"
+        elif price is not None:
+            line += f"; {data['granted_price']} is at or above the policy price"
         return line
 
-    done(svc.price_part(st.app.uow(), cmd, st.app.clock), render, human)
+    done(svc.price_part(st.app.uow(), cmd, st.app.clock, st.app.ids), render, human)
 
 
 def _money(text: str) -> Any:
@@ -384,12 +418,30 @@ def part_approval_dict(a: PartPriceApproval) -> dict[str, Any]:
     }
 
 
+def part_grant_dict(g: PartPriceGrant) -> dict[str, Any]:
+    return {
+        "id": g.id,
+        "store": g.store_id,
+        "part_number": g.part_number,
+        "customer_type": g.customer_type,
+        "list_price": str(g.list_price.amount),
+        "policy_price": str(g.policy_price.amount),
+        "policy": g.policy,
+        "price": str(g.price.amount),
+        "granted_by": g.granted_by,
+        "role": g.role,
+        "approval": g.approval_id,
+        "granted_at": g.granted_at.isoformat(),
+        "quote": g.quote_id,
+    }
+
+
 @prices.command("part-approve")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
 @click.option("--price", required=True, help="Counter price approved.")
-@click.option("--by", "approver", required=True)
-@click.option("--role", required=True, help="The approver's role, e.g. GM.")
+@click.option("--by", "approver", required=True, help="Approver (staff id on the roster).")
+@click.option("--role", default=None, help="Approve in this role (default: one held that covers).")
 @click.option("--reason", required=True)
 @click.option("--hours", type=int, default=24, show_default=True, help="Valid for this long.")
 def part_approve(
@@ -397,16 +449,37 @@ def part_approve(
     customer_type: str,
     price: str,
     approver: str,
-    role: str,
+    role: str | None,
     reason: str,
     hours: int,
 ) -> None:
-    """Record a counter-sale special discount for PART at --store (配件特价审批)."""
+    """Record a counter-sale special discount for PART at --store (配件特价审批), by
+    someone on the roster whose parts authority at the store covers it."""
     st = state()
     cmd = svc.ApprovePartPrice(
-        st.require_store(), part, customer_type, price, approver, role, reason, hours
+        st.require_store(), part, customer_type, price, approver, reason, role, hours
     )
     done(
         svc.approve_part_price(st.app.uow(), cmd, st.app.clock, st.app.ids),
         part_approval_dict,
     )
+
+
+@prices.command("part-grants")
+@click.option("--quote", "quote_id", default=None, help="Only those given on this quote.")
+@click.option("--limit", type=int, default=50, show_default=True)
+def part_grants(quote_id: str | None, limit: int) -> None:
+    """Counter prices granted below the policy price at --store, newest first: who, on
+    what authority (own role or approval), when, the price and the policy undercut."""
+    from fours_domain.org.model import code
+    from fours_domain.shared.ids import StoreId
+
+    st = state()
+    if limit < 1:
+        fail(InvariantViolation(f"--limit must be at least 1, got {limit}"))
+    store = StoreId(parsed(code, st.require_store(), "store code"))
+    with st.app.uow() as uow:
+        rows = [
+            part_grant_dict(g) for g in uow.part_grants.list(store, quote_id=quote_id, limit=limit)
+        ]
+    emit(rows)

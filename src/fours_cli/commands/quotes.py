@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from fours_cli.commands.prices import done, parse_spec, parsed
-from fours_cli.output import state
+from fours_cli.commands.prices import done, parse_spec
+from fours_cli.output import parsed, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.quotes import Approval, LineKind, Quote
 
@@ -36,6 +36,10 @@ def quote_dict(q: Quote) -> dict[str, Any]:
                 "gross": str(line.split.gross.amount),
                 "net": str(line.split.net.amount),
                 "vat": str(line.split.vat.amount),
+                "part_number": line.part_number,
+                "policy_price": None
+                if line.policy_price is None
+                else str(line.policy_price.amount),
             }
             for i, line in enumerate(q.lines, start=1)
         ],
@@ -103,11 +107,19 @@ def quotes() -> None:
 @quotes.command("new")
 @click.argument("vehicle")
 @click.option("--customer", required=True)
-@click.option("--author", required=True, help="Salesperson writing the quote.")
-@click.option("--role", "author_role", required=True, help="The author's role, e.g. SALES.")
+@click.option("--author", required=True, help="Salesperson writing the quote (staff id).")
+@click.option(
+    "--role",
+    "author_role",
+    default=None,
+    help="The author's role, held at --store (default: their strongest vehicle authority).",
+)
 @click.option("--price", default=None, help="Vehicle price (default: promotion, else MSRP).")
-def new(vehicle: str, customer: str, author: str, author_role: str, price: str | None) -> None:
-    """A draft quote for VEHICLE (BRAND/MODEL/TRIM/COLOUR/INTERIOR) at --store."""
+def new(
+    vehicle: str, customer: str, author: str, author_role: str | None, price: str | None
+) -> None:
+    """A draft quote for VEHICLE (BRAND/MODEL/TRIM/COLOUR/INTERIOR) at --store, by an
+    author on the staff roster."""
     st = state()
     cmd = svc.NewQuote(
         st.require_store(), parsed(parse_spec, vehicle), customer, author, author_role, price
@@ -119,30 +131,63 @@ def new(vehicle: str, customer: str, author: str, author_role: str, price: str |
 @click.argument("quote_id")
 @click.argument("kind", type=click.Choice([k.value for k in LineKind if k is not LineKind.VEHICLE]))
 @click.argument("description")
-@click.argument("unit_price")
+@click.argument("unit_price", required=False)
 @click.option("--qty", "quantity", type=int, default=1, show_default=True)
-@click.option("--vat", "vat_rate", default=None, help="VAT rate, e.g. 0.13 (default by kind).")
+@click.option("--vat", "vat_rate", default=None, help="VAT rate, 0.13 or 13% (default by kind).")
+@click.option("--part", "part_number", default=None, help="Accessory: its catalogue part number.")
+@click.option(
+    "--customer-type",
+    default="RETAIL",
+    show_default=True,
+    help="Accessory: customer type or member tier the parts policy prices for.",
+)
+@click.option("--approval", "approval_id", default=None, help="Accessory: a part approval id.")
 def add_line(
-    quote_id: str, kind: str, description: str, unit_price: str, quantity: int, vat_rate: str | None
+    quote_id: str,
+    kind: str,
+    description: str,
+    unit_price: str | None,
+    quantity: int,
+    vat_rate: str | None,
+    part_number: str | None,
+    customer_type: str,
+    approval_id: str | None,
 ) -> None:
-    """Add an accessory, service, fee, trade-in credit or discount (tax-inclusive)."""
+    """Add an accessory, service, fee, trade-in credit or discount (tax-inclusive).
+
+    An accessory names its catalogue part (--part): UNIT_PRICE defaults to the parts
+    policy price, and a lower price needs the author's parts authority or a recorded
+    part approval (--approval, from prices part-approve); it is recorded as a grant.
+    The other kinds need UNIT_PRICE."""
     st = state()
     cmd = svc.AddQuoteLine(
-        st.require_store(), quote_id, LineKind(kind), description, unit_price, quantity, vat_rate
+        st.require_store(),
+        quote_id,
+        LineKind(kind),
+        description,
+        unit_price,
+        quantity,
+        vat_rate,
+        part_number,
+        customer_type,
+        approval_id,
     )
-    done(svc.add_quote_line(st.app.uow(), cmd), quote_dict, render_quote)
+    done(svc.add_quote_line(st.app.uow(), cmd, st.app.clock, st.app.ids), quote_dict, render_quote)
 
 
 @quotes.command("approve")
 @click.argument("quote_id")
-@click.option("--by", "approver", required=True)
-@click.option("--role", required=True, help="The approver's role, e.g. GM.")
+@click.option("--by", "approver", required=True, help="Approver (staff id), not the author.")
+@click.option(
+    "--role", default=None, help="Approve in this role (default: the least senior that covers)."
+)
 @click.option("--reason", required=True)
 @click.option("--hours", type=int, default=72, show_default=True, help="Valid for this long.")
-def approve(quote_id: str, approver: str, role: str, reason: str, hours: int) -> None:
-    """Approve the quote's current deal price (价格特批)."""
+def approve(quote_id: str, approver: str, role: str | None, reason: str, hours: int) -> None:
+    """Approve the quote's current deal price (价格特批): the approver is on the roster,
+    is not the quote's author, and holds a role at --store whose authority covers it."""
     st = state()
-    cmd = svc.ApproveQuote(st.require_store(), quote_id, approver, role, reason, hours)
+    cmd = svc.ApproveQuote(st.require_store(), quote_id, approver, reason, role, hours)
     done(
         svc.approve_quote(st.app.uow(), cmd, st.app.clock),
         approval_dict,

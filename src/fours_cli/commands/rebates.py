@@ -3,13 +3,14 @@ reconciliation against a manufacturer statement, and what-if."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from fours_cli.output import emit, fail, state, table
+from fours_cli.output import emit, fail, parsed, state, table
 from fours_cli.output import value_or_fail as _done
 from fours_domain.shared.errors import DomainError, InvariantViolation
 
@@ -81,25 +82,19 @@ def _policy_line(p: Any) -> dict[str, Any]:
 @policy.command("add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def policy_add(file: Path) -> None:
-    """Add the policies of a TOML FILE (one policy, or several as [[policy]] tables)."""
-    import tomllib
+    """Add the policies of a TOML FILE (one policy, or several as [[policy]] tables).
 
-    from fours_adapters.sql.rebates.converters import structure_policy
+    Every policy is checked first — unknown keys, values, brand, the stores its targets
+    name, ids used before — and the file is added whole or not at all."""
+    from fours_adapters.rebates.policy_file import read_policy_file
     from fours_domain.rebates import services as svc
 
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"), parse_float=Decimal)
-    except tomllib.TOMLDecodeError as error:
-        fail(InvariantViolation(f"{file}: not valid TOML ({error})"))
-    entries = data.get("policy", [data])
-    app = state().app
-    added = []
-    for entry in entries:
-        try:
-            new = structure_policy(entry)
-        except DomainError as error:
-            fail(error)
-        added.append(_done(svc.add_policy(app.uow(), svc.AddPolicy(new))))
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        fail(InvariantViolation(f"{file}: not UTF-8 text ({error.reason})"))
+    policies = _done(read_policy_file(text, str(file)))
+    added = _done(svc.add_policies(state().app.uow(), svc.AddPolicies(policies)))
     emit([policy_dict(p) for p in added], table([_policy_line(p) for p in added]))
 
 
@@ -132,52 +127,108 @@ def sale_dict(f: Any) -> dict[str, Any]:
         "sold_on": f.sold_on,
         "delivered_on": f.delivered_on,
         "invoice_price": None if f.invoice_price is None else _money(f.invoice_price),
+        "vat_rate": str(f.vat_rate),
         "pre_tax_price": None if f.pre_tax_price is None else _money(f.pre_tax_price),
         "purchase_cost": None if f.purchase_cost is None else _money(f.purchase_cost),
         "flags": sorted(r.value for r in f.clawback_reasons),
     }
 
 
+def _spec(
+    brand: str | None,
+    model: str | None,
+    trim: str | None,
+    colour: str | None,
+    interior: str | None,
+) -> Any:
+    from fours_domain.shared.catalogue import VehicleSpec
+
+    if brand is None and model is None:
+        if trim or colour or interior:
+            fail(InvariantViolation("--trim, --colour and --interior need --brand and --model"))
+        return None
+    if brand is None or model is None:
+        fail(InvariantViolation("give both --brand and --model"))
+    return parsed(VehicleSpec, brand, model, trim, colour, interior)
+
+
+def _vat(text: str | None) -> Any:
+    from fours_domain.shared.money import VatRate
+
+    return None if text is None else parsed(VatRate, text)
+
+
+_CORRECT = "Overwrite facts recorded with other values (needs --reason; recorded)."
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _spec_options(required: bool) -> Callable[[F], F]:
+    """--brand --model --trim --colour --interior (brand and model ``required``, or only
+    for a car not recorded yet)."""
+    help_new = None if required else "For a car not recorded yet."
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            (
+                click.option("--brand", required=required, default=None, help=help_new),
+                click.option("--model", required=required, default=None, help=help_new),
+                click.option("--trim", default=None),
+                click.option("--colour", default=None),
+                click.option("--interior", default=None),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @sale.command("add")
 @click.argument("vin")
-@click.option("--brand", required=True)
-@click.option("--model", required=True)
-@click.option("--trim", default=None)
-@click.option("--colour", default=None)
+@_spec_options(required=True)
 @click.option("--sold-on", required=True, metavar="DATE", help="Sale (invoice) date.")
 @click.option("--price", required=True, metavar="YUAN", help="Tax-inclusive invoice price.")
+@click.option("--vat", "vat_rate", default=None, help="VAT rate of the invoice (default 13%).")
 @click.option("--delivered-on", default=None, metavar="DATE", help="Delivered to the customer.")
 @click.option("--picked-up-on", default=None, metavar="DATE", help="Picked up (提车).")
 @click.option("--cost", default=None, metavar="YUAN", help="Tax-inclusive purchase cost.")
 @click.option("--out-of-territory", is_flag=True, help="Sold outside the territory.")
 @click.option("--bad-customer-data", is_flag=True, help="Customer data missing or false.")
+@click.option("--correct", is_flag=True, help=_CORRECT)
+@click.option("--reason", default="", help="Why the recorded facts are corrected.")
 def sale_add(
     vin: str,
     brand: str,
     model: str,
     trim: str | None,
     colour: str | None,
+    interior: str | None,
     sold_on: str,
     price: str,
+    vat_rate: str | None,
     delivered_on: str | None,
     picked_up_on: str | None,
     cost: str | None,
     out_of_territory: bool,
     bad_customer_data: bool,
+    correct: bool,
+    reason: str,
 ) -> None:
-    """Record a car sold by --store (and optionally picked up / delivered)."""
+    """Record a car sold by --store (and optionally picked up / delivered).
+
+    The brand must be one --store sells. A car recorded already is refused unless
+    --correct --reason says it is a correction; the same facts again change nothing.
+    --cost without --picked-up-on records the cost only: the pick-up day is never
+    assumed (record it with 'rebates sale pickup')."""
     from fours_domain.rebates import services as svc
-    from fours_domain.shared.catalogue import VehicleSpec
 
     st = state()
-    try:
-        spec = VehicleSpec(brand, model, trim=trim, colour=colour)
-    except DomainError as error:
-        fail(error)
     cmd = svc.RecordSale(
         store_id=st.require_store(),
         vin=vin,
-        spec=spec,
+        spec=_spec(brand, model, trim, colour, interior),
         sold_on=_date(sold_on),
         invoice_price=_amount(price),
         delivered_on=_date(delivered_on),
@@ -185,8 +236,96 @@ def sale_add(
         purchase_cost=None if cost is None else _amount(cost),
         out_of_territory=out_of_territory,
         bad_customer_data=bad_customer_data,
+        vat_rate=_vat(vat_rate),
+        correct=correct,
+        reason=reason,
     )
-    emit(sale_dict(_done(svc.record_sale(st.app.uow(), cmd))))
+    emit(sale_dict(_done(svc.record_sale(st.app.uow(), cmd, st.app.clock))))
+
+
+@sale.command("pickup")
+@click.argument("vin")
+@click.option("--on", "picked_up_on", required=True, metavar="DATE", help="Picked up (提车).")
+@_spec_options(required=False)
+@click.option("--cost", default=None, metavar="YUAN", help="Tax-inclusive purchase cost.")
+@click.option("--vat", "vat_rate", default=None, help="VAT rate of a new car (default 13%).")
+@click.option("--correct", is_flag=True, help=_CORRECT)
+@click.option("--reason", default="", help="Why the recorded facts are corrected.")
+def sale_pickup(
+    vin: str,
+    picked_up_on: str,
+    brand: str | None,
+    model: str | None,
+    trim: str | None,
+    colour: str | None,
+    interior: str | None,
+    cost: str | None,
+    vat_rate: str | None,
+    correct: bool,
+    reason: str,
+) -> None:
+    """Record that --store picked a car up from the manufacturer (提车), alone: it counts
+    for pick-up bonuses in the period of that day. A car not recorded yet needs --brand
+    and --model; a different day or cost already recorded needs --correct --reason."""
+    from fours_domain.rebates import services as svc
+
+    st = state()
+    cmd = svc.RecordPickup(
+        store_id=st.require_store(),
+        vin=vin,
+        spec=_spec(brand, model, trim, colour, interior),
+        picked_up_on=_date(picked_up_on),
+        purchase_cost=None if cost is None else _amount(cost),
+        vat_rate=_vat(vat_rate),
+        correct=correct,
+        reason=reason,
+    )
+    emit(sale_dict(_done(svc.record_pickup(st.app.uow(), cmd, st.app.clock))))
+
+
+@sale.command("flag")
+@click.argument("vin")
+@click.option("--out-of-territory", is_flag=True, help="Sold outside the territory (跨区).")
+@click.option("--bad-customer-data", is_flag=True, help="Customer data missing or false.")
+@click.option("--clear", is_flag=True, help="Clear the flag instead of setting it.")
+@click.option("--reason", required=True, help="Why (recorded with the change).")
+def sale_flag(
+    vin: str, out_of_territory: bool, bad_customer_data: bool, clear: bool, reason: str
+) -> None:
+    """Set (or --clear) a claw-back flag on a car of --store, saying why. Re-estimate the
+    period afterwards: the flag changes what the car earns (or costs)."""
+    from fours_domain.rebates import services as svc
+    from fours_domain.rebates.model import ClawbackReason
+
+    st = state()
+    if out_of_territory == bad_customer_data:
+        fail(InvariantViolation("name one flag: --out-of-territory or --bad-customer-data"))
+    flag = ClawbackReason.OUT_OF_TERRITORY if out_of_territory else ClawbackReason.BAD_CUSTOMER_DATA
+    cmd = svc.FlagSale(st.require_store(), vin, flag, not clear, reason)
+    emit(sale_dict(_done(svc.flag_sale(st.app.uow(), cmd, st.app.clock))))
+
+
+@sale.command("show")
+@click.argument("vin")
+def sale_show(vin: str) -> None:
+    """A car's sales facts at --store and every recorded change to them."""
+    from fours_domain.rebates import services as svc
+
+    st = state()
+    record = _done(svc.sale_record(st.app.uow(), st.require_store(), vin))
+    history = [
+        {
+            "seq": a.seq,
+            "at": a.at.isoformat(),
+            "action": a.action.value,
+            "reason": a.reason,
+            "detail": a.detail,
+        }
+        for a in record.amendments
+    ]
+    data = {**sale_dict(record.fact), "amendments": history}
+    human = table([sale_dict(record.fact)]) + ("\n\n" + table(history) if history else "")
+    emit(data, human)
 
 
 @sale.command("deliver")
@@ -198,7 +337,7 @@ def sale_deliver(vin: str, delivered_on: str) -> None:
 
     st = state()
     cmd = svc.RecordDelivery(st.require_store(), vin, _date(delivered_on))
-    emit(sale_dict(_done(svc.record_delivery(st.app.uow(), cmd))))
+    emit(sale_dict(_done(svc.record_delivery(st.app.uow(), cmd, st.app.clock))))
 
 
 @rebates.command("kpi")
@@ -310,7 +449,11 @@ def _claim_dict(c: Any) -> dict[str, Any]:
 @click.argument("amount", metavar="YUAN")
 @click.option("--notice", default="", help="The manufacturer's notice reference.")
 def confirm(policy_id: str, period: str, amount: str, notice: str) -> None:
-    """Record the manufacturer's confirmed amount for --store, POLICY_ID and PERIOD."""
+    """Record the manufacturer's confirmed amount for --store, POLICY_ID and PERIOD.
+
+    A negative amount is legitimate: a notice whose claw-backs (跨区, 信息不实) outweigh
+    what the policy pays is a deduction (write it after --, e.g. `confirm P Q -- -5000`).
+    A later notice replaces an earlier one."""
     from fours_domain.rebates import services as svc
 
     st = state()
@@ -322,12 +465,23 @@ def confirm(policy_id: str, period: str, amount: str, notice: str) -> None:
 @click.argument("policy_id")
 @click.argument("period")
 @click.option("--ref", "reference", default="", help="Payment or credit-note reference.")
-def settle(policy_id: str, period: str, reference: str) -> None:
-    """Settle what is still owed to --store: entitled − already settled (sub-periods too)."""
+@click.option(
+    "--paid",
+    default=None,
+    metavar="YUAN",
+    help="What actually arrived (default: exactly what is due); the difference is recorded.",
+)
+def settle(policy_id: str, period: str, reference: str, paid: str | None) -> None:
+    """Settle --store's confirmed claim: due = confirmed − already settled (sub-periods
+    too); record --paid, what actually arrived. An estimate alone is not settled: confirm
+    the manufacturer's notice first. A short or over payment leaves the claim open with
+    the rest outstanding."""
     from fours_domain.rebates import services as svc
 
     st = state()
-    cmd = svc.SettleRebate(st.require_store(), policy_id, period, reference)
+    cmd = svc.SettleRebate(
+        st.require_store(), policy_id, period, reference, None if paid is None else _amount(paid)
+    )
     outcome = _done(svc.settle_rebate(st.app.uow(), cmd, st.app.clock))
     data = {
         "store": cmd.store_id.upper(),
@@ -335,7 +489,10 @@ def settle(policy_id: str, period: str, reference: str) -> None:
         "period": period.upper(),
         "entitled": _money(outcome.entitled),
         "already_settled": _money(outcome.already_settled),
+        "due": _money(outcome.due),
         "paid_now": _money(outcome.paid_now),
+        "difference": _money(outcome.difference),
+        "outstanding": _money(outcome.outstanding),
         "reference": None if outcome.settlement is None else outcome.settlement.reference,
     }
     emit(data)

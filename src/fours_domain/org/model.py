@@ -3,6 +3,11 @@
 One database holds one group. Regions, business units (事业部) and brands are
 group-wide reference data; a :class:`Store` is the aggregate every store-owned
 record hangs from, and owns its showrooms, warehouses and bins.
+
+The **staff roster** (员工花名册) says who works for the group and in which
+roles, at which stores (or group-wide): a :class:`StaffMember` with its
+:class:`RoleGrant` s. Whoever approves a price, writes a quote or grants a
+counter discount is checked against it (docs/adr/0036-staff-roster-and-four-eyes.md).
 """
 
 from __future__ import annotations
@@ -10,11 +15,18 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Sequence
+from typing import NewType
 
 import attrs
 from returns.result import Failure, Result, Success
 
-from fours_domain.shared.errors import AlreadyExists, DuplicateInput, InvariantViolation, NotFound
+from fours_domain.shared.errors import (
+    AlreadyExists,
+    DomainError,
+    DuplicateInput,
+    InvariantViolation,
+    NotFound,
+)
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.identifiers import SocialCreditCode
 from fours_domain.shared.ids import (
@@ -26,6 +38,7 @@ from fours_domain.shared.ids import (
     RegionId,
     ShowroomCode,
     StoreId,
+    UserId,
     WarehouseCode,
 )
 from fours_domain.shared.time import DateTime, StoreTimeZone
@@ -353,3 +366,138 @@ class Store(EventRecorder):
         if found is None:
             return Failure(NotFound(f"bin in {self.id}/{warehouse.code}", bin_code.upper()))
         return Success(found)
+
+
+# --------------------------------------------------------------------------- staff roster
+
+RoleCode = NewType("RoleCode", str)
+
+GROUP_WIDE = "*"
+"""Scope key of a role held at every store of the group."""
+
+_USER_RE = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,63}$")
+
+
+def role_code(value: str) -> RoleCode:
+    """A role such as ``SALES``, ``SALES_MANAGER``, ``GM`` (upper case, ``-`` → ``_``).
+
+    >>> role_code(" sales-manager ")
+    'SALES_MANAGER'
+    """
+    normalised = value.strip().upper().replace("-", "_")
+    if not normalised or not normalised.replace("_", "").isalnum() or len(normalised) > 32:
+        raise InvariantViolation(f"role {value!r} must be 1–32 letters, digits or '_'")
+    return RoleCode(normalised)
+
+
+def user_id(value: str) -> UserId:
+    """A staff member's login id: 1–64 of a–z, 0–9, ``.``, ``_``, ``-`` (case-insensitive).
+
+    >>> user_id(" Zhang.Wei ")
+    'zhang.wei'
+    """
+    normalised = value.strip().lower()
+    if not _USER_RE.match(normalised):
+        raise InvariantViolation(
+            f"staff id {value!r} must be 1–64 characters of a–z, 0–9, '.', '_' or '-'",
+            staff=value,
+        )
+    return UserId(normalised)
+
+
+def _scope_label(scope: str) -> str:
+    return "group-wide" if scope == GROUP_WIDE else f"store {scope}"
+
+
+@attrs.define(slots=False, eq=False)
+class RoleGrant:
+    """``staff_id`` holds ``role`` at store ``scope``, or at every store (``*``)."""
+
+    staff_id: UserId
+    role: RoleCode
+    scope: str
+
+    @property
+    def store_id(self) -> StoreId | None:
+        return None if self.scope == GROUP_WIDE else StoreId(self.scope)
+
+    def applies_at(self, store_id: StoreId) -> bool:
+        return self.scope in (GROUP_WIDE, store_id)
+
+    def __str__(self) -> str:
+        return f"{self.role}@{self.scope}"
+
+
+class RoleNotHeld(DomainError):
+    """Someone acted in a role they do not hold at that store."""
+
+    code = "role_not_held"
+
+
+@attrs.define(slots=False, eq=False)
+class StaffMember:
+    """A member of staff (员工) and the roles they hold, per store or group-wide.
+
+    >>> m = StaffMember("li.na", "李娜")
+    >>> _ = m.grant("sales_manager", StoreId("SH01"))
+    >>> m.holds(RoleCode("SALES_MANAGER"), StoreId("SH01")), m.roles_at(StoreId("GZ01"))
+    (True, frozenset())
+    """
+
+    id: UserId = attrs.field(converter=user_id)
+    name: str = attrs.field(converter=_name)
+    grants: list[RoleGrant] = attrs.field(factory=list)
+
+    def _find(self, role: RoleCode, scope: str) -> RoleGrant | None:
+        return next((g for g in self.grants if (g.role, g.scope) == (role, scope)), None)
+
+    def grant(self, role: str, store_id: StoreId | None) -> Result[RoleGrant, AlreadyExists]:
+        """Grant ``role`` at ``store_id`` (``None``: group-wide)."""
+        wanted = role_code(role)
+        scope = GROUP_WIDE if store_id is None else store_id
+        if self._find(wanted, scope) is not None:
+            return Failure(AlreadyExists(f"role of {self.id} ({_scope_label(scope)})", wanted))
+        grant = RoleGrant(staff_id=self.id, role=wanted, scope=scope)
+        self.grants.append(grant)
+        return Success(grant)
+
+    def revoke(self, role: str, store_id: StoreId | None) -> Result[RoleGrant, NotFound]:
+        """Withdraw ``role`` at ``store_id`` (``None``: the group-wide grant)."""
+        wanted = role_code(role)
+        scope = GROUP_WIDE if store_id is None else store_id
+        found = self._find(wanted, scope)
+        if found is None:
+            return Failure(NotFound(f"role of {self.id} ({_scope_label(scope)})", wanted))
+        self.grants.remove(found)
+        return Success(found)
+
+    def roles_at(self, store_id: StoreId) -> frozenset[RoleCode]:
+        """Every role this person holds at ``store_id`` (its own and group-wide grants)."""
+        return frozenset(g.role for g in self.grants if g.applies_at(store_id))
+
+    def holds(self, role: RoleCode, store_id: StoreId) -> bool:
+        return role in self.roles_at(store_id)
+
+    def acting_as(
+        self, role: str | None, store_id: StoreId
+    ) -> Result[frozenset[RoleCode], RoleNotHeld]:
+        """The roles this person may act in at ``store_id``: ``role`` if given and held,
+        else every role held there; refused when none (or not that one) is held."""
+        held = self.roles_at(store_id)
+        if role is not None:
+            wanted = role_code(role)
+            if wanted not in held:
+                return Failure(self._not_held(f"does not hold {wanted}", store_id, wanted))
+            return Success(frozenset({wanted}))
+        if not held:
+            return Failure(self._not_held("holds no role", store_id, None))
+        return Success(held)
+
+    def _not_held(self, what: str, store_id: StoreId, role: RoleCode | None) -> RoleNotHeld:
+        holds = ", ".join(sorted(str(g) for g in self.grants)) or "no roles at all"
+        return RoleNotHeld(
+            f"{self.id} ({self.name}) {what} at store {store_id} (holds: {holds})",
+            staff=self.id,
+            store=store_id,
+            role=role,
+        )

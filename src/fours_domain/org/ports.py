@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from fours_domain.org.model import Brand, BusinessUnit, Company, Group, Region, Store
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, CompanyId, RegionId, StoreId
+from fours_domain.org.model import Brand, BusinessUnit, Company, Group, Region, StaffMember, Store
+from fours_domain.shared.ids import (
+    BrandCode,
+    BusinessUnitId,
+    CompanyId,
+    RegionId,
+    StoreId,
+    UserId,
+)
 from fours_domain.shared.uow import UnitOfWork
 
 
 class OrgRepository(Protocol):
-    """Groups, regions, business units, companies, brands and stores."""
+    """Groups, regions, business units, companies, brands, stores and the staff roster."""
 
     def get_group(self) -> Group | None: ...
     def add_group(self, group: Group) -> None: ...
@@ -30,6 +37,12 @@ class OrgRepository(Protocol):
     def get_store(self, store_id: StoreId) -> Store | None: ...
     def add_store(self, store: Store) -> None: ...
     def list_stores(self, region_id: RegionId | None = None) -> Sequence[Store]: ...
+    def get_staff(self, staff_id: UserId) -> StaffMember | None: ...
+    def add_staff(self, member: StaffMember) -> None: ...
+    def list_staff(self, store_id: StoreId | None = None) -> Sequence[StaffMember]:
+        """The roster ordered by id; with ``store_id``, those holding a role there
+        (their own grants at that store or group-wide)."""
+        ...
 
 
 class OrgUnitOfWork(UnitOfWork, Protocol):

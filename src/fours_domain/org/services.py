@@ -22,15 +22,24 @@ from fours_domain.org.model import (
     Company,
     Group,
     Region,
+    RoleGrant,
     Showroom,
+    StaffMember,
     Store,
     Warehouse,
     WarehouseKind,
     code,
     first_repeated,
+    user_id,
 )
 from fours_domain.org.ports import OrgUnitOfWork
-from fours_domain.shared.errors import AlreadyExists, DomainError, DuplicateInput, NotFound
+from fours_domain.shared.errors import (
+    AlreadyExists,
+    DomainError,
+    DuplicateInput,
+    InvariantViolation,
+    NotFound,
+)
 from fours_domain.shared.ids import BrandCode, BusinessUnitId, CompanyId, RegionId, StoreId
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, StoreTimeZone
@@ -320,4 +329,117 @@ def add_bins(uow: OrgUnitOfWork, cmd: AddBins) -> Result[list[Bin], DomainError]
     """Add bins to a warehouse of a store in one unit of work: all, or none of them."""
     return _with_store(
         uow, cmd.store_id, lambda s: s.add_bins(cmd.warehouse_code, list(cmd.bin_codes))
+    )
+
+
+# --------------------------------------------------------------------------- staff roster
+
+
+@attrs.frozen
+class AddStaff:
+    """Add a member of staff, optionally with roles at ``store_id`` or group-wide."""
+
+    staff_id: str
+    name: str
+    roles: tuple[str, ...] = ()
+    store_id: str | None = None
+    group_wide: bool = False
+
+
+@attrs.frozen
+class GrantRole:
+    """Grant ``role`` to a member of staff at ``store_id`` or (``group_wide``) every store."""
+
+    staff_id: str
+    role: str
+    store_id: str | None = None
+    group_wide: bool = False
+
+
+@attrs.frozen
+class RevokeRole:
+    """Withdraw a role grant (the one at ``store_id``, or the group-wide one)."""
+
+    staff_id: str
+    role: str
+    store_id: str | None = None
+    group_wide: bool = False
+
+
+def _grant_scope(
+    uow: OrgUnitOfWork, store_id: str | None, group_wide: bool
+) -> Result[StoreId | None, DomainError]:
+    """The store a grant is for (checked to exist), or ``None`` for group-wide."""
+    if group_wide == (store_id is not None):
+        return Failure(
+            InvariantViolation("a role is held at one store (--store CODE) or group-wide, not both")
+        )
+    if store_id is None:
+        return Success(None)
+    wanted = StoreId(code(store_id, "store code"))
+    if uow.org.get_store(wanted) is None:
+        return Failure(NotFound("store", wanted))
+    return Success(wanted)
+
+
+def add_staff(uow: OrgUnitOfWork, cmd: AddStaff) -> Result[StaffMember, DomainError]:
+    """Add a member of staff to the roster (员工花名册) with their first roles, at once."""
+
+    def run() -> Result[StaffMember, DomainError]:
+        member = StaffMember(id=cmd.staff_id, name=cmd.name)
+        with uow:
+            if uow.org.get_staff(member.id) is not None:
+                return Failure(AlreadyExists("staff member", member.id))
+            if cmd.roles:
+                match _grant_scope(uow, cmd.store_id, cmd.group_wide):
+                    case Failure(error):
+                        return Failure(error)
+                    case Success(store_id):
+                        for role in cmd.roles:
+                            granted = member.grant(role, store_id)
+                            if isinstance(granted, Failure):
+                                return Failure(granted.failure())
+            elif cmd.store_id is not None or cmd.group_wide:
+                return Failure(InvariantViolation("a store or group-wide scope needs a --role"))
+            uow.org.add_staff(member)
+            uow.commit()
+            return Success(member)
+
+    return _guarded(run)
+
+
+def _with_member(
+    uow: OrgUnitOfWork,
+    raw_id: str,
+    store_raw: str | None,
+    group_wide: bool,
+    change: Callable[[StaffMember, StoreId | None], Result[RoleGrant, DomainError]],
+) -> Result[RoleGrant, DomainError]:
+    def run() -> Result[RoleGrant, DomainError]:
+        wanted = user_id(raw_id)
+        with uow:
+            member = uow.org.get_staff(wanted)
+            if member is None:
+                return Failure(NotFound("staff member", wanted))
+            match _grant_scope(uow, store_raw, group_wide):
+                case Failure(error):
+                    return Failure(error)
+                case Success(store_id):
+                    outcome = change(member, store_id)
+            if isinstance(outcome, Success):
+                uow.commit()
+            return outcome
+
+    return _guarded(run)
+
+
+def grant_role(uow: OrgUnitOfWork, cmd: GrantRole) -> Result[RoleGrant, DomainError]:
+    return _with_member(
+        uow, cmd.staff_id, cmd.store_id, cmd.group_wide, lambda m, s: m.grant(cmd.role, s)
+    )
+
+
+def revoke_role(uow: OrgUnitOfWork, cmd: RevokeRole) -> Result[RoleGrant, DomainError]:
+    return _with_member(
+        uow, cmd.staff_id, cmd.store_id, cmd.group_wide, lambda m, s: m.revoke(cmd.role, s)
     )

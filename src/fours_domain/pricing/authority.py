@@ -19,23 +19,23 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import NewType
 
 import attrs
 
+from fours_domain.org.model import RoleCode, role_code
 from fours_domain.pricing.model import PriceKind
 from fours_domain.shared.errors import InvariantViolation
-from fours_domain.shared.money import ZERO, Money, cny, is_fen_exact, round_fen
+from fours_domain.shared.money import ZERO, Money, cny, is_fen_exact, parse_decimal, round_fen
 
-RoleCode = NewType("RoleCode", str)
-
-
-def role_code(value: str) -> RoleCode:
-    """A role such as ``SALES``, ``SALES_MANAGER``, ``GM`` (upper case)."""
-    normalised = value.strip().upper().replace("-", "_")
-    if not normalised or not normalised.replace("_", "").isalnum() or len(normalised) > 32:
-        raise InvariantViolation(f"role {value!r} must be 1–32 letters, digits or '_'")
-    return RoleCode(normalised)
+__all__ = [
+    "AuthorityLadder",
+    "AuthorityRule",
+    "Basis",
+    "RoleCode",
+    "Subject",
+    "default_rules",
+    "role_code",
+]
 
 
 class Subject(enum.Enum):
@@ -67,7 +67,7 @@ class Basis(enum.Enum):
 
 
 def _share(value: Decimal | str) -> Decimal:
-    share = Decimal(str(value))
+    share = parse_decimal(value, "share of the basis")
     if not Decimal(0) < share <= Decimal(1):
         raise InvariantViolation(f"share {share} of the basis must be in (0, 1]")
     return share
@@ -104,14 +104,18 @@ class AuthorityRule:
     def limit(self, references: Mapping[Basis, Money | None]) -> Money | None:
         """The lowest price this role may grant; ``None`` = unknown basis (covers nothing).
 
-        Unlimited rules return ``ZERO``.
+        Unlimited rules return ``ZERO`` — unless a special-approval price (特批价) resolves
+        for the car: it is the lowest price anyone may approve, so no vehicle limit goes
+        under it (docs/adr/0038-accessories-and-special-prices.md).
         """
+        special = references.get(Basis.SPECIAL) if self.subject is Subject.VEHICLE else None
         if self.basis is Basis.UNLIMITED:
-            return ZERO
+            return ZERO if special is None else special
         base = references.get(self.basis)
         if base is None:
             return None
-        return round_fen(Money(base.amount * self.share, base.currency)) - self.amount_off
+        limit = round_fen(Money(base.amount * self.share, base.currency)) - self.amount_off
+        return limit if special is None else max(limit, special)
 
     def covers(self, price: Money, references: Mapping[Basis, Money | None]) -> bool:
         limit = self.limit(references)
@@ -119,6 +123,12 @@ class AuthorityRule:
 
     def describe(self, references: Mapping[Basis, Money | None]) -> str:
         if self.basis is Basis.UNLIMITED:
+            special = self.limit(references)
+            if special:
+                return (
+                    f"{self.role} may approve any price down to the special-approval "
+                    f"price {special.amount}"
+                )
             return f"{self.role} may approve any price"
         basis = self.basis.value.replace("_", " ")
         formula = basis if self.share == 1 else f"{(self.share * 100).normalize():f}% of {basis}"
@@ -126,6 +136,9 @@ class AuthorityRule:
             formula += f" − {round_fen(self.amount_off).amount}"
         limit = self.limit(references)
         shown = "unknown: no such price for this item" if limit is None else f"{limit.amount}"
+        special = references.get(Basis.SPECIAL) if self.subject is Subject.VEHICLE else None
+        if limit is not None and special is not None and limit == special:
+            shown += " (the special-approval price: nobody goes lower)"
         return f"{self.role} may go down to {formula} = {shown}"
 
 
@@ -153,6 +166,19 @@ class AuthorityLadder:
     def covers(self, role: RoleCode, price: Money, refs: Mapping[Basis, Money | None]) -> bool:
         rule = self.rule(role)
         return rule is not None and rule.covers(price, refs)
+
+    def strongest(
+        self, roles: Iterable[RoleCode], refs: Mapping[Basis, Money | None]
+    ) -> RoleCode | None:
+        """Of ``roles``, the one that may go lowest on its own (ties by code); roles with
+        no rule, or whose basis is unknown for the item, come last. ``None`` if no roles."""
+
+        def reach(role: RoleCode) -> tuple[int, Decimal, str]:
+            rule = self.rule(role)
+            limit = None if rule is None else rule.limit(refs)
+            return (1, Decimal(0), role) if limit is None else (0, limit.amount, role)
+
+        return min(roles, key=reach, default=None)
 
     def roles_covering(self, price: Money, refs: Mapping[Basis, Money | None]) -> list[RoleCode]:
         """Roles that may approve ``price``, the one with the highest limit first."""

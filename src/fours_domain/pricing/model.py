@@ -32,6 +32,7 @@ from typing import NewType
 
 import attrs
 import pendulum
+from returns.result import Failure, Result, Success
 
 from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
@@ -239,9 +240,17 @@ def _price(value: Money) -> Money:
     return round_fen(value)
 
 
+class SchemeEndRefused(DomainError):
+    """A scheme cannot be given that end (it has one, or it would rewrite the past)."""
+
+    code = "scheme_end_refused"
+
+
 @attrs.frozen
 class PriceScheme:
-    """One price statement (价格方案). Immutable: a change is a new scheme.
+    """One price statement (价格方案). Immutable: a change is a new scheme — with one
+    exception, recorded: an open-ended scheme may be given an end that is still in the
+    future (:meth:`end`, ADR 0039).
 
     Immutability keeps every explanation and every frozen quote auditable:
     the scheme a quote cites never changes under it.
@@ -256,15 +265,66 @@ class PriceScheme:
     priority: int = 0
     window: ValidityWindow = attrs.field(factory=ValidityWindow)
     created_at: DateTime | None = None
+    ended_at: DateTime | None = None
+    """When an end was set on this (until then open-ended) scheme."""
+    end_reason: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.id.strip():
             raise InvariantViolation("a price scheme needs an id")
         if not -1000 <= self.priority <= 1000:
             raise InvariantViolation(f"priority {self.priority} must be in [-1000, 1000]")
+        if self.ended_at is not None and self.window.ends is None:
+            raise InvariantViolation(f"scheme {self.id}: an end was recorded but it has none")
 
     def describe(self) -> str:
         return f"{self.id} ({self.name})"
+
+    def end(
+        self,
+        ends: DateTime,
+        *,
+        at: DateTime,
+        places: Iterable[StorePlace],
+        reason: str | None = None,
+    ) -> Result[PriceScheme, DomainError]:
+        """This scheme ending at ``ends`` (store-local wall-clock time, exclusive), recorded
+        at instant ``at`` — only for an open-ended scheme, and only when ``ends`` is still
+        ahead at every store it covers (``places``): a retroactive end would change
+        resolutions that were already made, explained and quoted."""
+        if self.window.ends is not None:
+            return Failure(
+                SchemeEndRefused(
+                    f"price scheme {self.describe()} already ends at "
+                    f"{self.window.ends.isoformat()}: a scheme's end is set once; "
+                    f"add a new scheme instead",
+                    scheme=self.id,
+                )
+            )
+        if self.window.starts is not None and ends <= self.window.starts:
+            return Failure(
+                SchemeEndRefused(
+                    f"price scheme {self.describe()} starts at {self.window.starts.isoformat()}: "
+                    f"it cannot end at {ends.isoformat()}",
+                    scheme=self.id,
+                )
+            )
+        instant = ensure_aware(at)
+        for place in sorted(places, key=lambda p: p.store_id):
+            local = place.time_zone.local(instant).naive()
+            if ends <= local:
+                return Failure(
+                    SchemeEndRefused(
+                        f"price scheme {self.describe()}: {ends.isoformat()} has passed at store "
+                        f"{place.store_id} (it is {local.isoformat()} in {place.time_zone}); an "
+                        f"end may not rewrite past resolutions — end it from now on",
+                        scheme=self.id,
+                        store=place.store_id,
+                    )
+                )
+        note = None if reason is None or not reason.strip() else reason.strip()
+        window = ValidityWindow(self.window.starts, ends)
+        return Success(attrs.evolve(self, window=window, ended_at=instant, end_reason=note))
 
 
 def _field_precedence(pattern: SpecPattern) -> int:
@@ -298,6 +358,7 @@ class Outcome(enum.Enum):
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
     LESS_SPECIFIC_TARGET = "less_specific_target"
+    WEAKER_TARGET_FIELD = "weaker_target_field"
     WIDER_SCOPE = "wider_scope"
     LOWER_PRIORITY = "lower_priority"
     TIE_BROKEN_BY_ID = "tie_broken_by_id"
@@ -370,16 +431,32 @@ def _eligibility(
     return None
 
 
+_FIELDS = ("model", "trim", "colour", "interior")
+
+
+def _set_fields(pattern: SpecPattern) -> list[str]:
+    return [name for name in _FIELDS if getattr(pattern, name) is not None]
+
+
 def _lost_to(loser: PriceScheme, winner: PriceScheme) -> Candidate:
     w, s = winner, loser
-    if (s.target.specificity, _field_precedence(s.target)) != (
-        w.target.specificity,
-        _field_precedence(w.target),
-    ):
+    if s.target.specificity != w.target.specificity:
         return Candidate(
             s,
             Outcome.LESS_SPECIFIC_TARGET,
-            f"{s.describe()} targets {s.target}, less specific than {w.target} of {w.id}",
+            f"{s.describe()} targets {s.target} ({s.target.specificity} fields set), less "
+            f"specific than {w.target} of {w.id} ({w.target.specificity})",
+        )
+    if _field_precedence(s.target) != _field_precedence(w.target):
+        mine, theirs = _set_fields(s.target), _set_fields(w.target)
+        decisive = next(name for name in _FIELDS if (name in mine) != (name in theirs))
+        return Candidate(
+            s,
+            Outcome.WEAKER_TARGET_FIELD,
+            f"{s.describe()} targets {s.target}, as many fields as {w.target} of {w.id}, but "
+            f"{w.id} sets the {decisive}, which outranks "
+            f"{' and '.join(f for f in mine if f not in theirs)} (model > trim > colour > "
+            f"interior)",
         )
     if s.scope.level != w.scope.level:
         return Candidate(

@@ -16,18 +16,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import NewType, Protocol
 
 import attrs
+from returns.result import Failure, Result, Success
 
 from fours_domain.org.model import MasterDataScope
 from fours_domain.pricing.authority import AuthorityLadder, Basis, RoleCode, role_code
 from fours_domain.shared.catalogue import PartNumber
 from fours_domain.shared.errors import DomainError, InvariantViolation, NotFound
 from fours_domain.shared.ids import BusinessUnitId, StoreId, UserId
-from fours_domain.shared.money import Money, round_fen
+from fours_domain.shared.money import Money, parse_decimal, round_fen
 from fours_domain.shared.time import DateTime, ensure_aware
 
 ANY = "*"
@@ -104,7 +105,7 @@ class UnknownPart(NotFound):
 
 
 def _rate(value: Decimal | str) -> Decimal:
-    rate = Decimal(str(value))
+    rate = parse_decimal(value, "policy share of list")
     if not Decimal(0) < rate <= Decimal(1):
         raise InvariantViolation(f"policy share {rate} of list must be in (0, 1]")
     return rate
@@ -203,6 +204,8 @@ class PartPriceApproval:
     expires_at: DateTime = attrs.field(converter=ensure_aware)
 
     def __attrs_post_init__(self) -> None:
+        if not self.approver.strip():
+            raise InvariantViolation("an approval names its approver")
         if not self.reason.strip():
             raise InvariantViolation("an approval needs a reason")
         if self.expires_at <= self.approved_at:
@@ -220,6 +223,24 @@ class PartPriceApproval:
         )
 
 
+@attrs.frozen
+class CounterAuthority:
+    """What allowed a counter price below the policy price: the requester's own parts
+    authority in ``role``, or a recorded ``approval`` by someone whose role covers it."""
+
+    role: RoleCode | None = None
+    approval: PartPriceApproval | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if (self.role is None) == (self.approval is None):
+            raise InvariantViolation("a counter price is covered by a role or by an approval")
+
+    def describe(self) -> str:
+        if self.approval is not None:
+            return f"approval {self.approval.id} by {self.approval.approver} ({self.approval.role})"
+        return f"own authority as {self.role}"
+
+
 class CounterDiscountRequiresApproval(DomainError):
     """A counter price below the policy price beyond the requester's parts authority."""
 
@@ -230,40 +251,130 @@ class CounterDiscountRequiresApproval(DomainError):
         cls,
         quoted: PartPrice,
         price: Money,
-        requester_role: str,
+        requester_role: str | Collection[str],
         ladder: AuthorityLadder,
         approval: PartPriceApproval | None = None,
         *,
         store_id: StoreId | None = None,
         at: DateTime | None = None,
     ) -> CounterDiscountRequiresApproval | None:
-        """``None`` when ``price`` is at or above the policy price, within the requester's
-        parts authority, or covered by a valid recorded ``approval`` (for ``store_id`` at
-        ``at``) whose role has the authority; else the refusal naming who may approve."""
-        if price >= quoted.price:
-            return None
-        refs = {Basis.LIST: quoted.listing.list_price}
-        role: RoleCode = role_code(requester_role)
-        if ladder.covers(role, price, refs):
-            return None
-        if (
-            approval is not None
-            and store_id is not None
-            and at is not None
-            and approval.allows(
-                store_id, quoted.listing.part_number, quoted.customer_type, price, at
-            )
-            and ladder.covers(approval.role, price, refs)
-        ):
-            return None
-        able = ", ".join(ladder.roles_covering(price, refs)) or "no role in the ladder"
-        rule = ladder.rule(role)
-        authority = f"{role} has no parts authority" if rule is None else rule.describe(refs)
-        why = "" if approval is None else f" (approval {approval.id} does not cover it)"
-        return cls(
+        """``None`` when :func:`authorise_counter_price` allows ``price``; else the refusal."""
+        outcome = authorise_counter_price(
+            quoted, price, requester_role, ladder, approval, store_id=store_id, at=at
+        )
+        return outcome.failure() if isinstance(outcome, Failure) else None
+
+
+def authorise_counter_price(
+    quoted: PartPrice,
+    price: Money,
+    requester_roles: str | Collection[str],
+    ladder: AuthorityLadder,
+    approval: PartPriceApproval | None = None,
+    *,
+    store_id: StoreId | None = None,
+    at: DateTime | None = None,
+) -> Result[CounterAuthority | None, CounterDiscountRequiresApproval]:
+    """May ``price`` be granted? ``Success(None)`` at or above the policy price (nothing
+    to authorise); ``Success(authority)`` when one of the requester's roles has the parts
+    authority (the least senior that suffices), or a valid recorded ``approval`` (for
+    ``store_id`` at ``at``) by a role that has it; else the refusal naming who may approve."""
+    if price.amount <= 0:
+        raise InvariantViolation(f"a counter price must be positive, got {price.amount}")
+    if price >= quoted.price:
+        return Success(None)
+    refs = {Basis.LIST: quoted.listing.list_price}
+    held = sorted(
+        {role_code(requester_roles)}
+        if isinstance(requester_roles, str)
+        else {role_code(r) for r in requester_roles}
+    )
+    covering = [r for r in ladder.roles_covering(price, refs) if r in held]
+    if covering:
+        return Success(CounterAuthority(role=covering[0]))
+    if (
+        approval is not None
+        and store_id is not None
+        and at is not None
+        and approval.allows(store_id, quoted.listing.part_number, quoted.customer_type, price, at)
+        and ladder.covers(approval.role, price, refs)
+    ):
+        return Success(CounterAuthority(approval=approval))
+    able = ", ".join(ladder.roles_covering(price, refs)) or "no role in the ladder"
+    authority = "; ".join(
+        f"{role} has no parts authority" if rule is None else rule.describe(refs)
+        for role, rule in ((r, ladder.rule(r)) for r in held)
+    )
+    why = "" if approval is None else f" (approval {approval.id} does not cover it)"
+    return Failure(
+        CounterDiscountRequiresApproval(
             f"part {quoted.listing.part_number}: price {price.amount} is below the policy "
             f"price {quoted.price.amount} (list {quoted.listing.list_price.amount}); "
             f"{authority}; approval needed from {able}{why}",
             part_number=quoted.listing.part_number,
             approvers=able,
+        )
+    )
+
+
+PartGrantId = NewType("PartGrantId", str)
+
+
+@attrs.frozen
+class PartPriceGrant:
+    """A counter price below the policy price, as granted (配件特价记录): the part, the
+    customer type, the list and policy prices and the policy undercut, the price, who
+    granted it and on what authority (their own role, or a recorded approval), when — and
+    the quote, when the price was given on a quote's accessory line."""
+
+    id: PartGrantId
+    store_id: StoreId
+    part_number: PartNumber
+    customer_type: str = attrs.field(converter=class_code)
+    list_price: Money = attrs.field(converter=round_fen)
+    policy_price: Money = attrs.field(converter=round_fen)
+    policy: str = attrs.field()
+    price: Money = attrs.field(converter=round_fen)
+    granted_by: UserId = attrs.field()
+    role: RoleCode | None
+    approval_id: PartApprovalId | None
+    granted_at: DateTime = attrs.field(converter=ensure_aware)
+    quote_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.granted_by.strip():
+            raise InvariantViolation("a counter-price grant names who granted it")
+        if not Money(0, self.price.currency) < self.price < self.policy_price:
+            raise InvariantViolation(
+                f"a grant records a positive price below the policy price {self.policy_price}"
+            )
+        if (self.role is None) == (self.approval_id is None):
+            raise InvariantViolation("a grant rests on the granter's role or on an approval")
+
+    @classmethod
+    def of(
+        cls,
+        grant_id: PartGrantId,
+        store_id: StoreId,
+        quoted: PartPrice,
+        price: Money,
+        granted_by: UserId,
+        authority: CounterAuthority,
+        at: DateTime,
+        quote_id: str | None = None,
+    ) -> PartPriceGrant:
+        return cls(
+            id=grant_id,
+            store_id=store_id,
+            part_number=quoted.listing.part_number,
+            customer_type=quoted.customer_type,
+            list_price=quoted.listing.list_price,
+            policy_price=quoted.price,
+            policy="list price" if quoted.policy is None else quoted.policy.describe(),
+            price=price,
+            granted_by=granted_by,
+            role=authority.role,
+            approval_id=None if authority.approval is None else authority.approval.id,
+            granted_at=at,
+            quote_id=quote_id,
         )

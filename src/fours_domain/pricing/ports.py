@@ -13,6 +13,7 @@ from fours_domain.pricing.parts import (
     PartDiscountPolicy,
     PartListPrices,
     PartPriceApproval,
+    PartPriceGrant,
 )
 from fours_domain.pricing.quotes import Quote, QuoteId
 from fours_domain.shared.catalogue import ModelCode
@@ -43,6 +44,17 @@ class PriceSchemeRepository(Protocol):
         """Schemes of the same kind, scope and target (any priority or window)."""
         ...
 
+    def serialise(self, scheme: PriceScheme) -> None:
+        """Hold, until the unit of work ends, a lock that serialises adding schemes of
+        ``scheme``'s kind, scope and target and of its id — so the tie check and the id
+        check that follow cannot race another writer (ADR 0037)."""
+        ...
+
+    def set_end(self, scheme: PriceScheme) -> None:
+        """Store the end a scheme was given (:meth:`PriceScheme.end`): its window's end,
+        when it was recorded and why. Nothing else of a scheme ever changes."""
+        ...
+
     def list(
         self,
         *,
@@ -50,14 +62,32 @@ class PriceSchemeRepository(Protocol):
         kind: PriceKind | None = None,
         scope: str | None = None,
         limit: int = 1000,
-    ) -> Sequence[PriceScheme]: ...
+    ) -> Sequence[PriceScheme]:
+        """Schemes ordered by id, at most ``limit`` (≥ 1)."""
+        ...
+
+    def count(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+    ) -> int:
+        """How many schemes :meth:`list` would return without a limit."""
+        ...
 
 
 class QuoteRepository(Protocol):
-    def get(self, store_id: StoreId, quote_id: QuoteId) -> Quote | None: ...
+    def get(self, store_id: StoreId, quote_id: QuoteId, *, lock: bool = False) -> Quote | None:
+        """The quote; with ``lock`` its row stays locked until the unit of work ends, so
+        a concurrent change waits for this one (services that change a quote lock it)."""
+        ...
 
     def save(self, quote: Quote) -> None:
-        """Insert or replace the whole quote (lines, references, approvals)."""
+        """Insert a new quote, or replace the whole of one read through :meth:`get` —
+        only if nobody changed it since, and never a stored accepted (frozen) quote:
+        otherwise raise :class:`~fours_domain.pricing.quotes.ConcurrentQuoteChange`
+        and write nothing (ADR 0037)."""
         ...
 
 
@@ -87,6 +117,18 @@ class PartApprovalRepository(Protocol):
     def get(self, store_id: StoreId, approval_id: PartApprovalId) -> PartPriceApproval | None: ...
 
 
+class PartGrantRepository(Protocol):
+    """Counter prices granted below the policy price (store-owned), for audit."""
+
+    def add(self, grant: PartPriceGrant) -> None: ...
+
+    def list(
+        self, store_id: StoreId, *, quote_id: str | None = None, limit: int = 200
+    ) -> Sequence[PartPriceGrant]:
+        """The store's grants, newest first (only those of one quote with ``quote_id``)."""
+        ...
+
+
 class PricingUnitOfWork(OrgUnitOfWork, Protocol):
     @property
     def price_schemes(self) -> PriceSchemeRepository: ...
@@ -102,6 +144,9 @@ class PricingUnitOfWork(OrgUnitOfWork, Protocol):
 
     @property
     def part_approvals(self) -> PartApprovalRepository: ...
+
+    @property
+    def part_grants(self) -> PartGrantRepository: ...
 
     @property
     def part_list_prices(self) -> PartListPrices:

@@ -19,7 +19,7 @@ approvals) and refuses every change, so no later scheme can reprice it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import NewType, Protocol
 
@@ -28,7 +28,7 @@ from returns.result import Failure, Result, Success
 
 from fours_domain.pricing.authority import AuthorityLadder, Basis, RoleCode, role_code
 from fours_domain.pricing.model import PriceKind, PriceSheet, SchemeId
-from fours_domain.shared.catalogue import VehicleSpec
+from fours_domain.shared.catalogue import PartNumber, VehicleSpec
 from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import StoreId, UserId
@@ -103,17 +103,35 @@ def _text(value: str) -> str:
 
 @attrs.frozen
 class QuoteLine:
-    """One line: ``quantity × unit_price`` tax-inclusive, negative for credits."""
+    """One line: ``quantity × unit_price`` tax-inclusive, negative for credits.
+
+    An accessory line names its catalogue part and keeps the policy price it was
+    measured against when it was added (``policy_price``): a price below it is a
+    counter discount that needed the parts authority (docs/adr/0038-…).
+    """
 
     kind: LineKind
     description: str = attrs.field(converter=_text)
     unit_price: Money = attrs.field(converter=_positive_fen)
     quantity: int = attrs.field(default=1, converter=_quantity)
     vat: VatRate = attrs.field()
+    part_number: PartNumber | None = None
+    policy_price: Money | None = None
 
     @vat.default
     def _default_vat(self) -> VatRate:
         return self.kind.default_vat
+
+    def __attrs_post_init__(self) -> None:
+        if self.part_number is not None and self.kind is not LineKind.ACCESSORY:
+            raise InvariantViolation(f"only accessory lines name a part, not {self.kind.value}")
+        if (self.part_number is None) != (self.policy_price is None):
+            raise InvariantViolation("a catalogue line carries its part and its policy price")
+
+    @property
+    def below_policy(self) -> bool:
+        """A catalogue accessory sold under its policy price (a counter discount)."""
+        return self.policy_price is not None and self.unit_price < self.policy_price
 
     @property
     def split(self) -> TaxSplit:
@@ -130,6 +148,22 @@ class ReferencePrice:
     price: Money
     scheme_id: SchemeId
 
+    @classmethod
+    def of(cls, sheet: PriceSheet) -> tuple[ReferencePrice, ...]:
+        """The resolved prices of a sheet, each with the scheme that set it."""
+        return tuple(
+            cls(r.kind, r.winner.price, r.winner.id) for r in sheet.resolutions if r.winner
+        )
+
+
+def basis_prices_of(references: Iterable[ReferencePrice]) -> Mapping[Basis, Money | None]:
+    """Reference prices keyed by the authority basis they serve (``None``: not resolved)."""
+    by_kind = {r.kind: r.price for r in references}
+    return {
+        basis: None if basis.price_kind is None else by_kind.get(basis.price_kind)
+        for basis in Basis
+    }
+
 
 @attrs.frozen
 class Approval:
@@ -143,6 +177,8 @@ class Approval:
     expires_at: DateTime = attrs.field(converter=ensure_aware)
 
     def __attrs_post_init__(self) -> None:
+        if not self.approver.strip():
+            raise InvariantViolation("an approval names its approver")
         if self.expires_at <= self.approved_at:
             raise InvariantViolation("an approval must expire after it was given")
 
@@ -166,6 +202,32 @@ class AuthorityExceeded(DomainError):
     """An approver's role does not cover the price."""
 
     code = "authority_exceeded"
+
+
+class FourEyesViolation(DomainError):
+    """The author of a quote tried to approve it: approvals need a second person (四眼原则)."""
+
+    code = "four_eyes"
+
+
+class BelowSpecialPrice(DomainError):
+    """The deal price is below the special-approval price (特批价): nobody may approve it."""
+
+    code = "below_special_price"
+
+
+class ConcurrentQuoteChange(DomainError):
+    """The quote was changed by someone else between reading and saving it."""
+
+    code = "concurrent_change"
+
+    def __init__(self, store_id: str, quote_id: str) -> None:
+        super().__init__(
+            f"quote {quote_id} at store {store_id} was changed by someone else meanwhile "
+            f"(or accepted): nothing was saved; show it again and retry",
+            store=store_id,
+            quote=quote_id,
+        )
 
 
 @attrs.frozen
@@ -203,6 +265,10 @@ class Quote(EventRecorder):
     approvals: list[Approval] = attrs.field(factory=list)
     accepted_at: DateTime | None = None
     accepted_by: UserId | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.author.strip():
+            raise InvariantViolation(f"quote {self.id} needs its author")
 
     @classmethod
     def draft(
@@ -273,12 +339,7 @@ class Quote(EventRecorder):
 
     @property
     def basis_prices(self) -> Mapping[Basis, Money | None]:
-        result: dict[Basis, Money | None] = {}
-        for basis in Basis:
-            kind = basis.price_kind
-            ref = None if kind is None else self.reference(kind)
-            result[basis] = None if ref is None else ref.price
-        return result
+        return basis_prices_of(self.references)
 
     # --- changes -------------------------------------------------------------------------
 
@@ -292,11 +353,7 @@ class Quote(EventRecorder):
         refused = self._refuse_if_frozen("reprice")
         if refused is not None:
             return refused
-        self.references = tuple(
-            ReferencePrice(r.kind, r.winner.price, r.winner.id)
-            for r in sheet.resolutions
-            if r.winner is not None
-        )
+        self.references = ReferencePrice.of(sheet)
         return Success(None)
 
     def add_line(self, line: QuoteLine) -> Result[QuoteLine, DomainError]:
@@ -305,6 +362,14 @@ class Quote(EventRecorder):
             return refused
         if line.kind is LineKind.VEHICLE:
             return Failure(InvariantViolation(f"quote {self.id} already has its vehicle line"))
+        if line.kind is LineKind.ACCESSORY and line.part_number is None:
+            return Failure(
+                InvariantViolation(
+                    f"quote {self.id}: an accessory line names its catalogue part (--part), so "
+                    f"its price is checked against the parts policy; add a part missing from the "
+                    f"catalogue with 'fours parts add' first"
+                )
+            )
         if line.kind is LineKind.DISCOUNT and (self.deal_price + line.split.gross).amount <= 0:
             return Failure(
                 InvariantViolation(f"discount {line.unit_price} would make the car free")
@@ -316,32 +381,48 @@ class Quote(EventRecorder):
         self,
         *,
         approver: UserId,
-        role: str,
+        role: str | Collection[str],
         reason: str,
         at: DateTime,
         expires_at: DateTime,
         ladder: AuthorityLadder,
     ) -> Result[Approval, DomainError]:
-        """Record an approval of the current deal price by ``approver`` acting as ``role``."""
+        """Record an approval of the current deal price by ``approver`` acting as ``role``
+        (or, given the roles the approver holds, the least senior of them that covers it).
+
+        The author may not approve their own quote (four-eyes), and no approval goes
+        below a special-approval price."""
         refused = self._refuse_if_frozen("approve")
         if refused is not None:
             return refused
-        acting = role_code(role)
-        refs = self.basis_prices
-        if not ladder.covers(acting, self.deal_price, refs):
-            rule = ladder.rule(acting)
-            what = (
-                f"{acting} has no vehicle price authority" if rule is None else rule.describe(refs)
+        if approver == self.author:
+            return Failure(
+                FourEyesViolation(
+                    f"quote {self.id}: {approver} wrote it and cannot approve it too "
+                    f"(four-eyes rule); ask someone else whose role covers "
+                    f"{self.deal_price.amount}",
+                    quote=self.id,
+                    approver=approver,
+                )
             )
+        below_special = PriceBelowSpecialPriceIsRefused().check(self, ladder, at)
+        if below_special is not None:
+            return Failure(below_special)
+        held = sorted({role_code(role)} if isinstance(role, str) else {role_code(r) for r in role})
+        refs = self.basis_prices
+        covering = [r for r in ladder.roles_covering(self.deal_price, refs) if r in held]
+        if not covering:
+            what = "; ".join(_authority_of(ladder, r, refs) for r in held)
             able = ", ".join(ladder.roles_covering(self.deal_price, refs)) or "no role"
             return Failure(
                 AuthorityExceeded(
                     f"quote {self.id}: {what}; deal price {self.deal_price.amount} needs {able}",
                     quote=self.id,
-                    role=acting,
+                    role=",".join(held),
                     deal_price=str(self.deal_price.amount),
                 )
             )
+        acting = covering[0]  # the highest limit that covers: the least seniority needed
         approval = Approval(
             approver=approver,
             role=acting,
@@ -405,8 +486,10 @@ class Quote(EventRecorder):
         """An unexpired approval for the current deal price by a role that covers it."""
         refs = self.basis_prices
         for approval in self.approvals:
-            if approval.allows(self.deal_price, at) and ladder.covers(
-                approval.role, self.deal_price, refs
+            if (
+                approval.approver != self.author
+                and approval.allows(self.deal_price, at)
+                and ladder.covers(approval.role, self.deal_price, refs)
             ):
                 return approval
         return None
@@ -420,14 +503,16 @@ class AcceptanceRule(Protocol):
         ...
 
 
+def _authority_of(
+    ladder: AuthorityLadder, role: RoleCode, refs: Mapping[Basis, Money | None]
+) -> str:
+    rule = ladder.rule(role)
+    return f"{role} has no vehicle price authority" if rule is None else rule.describe(refs)
+
+
 def _needs(quote: Quote, ladder: AuthorityLadder, what: str) -> ApprovalRequired:
     refs = quote.basis_prices
-    author = ladder.rule(quote.author_role)
-    authority = (
-        f"{quote.author_role} has no vehicle price authority"
-        if author is None
-        else author.describe(refs)
-    )
+    authority = _authority_of(ladder, quote.author_role, refs)
     able = ladder.roles_covering(quote.deal_price, refs)
     if not ladder.rules:
         who = "no role: no vehicle authority ladder is configured"
@@ -477,7 +562,29 @@ class PriceBelowFloorRequiresApproval:
         )
 
 
+@attrs.frozen
+class PriceBelowSpecialPriceIsRefused:
+    """Below a special-approval price (特批价) that resolves for the car → refused: it is
+    the lowest price the group allows, and no approval can go under it."""
+
+    def check(self, quote: Quote, ladder: AuthorityLadder, at: DateTime) -> DomainError | None:
+        special = quote.reference(PriceKind.SPECIAL)
+        if special is None or quote.deal_price >= special.price:
+            return None
+        return BelowSpecialPrice(
+            f"quote {quote.id}: deal price {quote.deal_price.amount} is below the "
+            f"special-approval price {special.price.amount} (scheme {special.scheme_id}), the "
+            f"lowest any approval may go; raise the price, or the group issues a lower special "
+            f"price scheme",
+            quote=quote.id,
+            deal_price=str(quote.deal_price.amount),
+            special_price=str(special.price.amount),
+            scheme=special.scheme_id,
+        )
+
+
 ACCEPTANCE_RULES: tuple[AcceptanceRule, ...] = (
+    PriceBelowSpecialPriceIsRefused(),
     PriceBelowFloorRequiresApproval(),
     PriceBelowAuthorAuthorityRequiresApproval(),
 )

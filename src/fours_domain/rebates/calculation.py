@@ -11,11 +11,16 @@ group-level target), stated once:
    tier's: **whole volume** — every car earns the highest tier the count
    reaches; **marginal** — car *i* earns the tier reached at unit *i*. A tier
    is reached at unit ⌈achievement × target⌉ (target prorated to the period).
-4. A car's amount: the fixed bonus, or value × its pre-tax invoice price,
+4. A car's amount: the fixed bonus, or value × its pre-tax invoice price (at
+   the car's VAT rate),
    times the KPI factor of its store (gates are factors 0 / 1).
-5. A cap limits the unit's positive total; it is shared out pro rata, to
-   the fen, the remainder of rounding on the largest line.
-6. Each line is rounded to the fen (half up) once.
+5. Each line is rounded to the fen (half up) once.
+6. A cap limits the unit's total of those rounded lines: when they add up to
+   more, the cap itself is allocated over the lines in proportion to their
+   unrounded amounts, by largest remainder — each line gets the whole fen of
+   its exact share, and the fen left over go one each to the lines with the
+   largest fractions, earlier cars (counting order) first on equal fractions.
+   The lines then sum to the cap exactly (docs/adr/0047-rebate-caps-to-the-fen.md).
 
 Because values never decrease along the ladder and factors and caps are
 applied uniformly, one more car never lowers a unit's total (claw-backs aside).
@@ -51,7 +56,6 @@ from fours_domain.shared.ids import StoreId
 from fours_domain.shared.money import (
     FEN,
     ROUNDING,
-    VAT_13,
     Money,
     cny,
     div_round_fen,
@@ -105,8 +109,8 @@ class CarBook:
     Facts are grouped by spec, so a policy's pattern is matched once per
     distinct spec; within a spec, the cars counted by pick-up and by delivery
     are kept sorted by day, so a policy's period is a slice (bisect). Each fact's
-    pre-tax price is computed once, in integer fen, as
-    ``VAT_13.split_inclusive(price).net`` does.
+    pre-tax price is computed once, in integer fen, at the car's own VAT rate, as
+    ``fact.vat_rate.split_inclusive(price).net`` does.
     """
 
     def __init__(self, facts: Iterable[SaleFact]) -> None:
@@ -120,13 +124,14 @@ class CarBook:
         """Every field of a car but its day, once per fact (both events share it)."""
         found = self._rest.get(spec)
         if found is None:
-            net_fen = VAT_13.net_fen
             found = self._rest[spec] = [
                 (
                     fact.vin.value,
                     fact.store_id,
                     spec.model,
-                    None if fact.invoice_price is None else net_fen(fen_of(fact.invoice_price)),
+                    None
+                    if fact.invoice_price is None
+                    else fact.vat_rate.net_fen(fen_of(fact.invoice_price)),
                     fact.clawback_reasons
                     if fact.out_of_territory or fact.bad_customer_data
                     else _NO_CLAWBACK,
@@ -337,13 +342,11 @@ def _compute_unit(
     store_factor = {s: _store_factor(policy, s, kpis, factors) for s in stores}
     raws, rungs, scale = _raw_amounts(policy, counted, ladder, reached, store_factor)
 
-    gross = sum(raws)
+    fens = div_round_fen_each(raws, scale)
     cap = policy.cap
-    capped = cap is not None and gross > fen_of(cap) * scale
+    capped = cap is not None and sum(fens) > fen_of(cap)
     if cap is not None and capped:
-        fens = _share_out(fen_of(cap), raws)
-    else:
-        fens = div_round_fen_each(raws, scale)
+        fens = allocate_cap(fen_of(cap), raws)
 
     clawed_in_order = [(car, reasons[reason]) for car, reason in sorted(clawed, key=_clawed_order)]
     penalties = sum(fen_of(clawback.penalty) for _, clawback in clawed_in_order)
@@ -389,15 +392,26 @@ def _raw_amounts(
     return raws, rungs, scale
 
 
-def _share_out(cap: int, weights: Sequence[int]) -> list[int]:
-    """Split ``cap`` fen in proportion to ``weights``, to the fen; the lines sum to ``cap``."""
+def allocate_cap(cap: int, weights: Sequence[int]) -> list[int]:
+    """Split ``cap`` fen over lines in proportion to ``weights`` (≥ 0), by largest remainder:
+    each line gets the whole fen of its exact share ``cap × w / Σw``; the fen left over go
+    one each to the largest fractional parts, the earlier line first on a tie. The result
+    sums to ``cap`` exactly and no line exceeds its exact share by a fen or more.
+
+    >>> allocate_cap(600001, [300005, 300005])   # two cars of 3000.005 under a 6000.01 cap
+    [300001, 300000]
+    >>> allocate_cap(10, [1, 1, 1])
+    [4, 3, 3]
+    """
     total = sum(weights)
-    shares = [div_round_fen(cap * w, total) for w in weights]
-    remainder = cap - sum(shares)
-    if shares and remainder:
-        largest = max(range(len(shares)), key=lambda i: (weights[i], -i))
-        shares[largest] += remainder
-    return shares
+    if total <= 0 or cap <= 0:
+        return [0] * len(weights)
+    whole = [cap * w // total for w in weights]
+    left = cap - sum(whole)
+    by_fraction = sorted(range(len(weights)), key=lambda i: (-(cap * weights[i] % total), i))
+    for i in by_fraction[:left]:
+        whole[i] += 1
+    return whole
 
 
 # --------------------------------------------------------------------------- what-if

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple, NewType
 
@@ -34,7 +34,7 @@ from fours_domain.shared.errors import DomainError, IllegalTransition, Invariant
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import VAT_13, ZERO, Money, round_fen, sum_money
+from fours_domain.shared.money import VAT_13, ZERO, Money, VatRate, round_fen, sum_money
 from fours_domain.shared.time import Date, DateTime
 
 PolicyId = NewType("PolicyId", str)
@@ -447,7 +447,8 @@ class SaleFact:
     """One car's sales facts (返利计提基数): the accrual base of every rebate.
 
     ``invoice_price`` is the tax-inclusive price invoiced to the end customer;
-    ``purchase_cost`` the tax-inclusive price the manufacturer invoiced us.
+    ``purchase_cost`` the tax-inclusive price the manufacturer invoiced us; both carry
+    the car's ``vat_rate`` (13 % for new cars unless the invoice says otherwise).
     """
 
     store_id: StoreId
@@ -460,6 +461,7 @@ class SaleFact:
     purchase_cost: Money | None = None
     out_of_territory: bool = False
     bad_customer_data: bool = False
+    vat_rate: VatRate = VAT_13
 
     def __attrs_post_init__(self) -> None:
         for what in (self.invoice_price, self.purchase_cost):
@@ -468,10 +470,17 @@ class SaleFact:
 
     @property
     def pre_tax_price(self) -> Money | None:
-        """单车税前开票价: the invoice price without its 13 % VAT."""
-        return (
-            None if self.invoice_price is None else VAT_13.split_inclusive(self.invoice_price).net
-        )
+        """单车税前开票价: the invoice price without its VAT (at the car's rate)."""
+        if self.invoice_price is None:
+            return None
+        return self.vat_rate.split_inclusive(self.invoice_price).net
+
+    @property
+    def pre_tax_cost(self) -> Money | None:
+        """The purchase cost without its VAT (at the car's rate)."""
+        if self.purchase_cost is None:
+            return None
+        return self.vat_rate.split_inclusive(self.purchase_cost).net
 
     @property
     def clawback_reasons(self) -> frozenset[ClawbackReason]:
@@ -511,6 +520,101 @@ class SaleFact:
             self.out_of_territory = flagged
         else:
             self.bad_customer_data = flagged
+
+    def is_flagged(self, reason: ClawbackReason) -> bool:
+        return reason in self.clawback_reasons
+
+    def changes(self, proposed: Mapping[str, object]) -> list[SaleChange]:
+        """What recording ``proposed`` (field → value; ``None`` = not given) would change:
+        fields not yet known are filled in, known ones with another value overwritten."""
+        found = []
+        for name in _AMENDABLE:
+            value = proposed.get(name)
+            before = getattr(self, name)
+            if value is not None and value != before:
+                known = before is not None and before is not False
+                found.append(SaleChange(name, before if known else None, value))
+        return found
+
+    def apply(self, changes: Sequence[SaleChange]) -> Result[None, DomainError]:
+        """Apply :meth:`changes` and check the facts still hang together."""
+        for change in changes:
+            setattr(self, change.field, change.after)
+        self.__attrs_post_init__()
+        if self.delivered_on is not None and self.sold_on is None:
+            return Failure(IllegalTransition(f"car {self.vin}", "not sold", "be delivered"))
+        delivered, sold = self.delivered_on, self.sold_on
+        if delivered is not None and sold is not None and delivered < sold:
+            return Failure(
+                IllegalTransition(
+                    f"car {self.vin}", f"sold on {sold}", f"be delivered on {delivered}"
+                )
+            )
+        if (self.sold_on is None) != (self.invoice_price is None):
+            return Failure(
+                InvariantViolation(f"car {self.vin}: a sale has both a day and an invoice price")
+            )
+        return Success(None)
+
+
+_AMENDABLE = (
+    "spec",
+    "vat_rate",
+    "picked_up_on",
+    "purchase_cost",
+    "sold_on",
+    "invoice_price",
+    "delivered_on",
+    "out_of_territory",
+    "bad_customer_data",
+)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Money):
+        return f"{value.amount:.2f}"
+    if isinstance(value, bool):
+        return "set" if value else "clear"
+    return str(value)
+
+
+@attrs.frozen
+class SaleChange:
+    """One field of a car's sales facts changing: filled in (``before`` None) or overwritten."""
+
+    field: str
+    before: object
+    after: object
+
+    def __str__(self) -> str:
+        return f"{self.field} {_shown(self.before)} → {_shown(self.after)}"
+
+
+class SaleAction(enum.Enum):
+    """Why a car's recorded sales facts changed after they were first recorded."""
+
+    CORRECTED = "corrected"
+    FLAGGED = "flagged"
+    CLEARED = "cleared"
+
+
+@attrs.frozen
+class SaleAmendment:
+    """A recorded change to a car's sales facts (更正 / 扣罚标记): when, what, why."""
+
+    store_id: StoreId
+    vin: str
+    seq: int
+    at: DateTime
+    action: SaleAction
+    reason: str
+    detail: str
+
+    def __attrs_post_init__(self) -> None:
+        if not self.reason.strip():
+            raise InvariantViolation(f"car {self.vin}: a change to recorded facts needs a reason")
 
 
 @attrs.frozen
@@ -595,15 +699,23 @@ class Accrual:
 
 @attrs.define(slots=False, eq=False)
 class Settlement:
-    """One payment or credit (or deduction, if negative) received for a claim."""
+    """One payment or credit (or deduction, if negative) received for a claim: ``amount``
+    is what was actually paid, ``due`` what was owed at that moment; the difference is
+    reported and stays outstanding on the claim (ADR 0048)."""
 
     store_id: StoreId
     policy_id: PolicyId
     period_key: str
     seq: int
     amount: Money
+    due: Money
     settled_at: DateTime
     reference: str
+
+    @property
+    def difference(self) -> Money:
+        """Paid − due: negative when the manufacturer paid short."""
+        return self.amount - self.due
 
 
 @attrs.frozen
@@ -632,12 +744,24 @@ class RebateSettled(DomainEvent):
 
 @attrs.frozen
 class SettlementOutcome:
-    """What a settlement found: entitled for the period, already settled, paid now."""
+    """What a settlement found: entitled for the period, already settled, what was due,
+    what was paid now, and what is still outstanding after it."""
 
     entitled: Money
     already_settled: Money
+    due: Money
     paid_now: Money
     settlement: Settlement | None
+
+    @property
+    def difference(self) -> Money:
+        """Paid now − due (zero when the payment was exactly what was owed)."""
+        return self.paid_now - self.due
+
+    @property
+    def outstanding(self) -> Money:
+        """Entitled − everything settled, this payment included."""
+        return self.due - self.paid_now
 
 
 @attrs.define(slots=False, eq=False)
@@ -693,30 +817,53 @@ class RebateClaim(EventRecorder):
         return Success(None)
 
     def settle(
-        self, settled_in_subperiods: Money, reference: str, at: DateTime
-    ) -> SettlementOutcome:
-        """Settle what is still owed: entitled − (settled here + in sub-periods).
+        self,
+        settled_in_subperiods: Money,
+        reference: str,
+        at: DateTime,
+        paid: Money | None = None,
+    ) -> Result[SettlementOutcome, RebateError]:
+        """Settle against the manufacturer's confirmation: due = confirmed − (settled here
+        + in sub-periods); ``paid`` is what actually arrived (default: exactly what is due).
 
-        A negative difference (the months paid more than the quarter is worth)
-        is recorded as a deduction; a zero difference records nothing.
+        Refused while the claim is only our estimate: money is settled against the
+        manufacturer's notice, never against our own guess (ADR 0048). A negative due (the
+        months paid more than the quarter is worth) is a deduction; paying what is due
+        settles the claim; paying more or less is recorded with its difference and the
+        claim stays open for the rest. Nothing due and nothing paid records nothing.
         """
+        if self.confirmed is None:
+            return Failure(
+                RebateError(
+                    f"{self.policy_id} {self.period_key} at {self.store_id} is an estimate "
+                    f"only ({self.estimated.amount}): record the manufacturer's confirmation "
+                    f"first (fours rebates confirm)",
+                    policy=self.policy_id,
+                    period=self.period_key,
+                    store=self.store_id,
+                )
+            )
         already = self.settled + settled_in_subperiods
         due = self.entitled - already
+        amount = due if paid is None else paid
+        if amount != round_fen(amount):
+            return Failure(RebateError(f"paid amount {amount} has fractions of a fen"))
         settlement = None
-        if due.amount != 0:
+        if amount.amount != 0 or (paid is not None and due.amount != 0):
             settlement = Settlement(
                 store_id=self.store_id,
                 policy_id=self.policy_id,
                 period_key=self.period_key,
                 seq=len(self.settlements) + 1,
-                amount=due,
+                amount=amount,
+                due=due,
                 settled_at=at,
                 reference=reference.strip() or f"settlement {len(self.settlements) + 1}",
             )
             self.settlements.append(settlement)
-            self.record(RebateSettled(at, self.store_id, self.policy_id, self.period_key, due))
-        self.status = ClaimStatus.SETTLED
-        return SettlementOutcome(self.entitled, already, due, settlement)
+            self.record(RebateSettled(at, self.store_id, self.policy_id, self.period_key, amount))
+        self.status = ClaimStatus.SETTLED if amount == due else ClaimStatus.CONFIRMED
+        return Success(SettlementOutcome(self.entitled, already, due, amount, settlement))
 
     def _refresh(self, entitled_before: Money) -> None:
         if self.status is ClaimStatus.SETTLED and self.entitled == entitled_before:

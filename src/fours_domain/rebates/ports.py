@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Protocol
 
-from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
+from fours_domain.rebates.model import (
+    KpiReading,
+    PolicyId,
+    RebateClaim,
+    RebatePolicy,
+    SaleAmendment,
+    SaleFact,
+)
 from fours_domain.shared.ids import BrandCode, StoreId
 from fours_domain.shared.time import Date
 from fours_domain.shared.uow import UnitOfWork
@@ -28,6 +35,10 @@ class RebateRepository(Protocol):
         """Facts of ``brands`` picked up or delivered between ``start`` and ``end`` (inclusive)."""
 
     def sales_by_vin(self, vins: Collection[str]) -> Sequence[SaleFact]: ...
+
+    def add_amendment(self, amendment: SaleAmendment) -> None: ...
+    def amendments(self, store_id: StoreId, vin: str) -> Sequence[SaleAmendment]:
+        """The recorded changes to a car's facts, oldest first."""
 
     def set_kpi(self, reading: KpiReading) -> None: ...
     def kpis_for(self, period_key: str) -> Sequence[KpiReading]: ...

@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 import attrs
 from returns.result import Failure, Result, Success
 
-from fours_domain.org.model import code
+from fours_domain.org.model import Store, code
 from fours_domain.org.ports import OrgUnitOfWork
 from fours_domain.rebates.calculation import (
     CarBook,
@@ -44,6 +44,8 @@ from fours_domain.rebates.model import (
     RebateClaim,
     RebateError,
     RebatePolicy,
+    SaleAction,
+    SaleAmendment,
     SaleFact,
     SettlementOutcome,
     TargetScope,
@@ -52,10 +54,10 @@ from fours_domain.rebates.model import (
 from fours_domain.rebates.ports import RebatesUnitOfWork
 from fours_domain.rebates.reconciliation import Reconciliation, StatementLine, reconcile
 from fours_domain.shared.catalogue import ModelCode, VehicleSpec
-from fours_domain.shared.errors import AlreadyExists, DomainError, NotFound
+from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViolation, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import BrandCode, StoreId
-from fours_domain.shared.money import ZERO, Money, sum_money
+from fours_domain.shared.money import VAT_13, ZERO, Money, VatRate, sum_money
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.time import Clock, Date
 
@@ -86,21 +88,58 @@ class AddPolicy:
     policy: RebatePolicy
 
 
+@attrs.frozen
+class AddPolicies:
+    """Record several policies at once (a policy file): all of them, or none."""
+
+    policies: tuple[RebatePolicy, ...]
+
+
 def add_policy(uow: RebatesOrgUnitOfWork, cmd: AddPolicy) -> Result[RebatePolicy, DomainError]:
     """Record a manufacturer policy of a known brand; ids are never reused (a revision is
     a new policy)."""
+    return add_policies(uow, AddPolicies((cmd.policy,))).map(lambda added: added[0])
 
-    def run() -> Result[RebatePolicy, DomainError]:
+
+def add_policies(
+    uow: RebatesOrgUnitOfWork, cmd: AddPolicies
+) -> Result[tuple[RebatePolicy, ...], DomainError]:
+    """Record policies in one unit of work: each must be of a known brand, name only
+    known stores in its targets, and have an id used neither before nor twice here.
+    The first refusal names the policy; nothing is recorded then (ADR 0049)."""
+
+    def run() -> Result[tuple[RebatePolicy, ...], DomainError]:
         with uow:
-            if uow.org.get_brand(BrandCode(cmd.policy.brand)) is None:
-                return Failure(NotFound("brand", cmd.policy.brand))
-            if uow.rebates.get_policy(cmd.policy.id) is not None:
-                return Failure(AlreadyExists("rebate policy", cmd.policy.id))
-            uow.rebates.add_policy(cmd.policy)
+            seen: set[PolicyId] = set()
+            for policy in cmd.policies:
+                if uow.org.get_brand(BrandCode(policy.brand)) is None:
+                    return Failure(_refused(policy, NotFound("brand", policy.brand)))
+                for target in policy.targets:
+                    if target.store_id is not None and uow.org.get_store(target.store_id) is None:
+                        return Failure(_refused(policy, NotFound("store", target.store_id)))
+                if policy.id in seen:
+                    return Failure(
+                        _refused(
+                            policy, AlreadyExists("rebate policy (twice in one file)", policy.id)
+                        )
+                    )
+                if uow.rebates.get_policy(policy.id) is not None:
+                    return Failure(AlreadyExists("rebate policy", policy.id))
+                seen.add(policy.id)
+            for policy in cmd.policies:
+                uow.rebates.add_policy(policy)
             uow.commit()
-            return Success(cmd.policy)
+            return Success(cmd.policies)
 
     return _guarded(run)
+
+
+def _refused(policy: RebatePolicy, error: DomainError) -> DomainError:
+    """``error`` with the policy it concerns named first (same type, same code, same
+    details; built without the subclass's own ``__init__``, which composes the message)."""
+    renamed = type(error).__new__(type(error))
+    DomainError.__init__(renamed, f"policy {policy.id}: {error.message}", **error.details)
+    return renamed
 
 
 # --------------------------------------------------------------------------- sales facts
@@ -108,18 +147,30 @@ def add_policy(uow: RebatesOrgUnitOfWork, cmd: AddPolicy) -> Result[RebatePolicy
 
 @attrs.frozen
 class RecordPickup:
-    """A car was picked up from the manufacturer (提车) by a store."""
+    """A car was picked up from the manufacturer (提车) by a store.
+
+    ``spec`` is needed for a car not recorded yet (and must match one that is);
+    ``correct`` with a ``reason`` overwrites a different pick-up day, cost or spec
+    already recorded (the change is recorded as an amendment)."""
 
     store_id: str
     vin: str
-    spec: VehicleSpec
+    spec: VehicleSpec | None
     picked_up_on: Date
     purchase_cost: Money | None = None
+    vat_rate: VatRate | None = None
+    correct: bool = False
+    reason: str = ""
 
 
 @attrs.frozen
 class RecordSale:
-    """A car was sold (and invoiced) to an end customer; optionally already delivered."""
+    """A car was sold (and invoiced) to an end customer; optionally already delivered.
+
+    Recording a car whose sale is already recorded is refused unless ``correct`` is set
+    with a ``reason`` (the old and new values are recorded as an amendment); recording
+    the same facts again changes nothing. ``vat_rate``: the invoice's rate (default 13 %).
+    """
 
     store_id: str
     vin: str
@@ -131,6 +182,9 @@ class RecordSale:
     purchase_cost: Money | None = None
     out_of_territory: bool = False
     bad_customer_data: bool = False
+    vat_rate: VatRate | None = None
+    correct: bool = False
+    reason: str = ""
 
 
 @attrs.frozen
@@ -144,30 +198,269 @@ class RecordDelivery:
 
 @attrs.frozen
 class FlagSale:
-    """Mark (or clear) a claw-back reason on a car: out of territory, bad customer data."""
+    """Mark (or clear) a claw-back reason on a car: out of territory, bad customer data —
+    with the ``note`` saying why (recorded as an amendment)."""
 
     store_id: str
     vin: str
     reason: ClawbackReason
     flagged: bool = True
+    note: str = ""
+
+
+class SaleAlreadyRecorded(RebateError):
+    """Recording a car's facts again with other values, without saying it is a correction."""
+
+    code = "already_recorded"
+
+
+@attrs.frozen
+class _Amend:
+    action: SaleAction
+    reason: str
+    detail: str
 
 
 def _with_fact(
     uow: RebatesOrgUnitOfWork,
+    clock: Clock,
     store_raw: str,
     vin_raw: str,
-    change: Callable[[StoreId, Vin, SaleFact | None], Result[SaleFact, DomainError]],
+    change: Callable[
+        [Store, Vin, SaleFact | None], Result[tuple[SaleFact, _Amend | None], DomainError]
+    ],
 ) -> Result[SaleFact, DomainError]:
     def run() -> Result[SaleFact, DomainError]:
         with uow:
-            match _store(uow, store_raw), _vin(vin_raw):
-                case Success(store_id), Success(vin):
-                    existing = uow.rebates.get_sale(store_id, vin.value)
-                    outcome = change(store_id, vin, existing)
-                    if isinstance(outcome, Success):
-                        uow.rebates.save_sale(outcome.unwrap())
-                        uow.commit()
-                    return outcome
+            store = uow.org.get_store(StoreId(code(store_raw, "store code")))
+            if store is None:
+                return Failure(NotFound("store", store_raw.strip().upper()))
+            match _vin(vin_raw):
+                case Failure(error):
+                    return Failure(error)
+                case Success(vin):
+                    pass
+            existing = uow.rebates.get_sale(store.id, vin.value)
+            match change(store, vin, existing):
+                case Failure(error):
+                    return Failure(error)
+                case Success((fact, amend)):
+                    pass
+            uow.rebates.save_sale(fact)
+            if amend is not None:
+                seq = len(uow.rebates.amendments(store.id, vin.value)) + 1
+                uow.rebates.add_amendment(
+                    SaleAmendment(
+                        store.id,
+                        vin.value,
+                        seq,
+                        clock.now(),
+                        amend.action,
+                        amend.reason,
+                        amend.detail,
+                    )
+                )
+            uow.commit()
+            return Success(fact)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return _guarded(run)
+
+
+def _sells(uow: RebatesOrgUnitOfWork, store: Store, spec: VehicleSpec) -> DomainError | None:
+    """The brand must be the group's and one the store sells (its franchise)."""
+    if uow.org.get_brand(BrandCode(spec.brand)) is None:
+        return NotFound("brand", spec.brand)
+    if not store.sells(BrandCode(spec.brand)):
+        brands = ", ".join(sorted(store.brands))
+        return RebateError(
+            f"store {store.id} does not sell {spec.brand} (it sells {brands})",
+            store=store.id,
+            brand=spec.brand,
+        )
+    return None
+
+
+def _record(
+    fact: SaleFact,
+    proposed: dict[str, object],
+    *,
+    correct: bool,
+    reason: str,
+    sold: bool,
+) -> Result[tuple[SaleFact, _Amend | None], DomainError]:
+    """Fill in or (with ``correct``) overwrite ``fact``'s fields; ``sold``: the car's sale
+    was recorded already, so any change at all is a correction."""
+    changes = fact.changes(proposed)
+    overwrites = [c for c in changes if c.before is not None]
+    needs_correction = overwrites if not sold else changes
+    if correct:
+        if not reason.strip():
+            return Failure(
+                InvariantViolation(f"car {fact.vin}: a correction needs a reason (--reason)")
+            )
+        if not changes:
+            return Failure(
+                InvariantViolation(
+                    f"car {fact.vin}: nothing to correct, the recorded facts already say this"
+                )
+            )
+    elif needs_correction:
+        what = "; ".join(str(c) for c in needs_correction)
+        return Failure(
+            SaleAlreadyRecorded(
+                f"car {fact.vin} at store {fact.store_id} is recorded already ({what}): "
+                f"nothing changed; to correct it pass --correct with --reason",
+                vin=fact.vin.value,
+                store=fact.store_id,
+            )
+        )
+    applied = fact.apply(changes)
+    if isinstance(applied, Failure):
+        return Failure(applied.failure())
+    amend = (
+        _Amend(SaleAction.CORRECTED, reason.strip(), "; ".join(str(c) for c in changes))
+        if correct
+        else None
+    )
+    return Success((fact, amend))
+
+
+def record_pickup(
+    uow: RebatesOrgUnitOfWork, cmd: RecordPickup, clock: Clock
+) -> Result[SaleFact, DomainError]:
+    """提车: the car counts for pick-up bonuses on ``picked_up_on``."""
+
+    def change(
+        store: Store, vin: Vin, fact: SaleFact | None
+    ) -> Result[tuple[SaleFact, _Amend | None], DomainError]:
+        spec = cmd.spec or (None if fact is None else fact.spec)
+        if spec is None:
+            return Failure(
+                InvariantViolation(f"car {vin} is not recorded yet: give its --brand and --model")
+            )
+        refused = _sells(uow, store, spec)
+        if refused is not None:
+            return Failure(refused)
+        new = fact is None
+        fact = fact or SaleFact(
+            store_id=store.id, vin=vin, spec=spec, vat_rate=cmd.vat_rate or VAT_13
+        )
+        proposed: dict[str, object] = {
+            "spec": cmd.spec,
+            "vat_rate": None if new else cmd.vat_rate,
+            "picked_up_on": cmd.picked_up_on,
+            "purchase_cost": cmd.purchase_cost,
+        }
+        return _record(fact, proposed, correct=cmd.correct, reason=cmd.reason, sold=False)
+
+    return _with_fact(uow, clock, cmd.store_id, cmd.vin, change)
+
+
+def record_sale(
+    uow: RebatesOrgUnitOfWork, cmd: RecordSale, clock: Clock
+) -> Result[SaleFact, DomainError]:
+    """售出: the sale (and optionally pick-up, delivery, claw-back flags) of a car.
+
+    A purchase cost without a pick-up day records the cost only: the pick-up day is a
+    fact of its own (it decides the pick-up bonus's period), never assumed."""
+
+    def change(
+        store: Store, vin: Vin, fact: SaleFact | None
+    ) -> Result[tuple[SaleFact, _Amend | None], DomainError]:
+        refused = _sells(uow, store, cmd.spec)
+        if refused is not None:
+            return Failure(refused)
+        new = fact is None
+        fact = fact or SaleFact(
+            store_id=store.id, vin=vin, spec=cmd.spec, vat_rate=cmd.vat_rate or VAT_13
+        )
+        proposed: dict[str, object] = {
+            "spec": cmd.spec,
+            "vat_rate": None if new else cmd.vat_rate,
+            "picked_up_on": cmd.picked_up_on,
+            "purchase_cost": cmd.purchase_cost,
+            "sold_on": cmd.sold_on,
+            "invoice_price": cmd.invoice_price,
+            "delivered_on": cmd.delivered_on,
+            "out_of_territory": cmd.out_of_territory or None,
+            "bad_customer_data": cmd.bad_customer_data or None,
+        }
+        sold = fact.sold_on is not None
+        return _record(fact, proposed, correct=cmd.correct, reason=cmd.reason, sold=sold)
+
+    return _with_fact(uow, clock, cmd.store_id, cmd.vin, change)
+
+
+def record_delivery(
+    uow: RebatesOrgUnitOfWork, cmd: RecordDelivery, clock: Clock
+) -> Result[SaleFact, DomainError]:
+    def change(
+        store: Store, vin: Vin, fact: SaleFact | None
+    ) -> Result[tuple[SaleFact, _Amend | None], DomainError]:
+        if fact is None:
+            return Failure(NotFound(f"sale at store {store.id}", vin.value))
+        if fact.delivered_on is not None:
+            if fact.delivered_on == cmd.delivered_on:
+                return Success((fact, None))
+            return Failure(
+                SaleAlreadyRecorded(
+                    f"car {vin} at store {store.id} was delivered on {fact.delivered_on}: to "
+                    f"correct it, record the sale again with --correct and --reason",
+                    vin=vin.value,
+                    store=store.id,
+                )
+            )
+        delivered = fact.deliver(cmd.delivered_on)
+        if isinstance(delivered, Failure):
+            return Failure(delivered.failure())
+        return Success((fact, None))
+
+    return _with_fact(uow, clock, cmd.store_id, cmd.vin, change)
+
+
+def flag_sale(
+    uow: RebatesOrgUnitOfWork, cmd: FlagSale, clock: Clock
+) -> Result[SaleFact, DomainError]:
+    """Set or clear a claw-back flag on a recorded car, saying why; the change is recorded.
+    Setting a flag that is set (or clearing one that is clear) changes nothing."""
+
+    def change(
+        store: Store, vin: Vin, fact: SaleFact | None
+    ) -> Result[tuple[SaleFact, _Amend | None], DomainError]:
+        if fact is None:
+            return Failure(NotFound(f"sale at store {store.id}", vin.value))
+        if not cmd.note.strip():
+            return Failure(InvariantViolation(f"car {vin}: say why the flag changes (--reason)"))
+        if fact.is_flagged(cmd.reason) == cmd.flagged:
+            return Success((fact, None))
+        fact.flag(cmd.reason, cmd.flagged)
+        action = SaleAction.FLAGGED if cmd.flagged else SaleAction.CLEARED
+        return Success((fact, _Amend(action, cmd.note.strip(), cmd.reason.value)))
+
+    return _with_fact(uow, clock, cmd.store_id, cmd.vin, change)
+
+
+@attrs.frozen
+class SaleRecord:
+    """A car's sales facts and every recorded change to them."""
+
+    fact: SaleFact
+    amendments: tuple[SaleAmendment, ...]
+
+
+def sale_record(
+    uow: RebatesOrgUnitOfWork, store_id: str, vin: str
+) -> Result[SaleRecord, DomainError]:
+    def run() -> Result[SaleRecord, DomainError]:
+        with uow:
+            match _store(uow, store_id), _vin(vin):
+                case Success(store), Success(parsed):
+                    fact = uow.rebates.get_sale(store, parsed.value)
+                    if fact is None:
+                        return Failure(NotFound(f"sale at store {store}", parsed.value))
+                    history = tuple(uow.rebates.amendments(store, parsed.value))
+                    return Success(SaleRecord(fact, history))
                 case Failure(error), _:
                     return Failure(error)
                 case _, Failure(error):
@@ -175,59 +468,6 @@ def _with_fact(
             raise AssertionError("unreachable")  # pragma: no cover
 
     return _guarded(run)
-
-
-def record_pickup(uow: RebatesOrgUnitOfWork, cmd: RecordPickup) -> Result[SaleFact, DomainError]:
-    def change(store: StoreId, vin: Vin, fact: SaleFact | None) -> Result[SaleFact, DomainError]:
-        fact = fact or SaleFact(store_id=store, vin=vin, spec=cmd.spec)
-        fact.pick_up(cmd.picked_up_on, cmd.purchase_cost)
-        return Success(fact)
-
-    return _with_fact(uow, cmd.store_id, cmd.vin, change)
-
-
-def record_sale(uow: RebatesOrgUnitOfWork, cmd: RecordSale) -> Result[SaleFact, DomainError]:
-    def change(store: StoreId, vin: Vin, fact: SaleFact | None) -> Result[SaleFact, DomainError]:
-        fact = fact or SaleFact(store_id=store, vin=vin, spec=cmd.spec)
-        fact.spec = cmd.spec
-        if cmd.picked_up_on is not None or cmd.purchase_cost is not None:
-            fact.pick_up(cmd.picked_up_on or fact.picked_up_on or cmd.sold_on, cmd.purchase_cost)
-        # Flags are only raised here; FlagSale(flagged=False) clears them.
-        if cmd.out_of_territory:
-            fact.flag(ClawbackReason.OUT_OF_TERRITORY)
-        if cmd.bad_customer_data:
-            fact.flag(ClawbackReason.BAD_CUSTOMER_DATA)
-        sold = fact.sell(cmd.sold_on, cmd.invoice_price)
-        if isinstance(sold, Failure):
-            return Failure(sold.failure())
-        if cmd.delivered_on is not None:
-            delivered = fact.deliver(cmd.delivered_on)
-            if isinstance(delivered, Failure):
-                return Failure(delivered.failure())
-        return Success(fact)
-
-    return _with_fact(uow, cmd.store_id, cmd.vin, change)
-
-
-def record_delivery(
-    uow: RebatesOrgUnitOfWork, cmd: RecordDelivery
-) -> Result[SaleFact, DomainError]:
-    def change(store: StoreId, vin: Vin, fact: SaleFact | None) -> Result[SaleFact, DomainError]:
-        if fact is None:
-            return Failure(NotFound(f"sale at store {store}", vin.value))
-        return fact.deliver(cmd.delivered_on).map(lambda _: fact)
-
-    return _with_fact(uow, cmd.store_id, cmd.vin, change)
-
-
-def flag_sale(uow: RebatesOrgUnitOfWork, cmd: FlagSale) -> Result[SaleFact, DomainError]:
-    def change(store: StoreId, vin: Vin, fact: SaleFact | None) -> Result[SaleFact, DomainError]:
-        if fact is None:
-            return Failure(NotFound(f"sale at store {store}", vin.value))
-        fact.flag(cmd.reason, cmd.flagged)
-        return Success(fact)
-
-    return _with_fact(uow, cmd.store_id, cmd.vin, change)
 
 
 @attrs.frozen
@@ -308,7 +548,7 @@ def _kpi_table(uow: RebatesUnitOfWork, keys: Iterable[str]) -> dict[str, KpiTabl
 
 
 def _chosen_policies(
-    uow: RebatesUnitOfWork, ids: Sequence[str], brand: str | None
+    uow: RebatesOrgUnitOfWork, ids: Sequence[str], brand: str | None
 ) -> Result[list[RebatePolicy], DomainError]:
     if ids:
         chosen: list[RebatePolicy] = []
@@ -319,6 +559,8 @@ def _chosen_policies(
             chosen.append(found)
         return Success(chosen)
     wanted = None if brand is None else BrandCode(code(brand, "brand code"))
+    if wanted is not None and uow.org.get_brand(wanted) is None:
+        return Failure(NotFound("brand", wanted))
     return Success(list(uow.rebates.list_policies(wanted)))
 
 
@@ -335,7 +577,7 @@ def _compute_all(
 
 
 def estimate_rebates(
-    uow: RebatesUnitOfWork, cmd: EstimateRebates, clock: Clock
+    uow: RebatesOrgUnitOfWork, cmd: EstimateRebates, clock: Clock
 ) -> Result[Estimate, DomainError]:
     """预估: the rebates our sales facts earn for the period, car by car."""
 
@@ -425,19 +667,22 @@ def confirm_rebate(
 
 @attrs.frozen
 class SettleRebate:
-    """Settle a store's claim: pay (or deduct) what is still owed for the period."""
+    """Settle a store's confirmed claim: what is still owed for the period, or — with
+    ``paid`` — the amount that actually arrived (the difference is recorded)."""
 
     store_id: str
     policy_id: str
     period: str
     reference: str = ""
+    paid: Money | None = None
 
 
 def settle_rebate(
     uow: RebatesOrgUnitOfWork, cmd: SettleRebate, clock: Clock
 ) -> Result[SettlementOutcome, DomainError]:
     """Settlement nets what was already settled for the period and its sub-periods:
-    a quarter settled after its months pays only the difference (or deducts it)."""
+    a quarter settled after its months pays only the difference (or deducts it). Only a
+    confirmed claim is settled (ADR 0048)."""
 
     def run() -> Result[SettlementOutcome, DomainError]:
         with uow:
@@ -472,10 +717,12 @@ def settle_rebate(
                             period=period.key,
                         )
                     )
-            outcome = claim.settle(elsewhere, cmd.reference, clock.now())
+            outcome = claim.settle(elsewhere, cmd.reference, clock.now(), cmd.paid)
+            if isinstance(outcome, Failure):
+                return Failure(outcome.failure())
             uow.track(claim)
             uow.commit()
-            return Success(outcome)
+            return Success(outcome.unwrap())
 
     return _guarded(run)
 
@@ -628,12 +875,11 @@ def effective_vehicle_cost(
 ) -> Result[EffectiveCost, DomainError]:
     """Pre-tax purchase cost − rebates accrued to the car's vehicle-cost account.
 
-    Rebate amounts are treated as pre-tax reductions of cost.
+    Rebate amounts are treated as pre-tax reductions of cost; the purchase cost and the
+    invoice price are taken net of VAT at the car's own rate.
     """
 
     def run() -> Result[EffectiveCost, DomainError]:
-        from fours_domain.shared.money import VAT_13
-
         with uow:
             store = _store(uow, cmd.store_id)
             if isinstance(store, Failure):
@@ -644,7 +890,8 @@ def effective_vehicle_cost(
             fact = uow.rebates.get_sale(store.unwrap(), vin.unwrap().value)
             if fact is None:
                 return Failure(NotFound(f"sale at store {store.unwrap()}", vin.unwrap().value))
-            if fact.purchase_cost is None:
+            cost = fact.pre_tax_cost
+            if cost is None:
                 return Failure(RebateError(f"car {fact.vin}: no purchase cost recorded"))
             policies = {p.id: p for p in uow.rebates.list_policies(BrandCode(fact.spec.brand))}
             claims = [
@@ -658,7 +905,6 @@ def effective_vehicle_cost(
                 a for c in _outermost(claims) for a in c.accruals if a.vin == fact.vin.value
             )
             rebates = sum_money(a.amount for a in lines)
-            cost = VAT_13.split_inclusive(fact.purchase_cost).net
             return Success(
                 EffectiveCost(
                     vin=fact.vin.value,

@@ -56,6 +56,7 @@ __all__ = [
     "has_fen_precision",
     "is_fen_exact",
     "money_of_fen",
+    "parse_decimal",
     "round_fen",
     "scaled",
     "sum_money",
@@ -85,6 +86,43 @@ def _to_decimal(value: object) -> Decimal:
     if not result.is_finite():
         raise InvariantViolation(f"{value!r} is not a finite amount of money")
     return result
+
+
+def parse_decimal(value: object, what: str = "number") -> Decimal:
+    """A finite ``Decimal`` from a ``Decimal``, an int or a string; ``"13%"`` is 0.13.
+
+    Floats are refused, and so is anything that is not a number — as an
+    :class:`InvariantViolation` naming ``what`` (never ``decimal.InvalidOperation``).
+
+    >>> parse_decimal("13%"), parse_decimal(" 0.085 ")
+    (Decimal('0.13'), Decimal('0.085'))
+    >>> parse_decimal("abc", "VAT rate")
+    Traceback (most recent call last):
+    ...
+    fours_domain.shared.errors.InvariantViolation: VAT rate 'abc' is not a number
+    """
+    if isinstance(value, float | bool):
+        raise InvariantViolation(f"{what} {value!r}: write it as a string or Decimal, not a float")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        text = str(value).strip().replace(",", "")
+        percent = text.endswith("%")
+        try:
+            result = Decimal(text[:-1].strip() if percent else text)
+        except InvalidOperation:
+            raise InvariantViolation(f"{what} {value!r} is not a number") from None
+        if percent:
+            result = result / 100
+    else:
+        raise InvariantViolation(f"{what} from {type(value).__name__} is not supported")
+    if not result.is_finite():
+        raise InvariantViolation(f"{what} {value!r} is not a finite number")
+    return result
+
+
+def _vat_rate(value: object) -> Decimal:
+    return parse_decimal(value, "VAT rate")
 
 
 def cny(amount: str | int | Decimal) -> Money:
@@ -237,9 +275,13 @@ class TaxSplit:
 
 @attrs.frozen
 class VatRate:
-    """A VAT rate such as 13 % (``Decimal("0.13")``)."""
+    """A VAT rate such as 13 % (``Decimal("0.13")``, ``"0.13"`` or ``"13%"``).
 
-    rate: Decimal = attrs.field(converter=_to_decimal)
+    >>> VatRate("13%") == VatRate("0.13")
+    True
+    """
+
+    rate: Decimal = attrs.field(converter=_vat_rate)
 
     @rate.validator
     def _check(self, _attribute: object, value: Decimal) -> None:

@@ -38,19 +38,29 @@ from fours_domain.org.model import (
     Group,
     MasterDataScope,
     Region,
+    StaffMember,
     Store,
 )
 from fours_domain.pricing.authority import AuthorityRule, RoleCode, Subject
-from fours_domain.pricing.model import PriceKind, PriceScheme, SchemeId, StorePlace
+from fours_domain.pricing.model import PriceKind, PriceScheme, PriceScope, SchemeId, StorePlace
 from fours_domain.pricing.parts import (
     PartApprovalId,
     PartDiscountPolicy,
     PartListing,
     PartPriceApproval,
+    PartPriceGrant,
 )
-from fours_domain.pricing.quotes import Quote, QuoteId
-from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
+from fours_domain.pricing.quotes import ConcurrentQuoteChange, Quote, QuoteId, QuoteStatus
+from fours_domain.rebates.model import (
+    KpiReading,
+    PolicyId,
+    RebateClaim,
+    RebatePolicy,
+    SaleAmendment,
+    SaleFact,
+)
 from fours_domain.shared.catalogue import ModelCode, PartNumber
+from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import (
     BrandCode,
@@ -58,6 +68,7 @@ from fours_domain.shared.ids import (
     CompanyId,
     RegionId,
     StoreId,
+    UserId,
     WarehouseCode,
 )
 from fours_domain.shared.time import Date, DateTime
@@ -75,6 +86,7 @@ class FakeOrgRepository:
         self.companies: dict[CompanyId, Company] = {}
         self.brands: dict[BrandCode, Brand] = {}
         self.stores: dict[StoreId, Store] = {}
+        self.staff: dict[UserId, StaffMember] = {}
 
     def get_group(self) -> Group | None:
         return self.group
@@ -130,6 +142,18 @@ class FakeOrgRepository:
             key=lambda s: s.id,
         )
 
+    def get_staff(self, staff_id: UserId) -> StaffMember | None:
+        return self.staff.get(staff_id)
+
+    def add_staff(self, member: StaffMember) -> None:
+        self.staff[member.id] = member
+
+    def list_staff(self, store_id: StoreId | None = None) -> Sequence[StaffMember]:
+        return sorted(
+            (m for m in self.staff.values() if store_id is None or m.roles_at(store_id)),
+            key=lambda m: m.id,
+        )
+
 
 class FakeRebateRepository:
     """In-memory :class:`~fours_domain.rebates.ports.RebateRepository`: policies, sales
@@ -140,6 +164,7 @@ class FakeRebateRepository:
         self.sales: dict[tuple[StoreId, str], SaleFact] = {}
         self.kpis: dict[tuple[StoreId, str, str], KpiReading] = {}
         self.claims: dict[tuple[StoreId, PolicyId, str], RebateClaim] = {}
+        self.amendments_: list[SaleAmendment] = []
 
     def get_policy(self, policy_id: PolicyId) -> RebatePolicy | None:
         return self.policies.get(policy_id)
@@ -173,6 +198,12 @@ class FakeRebateRepository:
 
     def sales_by_vin(self, vins: Collection[str]) -> Sequence[SaleFact]:
         return [f for _, f in sorted(self.sales.items()) if f.vin.value in vins]
+
+    def add_amendment(self, amendment: SaleAmendment) -> None:
+        self.amendments_.append(amendment)
+
+    def amendments(self, store_id: StoreId, vin: str) -> Sequence[SaleAmendment]:
+        return [a for a in self.amendments_ if (a.store_id, a.vin) == (store_id, vin)]
 
     def set_kpi(self, reading: KpiReading) -> None:
         self.kpis[(reading.store_id, reading.period_key, reading.kpi.value)] = reading
@@ -492,6 +523,7 @@ class FakeUnitOfWork:
         self.authority = FakeAuthorityRepository()
         self.part_policies = FakePartPolicyRepository()
         self.part_approvals = FakePartApprovalRepository()
+        self.part_grants = FakePartGrantRepository()
         self.rebates = FakeRebateRepository()
         self.vehicles = FakeVehicleRepository()
         self.parts = FakePartRepository()
@@ -600,27 +632,84 @@ class FakePriceSchemeRepository:
         scope: str | None = None,
         limit: int = 1000,
     ) -> Sequence[PriceScheme]:
-        rows = [
+        if limit < 1:
+            raise InvariantViolation(f"a limit must be at least 1, got {limit}")
+        return self._matching(brand, kind, scope)[:limit]
+
+    def count(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+    ) -> int:
+        return len(self._matching(brand, kind, scope))
+
+    def _matching(
+        self, brand: BrandCode | None, kind: PriceKind | None, scope: str | None
+    ) -> Sequence[PriceScheme]:
+        wanted = None if scope is None else str(PriceScope.parse(scope))
+        return [
             s
             for s in sorted(self.schemes.values(), key=lambda s: s.id)
             if (brand is None or s.target.brand == brand)
             and (kind is None or s.kind is kind)
-            and (scope is None or str(s.scope) == scope)
+            and (wanted is None or str(s.scope) == wanted)
         ]
-        return rows[:limit]
+
+    def serialise(self, scheme: PriceScheme) -> None:
+        """Nothing to do: a fake unit of work runs alone."""
+
+    def set_end(self, scheme: PriceScheme) -> None:
+        if self.schemes[scheme.id].window.ends is not None:
+            raise InvariantViolation(f"price scheme {scheme.id} has an end already")
+        self.schemes[scheme.id] = scheme
 
 
 class FakeQuoteRepository:
-    """In-memory :class:`~fours_domain.pricing.ports.QuoteRepository`."""
+    """Like the SQL repository: ``get`` hands out a copy and remembers its version;
+    ``save`` refuses a stale copy or overwriting a stored accepted quote."""
 
     def __init__(self) -> None:
         self.quotes: dict[tuple[StoreId, QuoteId], Quote] = {}
+        self.versions: dict[tuple[StoreId, QuoteId], int] = {}
+        self._read: dict[tuple[StoreId, QuoteId], int] = {}
 
-    def get(self, store_id: StoreId, quote_id: QuoteId) -> Quote | None:
-        return self.quotes.get((store_id, quote_id))
+    def get(self, store_id: StoreId, quote_id: QuoteId, *, lock: bool = False) -> Quote | None:
+        stored = self.quotes.get((store_id, quote_id))
+        if stored is None:
+            return None
+        self._read[(store_id, quote_id)] = self.versions[(store_id, quote_id)]
+        return copy.deepcopy(stored)
 
     def save(self, quote: Quote) -> None:
-        self.quotes[(quote.store_id, quote.id)] = quote
+        key = (quote.store_id, quote.id)
+        read = self._read.get(key)
+        if read is not None and (
+            self.versions.get(key) != read or self.quotes[key].status is not QuoteStatus.DRAFT
+        ):
+            raise ConcurrentQuoteChange(quote.store_id, quote.id)
+        self.versions[key] = (read or 0) + 1
+        self._read[key] = self.versions[key]
+        self.quotes[key] = copy.deepcopy(quote)
+
+
+class FakePartGrantRepository:
+    def __init__(self) -> None:
+        self.items: list[PartPriceGrant] = []
+
+    def add(self, grant: PartPriceGrant) -> None:
+        self.items.append(grant)
+
+    def list(
+        self, store_id: StoreId, *, quote_id: str | None = None, limit: int = 200
+    ) -> Sequence[PartPriceGrant]:
+        found = [
+            g
+            for g in self.items
+            if g.store_id == store_id and (quote_id is None or g.quote_id == quote_id)
+        ]
+        return sorted(found, key=lambda g: (g.granted_at, g.id), reverse=True)[:limit]
 
 
 class FakeAuthorityRepository:

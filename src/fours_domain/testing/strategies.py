@@ -25,7 +25,15 @@ import attrs
 import phonenumbers
 from hypothesis import strategies as st
 
-from fours_domain.org.model import Brand, BusinessUnit, Company, Region, Store, WarehouseKind
+from fours_domain.org.model import (
+    Brand,
+    BusinessUnit,
+    Company,
+    Region,
+    StaffMember,
+    Store,
+    WarehouseKind,
+)
 from fours_domain.shared.identifiers import (
     PLATE_PATTERNS,
     MobileNumber,
@@ -36,6 +44,7 @@ from fours_domain.shared.identifiers import (
     VinCheck,
     vin_check_digit,
 )
+from fours_domain.shared.ids import StoreId
 from fours_domain.shared.money import Money, VatRate, cny
 from fours_domain.shared.time import DateTime, StoreTimeZone
 
@@ -300,3 +309,23 @@ request_lines = _inventory.request_lines
 shortage_policies = _inventory.shortage_policies
 stock_items = _inventory.stock_items
 stock_moves = _inventory.stock_moves
+
+
+ROLES = ("SALES", "SALES_MANAGER", "SHOWROOM_MANAGER", "GM", "CASHIER")
+
+
+@st.composite
+def staff_members(draw: st.DrawFn, stores: tuple[str, ...] = ("S1", "S2")) -> StaffMember:
+    """A member of staff with 0–4 distinct roles, each at one of ``stores`` or group-wide."""
+    login = draw(st.text("abcdefghijklmnopqrstuvwxyz0123456789.", min_size=1, max_size=12))
+    member = StaffMember(id="u" + login, name=draw(st.sampled_from(["张伟", "李娜", "Wang Li"])))
+    grants = draw(
+        st.lists(
+            st.tuples(st.sampled_from(ROLES), st.sampled_from([*stores, None])),
+            max_size=4,
+            unique=True,
+        )
+    )
+    for role, store in grants:
+        member.grant(role, None if store is None else StoreId(store))
+    return member

@@ -33,7 +33,7 @@ from fours_domain.pricing.model import (
     resolve_all,
 )
 from fours_domain.pricing.quotes import Approval, LineKind, Quote, QuoteId, QuoteLine
-from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
+from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec
 from fours_domain.shared.ids import RegionId, StoreId, UserId
 from fours_domain.shared.money import Money
 from fours_domain.testing.strategies import cny_amounts, time_zones
@@ -120,6 +120,8 @@ def price_schemes(
     """Price schemes of ``kind`` (any when None) for a generated scope, target and window,
     priced ¥100,000–500,000 with priority −2…2."""
     scheme_id = ident or draw(st.text("ABCDEFGHJK0123456789", min_size=1, max_size=6))
+    window = draw(validity_windows())
+    ended = window.ends is not None and draw(st.booleans())
     return PriceScheme(
         id=SchemeId(scheme_id),
         name=f"scheme {scheme_id}",
@@ -128,7 +130,9 @@ def price_schemes(
         target=draw(spec_patterns()),
         price=draw(cny_amounts("100000", "500000")),
         priority=draw(st.integers(-2, 2)),
-        window=draw(validity_windows()),
+        window=window,
+        ended_at=draw(instants_near_base()) if ended else None,
+        end_reason=draw(st.none() | st.just("new price list")) if ended else None,
     )
 
 
@@ -139,15 +143,24 @@ def scheme_lists(
     return st.lists(price_schemes(kind), min_size=0, max_size=max_size, unique_by=lambda s: s.id)
 
 
-def quote_lines(kinds: tuple[LineKind, ...] | None = None) -> st.SearchStrategy[QuoteLine]:
-    """Non-vehicle quote lines (accessories, services, fees, trade-in, discounts)."""
+PART_NUMBERS = ("4H0-061-160", "8W0-071-128")
+
+
+@st.composite
+def quote_lines(draw: st.DrawFn, kinds: tuple[LineKind, ...] | None = None) -> QuoteLine:
+    """Non-vehicle quote lines (accessories, services, fees, trade-in, discounts);
+    accessories name a catalogue part and the policy price they were measured against."""
     allowed = kinds or tuple(k for k in LineKind if k is not LineKind.VEHICLE)
-    return st.builds(
-        QuoteLine,
-        kind=st.sampled_from(allowed),
-        description=st.just("line"),
-        unit_price=cny_amounts("0.01", "20000"),
-        quantity=st.integers(1, 5),
+    kind = draw(st.sampled_from(allowed))
+    accessory = kind is LineKind.ACCESSORY
+    return QuoteLine(
+        kind,
+        "line",
+        draw(cny_amounts("0.01", "20000")),
+        draw(st.integers(1, 5)),
+        kind.default_vat,
+        part_number=PartNumber(draw(st.sampled_from(PART_NUMBERS))) if accessory else None,
+        policy_price=draw(cny_amounts("0.01", "20000")) if accessory else None,
     )
 
 

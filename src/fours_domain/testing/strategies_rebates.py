@@ -29,7 +29,7 @@ from fours_domain.rebates.model import (
 )
 from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import cny, round_fen
+from fours_domain.shared.money import VAT_13, cny, round_fen
 
 MODELS = ("A4L", "A6L", "Q5L")
 QUARTER = Period.parse("2026-Q3")
@@ -114,7 +114,7 @@ def sale_facts(
     flags: bool = True,
 ) -> SaleFact:
     """A car of ``brand`` picked up and delivered (or only picked up) within ``period``."""
-    from fours_domain.testing.strategies import vins
+    from fours_domain.testing.strategies import vat_rates, vins
 
     days = (period.end - period.start).days
     picked = period.start.add(days=draw(st.integers(0, days)))
@@ -128,6 +128,7 @@ def sale_facts(
         purchase_cost=round_fen(cny(price * Decimal("0.9"))),
         out_of_territory=flags and draw(st.integers(0, 9)) == 0,
         bad_customer_data=flags and draw(st.integers(0, 9)) == 0,
+        vat_rate=draw(st.just(VAT_13) | vat_rates()),
     )
     if delivered is not None:
         fact.sold_on = pendulum.Date(picked.year, picked.month, picked.day)

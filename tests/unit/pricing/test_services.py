@@ -1,20 +1,17 @@
 """Pricing services against the in-memory fakes."""
 
 from decimal import Decimal
-from typing import Any
 
-import pendulum
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
-from fours_domain.inventory import services as inv
 from fours_domain.inventory.model import Part
 from fours_domain.org import services as org
 from fours_domain.pricing import services as svc
-from fours_domain.pricing.authority import Basis, RoleCode, Subject, default_rules
-from fours_domain.pricing.model import ConflictingScheme, PriceKind, PriceScheme
+from fours_domain.pricing.authority import Basis, RoleCode, Subject
+from fours_domain.pricing.model import ConflictingScheme, PriceKind
 from fours_domain.pricing.parts import (
     ConflictingPolicy,
     CounterDiscountRequiresApproval,
@@ -29,7 +26,6 @@ from fours_domain.pricing.quotes import (
     QuoteAccepted,
     QuoteStatus,
 )
-from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import (
     DomainError,
     IllegalTransition,
@@ -41,35 +37,7 @@ from fours_domain.shared.money import cny
 from fours_domain.shared.time import FixedClock
 from fours_domain.testing.fakes import FakeUnitOfWork
 from fours_domain.testing.strategies_inventory import parts as inventory_parts
-
-CAR = VehicleSpec("AUDI", "A6L", trim="45TFSI", colour="WHITE")
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    uow = FakeUnitOfWork()
-    uow.scheme_ids = SequentialIdSource("P")  # type: ignore[attr-defined]
-    org.create_group(uow, org.CreateGroup("ACME", "Acme")).unwrap()
-    org.add_region(uow, org.AddRegion("EAST", "East")).unwrap()
-    org.add_brand(uow, org.AddBrand("AUDI", "Audi", "FAW-VW")).unwrap()
-    clock = FixedClock(pendulum.datetime(2026, 11, 1, tz="UTC"))
-    org.open_store(uow, org.OpenStore("SH01", "SH", "EAST", "Asia/Shanghai", ("AUDI",)), clock)
-    for rule in default_rules():
-        uow.authority.put(rule)
-    return uow
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(pendulum.datetime(2026, 12, 1, 2, 0, tz="UTC"))
-
-
-def add(
-    uow: FakeUnitOfWork, clock: FixedClock, kind: PriceKind, price: str, **kw: Any
-) -> Result[PriceScheme, DomainError]:
-    scope = str(kw.pop("scope", "group"))
-    cmd = svc.AddPriceScheme(kind=kind, scope=scope, brand="AUDI", price=price, model="A6L", **kw)
-    return svc.add_price_scheme(uow, cmd, clock, uow.scheme_ids)  # type: ignore[attr-defined]
+from tests.unit.pricing.world import CAR, IDS, add, add_part, line
 
 
 def test_a_tie_is_refused_with_both_named(uow: FakeUnitOfWork, clock: FixedClock) -> None:
@@ -99,18 +67,14 @@ def test_accepted_quote_is_frozen_against_later_schemes(
         uow, svc.NewQuote("SH01", CAR, "王先生", "zhang", "SALES"), clock, ids
     ).unwrap()
     assert quote.vehicle_price == cny(400000)
-    svc.add_quote_line(
-        uow, svc.AddQuoteLine("SH01", quote.id, LineKind.DISCOUNT, "优惠", "45000")
-    ).unwrap()
-    svc.add_quote_line(
-        uow, svc.AddQuoteLine("SH01", quote.id, LineKind.ACCESSORY, "脚垫", "800", 1)
-    ).unwrap()
+    line(uow, clock, svc.AddQuoteLine("SH01", quote.id, LineKind.DISCOUNT, "优惠", "45000"))
+    line(uow, clock, svc.AddQuoteLine("SH01", quote.id, LineKind.SERVICE, "贴膜", "800", 1))
     refused = svc.accept_quote(uow, svc.AcceptQuote("SH01", quote.id, "zhang"), clock)
     assert isinstance(refused.failure(), ApprovalRequired)
     assert "floor price 360000.00" in refused.failure().message
     assert "approval needed from GM" in refused.failure().message
     svc.approve_quote(
-        uow, svc.ApproveQuote("SH01", quote.id, "wang", "GM", "年末冲量"), clock
+        uow, svc.ApproveQuote("SH01", quote.id, "wang", "年末冲量", "GM"), clock
     ).unwrap()
     accepted = svc.accept_quote(uow, svc.AcceptQuote("SH01", quote.id, "zhang"), clock).unwrap()
     assert accepted.status is QuoteStatus.ACCEPTED
@@ -122,7 +86,9 @@ def test_accepted_quote_is_frozen_against_later_schemes(
     clock.advance(days=1)
     shown = svc.get_quote(uow, "SH01", quote.id).unwrap()
     assert (shown.totals, shown.references) == before
-    again = svc.add_quote_line(uow, svc.AddQuoteLine("SH01", quote.id, LineKind.FEE, "x", "1"))
+    again = svc.add_quote_line(
+        uow, svc.AddQuoteLine("SH01", quote.id, LineKind.FEE, "x", "1"), clock, IDS
+    )
     assert isinstance(again.failure(), IllegalTransition)
     sheet = svc.resolve_prices(uow, svc.ResolvePrices("SH01", CAR), clock).unwrap()
     assert sheet.price(PriceKind.FLOOR) == cny(390000)
@@ -140,11 +106,6 @@ def test_set_authority_replaces_a_role(uow: FakeUnitOfWork) -> None:
     assert rules[RoleCode("SALES")].amount_off == cny(3000) and len(rules) == 3
 
 
-def add_part(uow: FakeUnitOfWork, number: str, list_price: str, unit: str | None = None) -> None:
-    cmd = inv.AddPart(number, number, "ACC", list_price, "1", business_unit_id=unit)
-    inv.add_part(uow, cmd).unwrap()
-
-
 def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork, clock: FixedClock) -> None:
     add_part(uow, "4H0-061-160", "1000")
     svc.add_part_policy(uow, svc.AddPartPolicy("*", "*", Decimal(1))).unwrap()
@@ -152,44 +113,48 @@ def test_parts_policy_and_counter_discount(uow: FakeUnitOfWork, clock: FixedCloc
     dup = svc.add_part_policy(uow, svc.AddPartPolicy("acc", "member_gold", Decimal("0.9")))
     assert isinstance(dup.failure(), ConflictingPolicy)
 
-    def price(cmd: svc.PricePart) -> Result[PartPrice, DomainError]:
-        return svc.price_part(uow, cmd, clock)
+    def price(cmd: svc.PricePart) -> Result[svc.PartQuote, DomainError]:
+        return svc.price_part(uow, cmd, clock, IDS)
 
-    assert price(svc.PricePart("SH01", "4h0-061-160", "MEMBER_GOLD")).unwrap().price == cny(950)
-    assert isinstance(
-        price(svc.PricePart("SH01", "4H0-061-160", "RETAIL", "900", "SHOWROOM_MANAGER")), Success
+    gold = price(svc.PricePart("SH01", "4h0-061-160", "MEMBER_GOLD")).unwrap()
+    assert gold.price.price == cny(950) and gold.grant is None
+    own = price(svc.PricePart("SH01", "4H0-061-160", "RETAIL", "900", "sun")).unwrap()
+    assert own.grant is not None and uow.part_grants.items == [own.grant]
+    assert (own.grant.granted_by, own.grant.role, own.grant.approval_id) == (
+        "sun",
+        "SHOWROOM_MANAGER",
+        None,
     )
-    refused = price(
-        svc.PricePart("SH01", "4H0-061-160", "RETAIL", "880", "SHOWROOM_MANAGER")
-    ).failure()
+    assert (own.grant.price, own.grant.policy_price) == (cny(900), cny(1000))
+    assert own.grant.policy == "class * / customer * at 100%"
+    refused = price(svc.PricePart("SH01", "4H0-061-160", "RETAIL", "880", "sun")).failure()
     assert isinstance(refused, CounterDiscountRequiresApproval)
     assert "approval needed from SALES_MANAGER, GM" in refused.message
     ids = SequentialIdSource("A")
     weak = svc.approve_part_price(
         uow,
-        svc.ApprovePartPrice("SH01", "4H0-061-160", "RETAIL", "800", "li", "SALES_MANAGER", "x"),
+        svc.ApprovePartPrice("SH01", "4H0-061-160", "RETAIL", "800", "li", "x"),
         clock,
         ids,
     )
     assert isinstance(weak.failure(), AuthorityExceeded) and "needs GM" in weak.failure().message
     approval = svc.approve_part_price(
         uow,
-        svc.ApprovePartPrice(
-            "SH01", "4H0-061-160", "RETAIL", "800", "wang", "GM", "fleet customer", 2
-        ),
+        svc.ApprovePartPrice("SH01", "4H0-061-160", "RETAIL", "800", "wang", "fleet", "GM", 2),
         clock,
         ids,
     ).unwrap()
-    granted = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "800", "SHOWROOM_MANAGER", approval.id)
-    assert isinstance(price(granted), Success)
-    lower = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "799", "SHOWROOM_MANAGER", approval.id)
+    granted = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "800", "sun", None, approval.id)
+    under_approval = price(granted).unwrap().grant
+    assert under_approval is not None and under_approval.approval_id == approval.id
+    assert under_approval.role is None and len(uow.part_grants.items) == 2
+    lower = svc.PricePart("SH01", "4H0-061-160", "RETAIL", "799", "sun", None, approval.id)
     assert "does not cover it" in price(lower).failure().message
-    other = svc.PricePart(
-        "SH01", "4H0-061-160", "MEMBER_GOLD", "800", "SHOWROOM_MANAGER", approval.id
-    )
+    other = svc.PricePart("SH01", "4H0-061-160", "MEMBER_GOLD", "800", "sun", None, approval.id)
     assert isinstance(price(other).failure(), CounterDiscountRequiresApproval)
     clock.advance(hours=2)
     assert isinstance(price(granted).failure(), CounterDiscountRequiresApproval)
+    assert len(uow.part_grants.items) == 2  # refusals record nothing
     unknown = price(svc.PricePart("SH01", "NOPE", "RETAIL")).failure()
     assert isinstance(unknown, UnknownPart) and isinstance(unknown, NotFound)
     assert unknown.message == "part NOPE not found in the catalogue of store SH01 (group)"
@@ -206,7 +171,8 @@ def test_parts_are_priced_from_the_catalogue_the_store_sees(
     add_part(uow, "MAT-2", "500", unit="PREMIUM")
 
     def listing(store: str, part: str) -> Result[PartPrice, DomainError]:
-        return svc.price_part(uow, svc.PricePart(store, part, "RETAIL"), clock)
+        quoted = svc.price_part(uow, svc.PricePart(store, part, "RETAIL"), clock, IDS)
+        return quoted.map(lambda q: q.price)
 
     unit_entry = listing("SH02", "mat-1").unwrap().listing
     assert unit_entry.list_price == cny(1200) and unit_entry.scope.key == "PREMIUM"
@@ -222,14 +188,14 @@ def test_parts_are_priced_from_the_catalogue_the_store_sees(
     assert isinstance(listing("NOWHERE", "MAT-1").failure(), NotFound)
     approval = svc.approve_part_price(
         uow,
-        svc.ApprovePartPrice("SH02", "MAT-1", "RETAIL", "1000", "wang", "GM", "x"),
+        svc.ApprovePartPrice("SH02", "MAT-1", "RETAIL", "1000", "wang", "x", "GM"),
         clock,
         SequentialIdSource("A"),
     )
     assert isinstance(approval, Success)
     refused = svc.approve_part_price(
         uow,
-        svc.ApprovePartPrice("SH01", "MAT-2", "RETAIL", "400", "wang", "GM", "x"),
+        svc.ApprovePartPrice("SH01", "MAT-2", "RETAIL", "400", "wang", "x", "GM"),
         clock,
         SequentialIdSource("B"),
     )
@@ -269,5 +235,5 @@ def test_a_catalogue_entry_without_a_list_price_cannot_be_priced(
     uow: FakeUnitOfWork, clock: FixedClock
 ) -> None:
     add_part(uow, "FREE-1", "0")
-    refused = svc.price_part(uow, svc.PricePart("SH01", "FREE-1", "RETAIL"), clock).failure()
+    refused = svc.price_part(uow, svc.PricePart("SH01", "FREE-1", "RETAIL"), clock, IDS).failure()
     assert refused.message == "part FREE-1: list price 0.00 must be positive, in fen"

@@ -2,8 +2,10 @@
 
 from decimal import Decimal
 
+import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from fours_domain.rebates.calculation import PolicyResult, cars_for, compute
 from fours_domain.rebates.model import (
@@ -154,6 +156,51 @@ def test_cap_is_shared_out_to_the_fen() -> None:
     assert all(line.capped for line in result.lines)
 
 
+def test_a_cap_holds_on_the_rounded_lines() -> None:
+    """The audit's reproducer: 1 % of a pre-tax 300,000.50 is 3,000.005 a car; two cars
+    rounded are 6,000.02 — over a 6,000.01 cap, which used to be compared unrounded."""
+    policy = _policy(
+        kind=RebateKind.INVOICE_PERCENT,
+        value=Decimal("0.01"),
+        tiers=(),
+        tier_basis=None,
+        cap=cny("6000.01"),
+    )
+    two = _run(policy, _facts(2, price="339000.57"))
+    three = _run(policy, _facts(3, price="339000.57"))
+    assert [str(line.amount.amount) for line in two.lines] == ["3000.01", "3000.00"]
+    assert two.total == three.total == cny("6000.01")
+    assert all(line.capped for line in two.lines)
+    one = _run(policy, _facts(1, price="339000.57"))
+    assert one.total == cny("3000.01") and not one.lines[0].capped
+
+
+@given(
+    cars=st.integers(1, 7),
+    price_fen=st.integers(10_000_000, 60_000_000),
+    value=st.sampled_from(["0.01", "0.015", "0.0123", "0.005", "0.0333"]),
+    slack=st.integers(-8, 2),
+)
+def test_a_cap_is_never_exceeded_and_one_more_car_never_pays_less(
+    cars: int, price_fen: int, value: str, slack: int
+) -> None:
+    price = cny(Decimal(price_fen) / 100)
+    uncapped = _policy(
+        kind=RebateKind.INVOICE_PERCENT, value=Decimal(value), tiers=(), tier_basis=None
+    )
+    # a cap a few fen around what the cars earn: where rounding decides
+    earned = _run(uncapped, _facts(cars, price=str(price.amount))).total
+    cap = max(cny(0), earned + cny(Decimal(slack) / 100))
+    policy = attrs.evolve(uncapped, cap=cap)
+    totals = []
+    for n in range(cars + 2):
+        result = _run(policy, _facts(n, price=str(price.amount)))
+        assert result.total <= cap
+        assert sum((line.amount for line in result.lines), cny(0)) == result.total
+        totals.append(result.total)
+    assert totals == sorted(totals)
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -248,8 +295,6 @@ def test_whole_volume_never_pays_less_than_marginal(
 ) -> None:
     if not policy.tiers:
         return
-    import attrs
-
     whole = attrs.evolve(policy, tier_basis=TierBasis.WHOLE_VOLUME)
     marginal = attrs.evolve(policy, tier_basis=TierBasis.MARGINAL)
     assert _run(whole, facts).total >= _run(marginal, facts).total

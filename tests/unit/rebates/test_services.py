@@ -71,6 +71,7 @@ def _sell(uow: FakeUnitOfWork, n: int, month: int, first: int = 0) -> None:
             svc.RecordSale(
                 "SH01", VINS[i], VehicleSpec("AUDI", "A6L"), day, cny("339000"), delivered_on=day
             ),
+            CLOCK,
         ).unwrap()
 
 
@@ -78,15 +79,23 @@ def test_sales_fact_seam_pickup_then_sale_then_delivery() -> None:
     uow = _uow()
     spec = VehicleSpec("AUDI", "A6L")
     july = pendulum.Date(2026, 7, 3)
-    svc.record_pickup(uow, svc.RecordPickup("SH01", VINS[0], spec, july, cny("280000"))).unwrap()
-    undelivered = svc.record_delivery(uow, svc.RecordDelivery("SH01", VINS[0], july))
+    pickup = svc.RecordPickup("SH01", VINS[0], spec, july, cny("280000"))
+    svc.record_pickup(uow, pickup, CLOCK).unwrap()
+    undelivered = svc.record_delivery(uow, svc.RecordDelivery("SH01", VINS[0], july), CLOCK)
     assert isinstance(undelivered, Failure)
-    svc.record_sale(uow, svc.RecordSale("SH01", VINS[0], spec, july, cny("339000"))).unwrap()
-    fact = svc.record_delivery(uow, svc.RecordDelivery("SH01", VINS[0], july.add(days=2))).unwrap()
+    sale = svc.RecordSale("SH01", VINS[0], spec, july, cny("339000"))
+    svc.record_sale(uow, sale, CLOCK).unwrap()
+    delivery = svc.RecordDelivery("SH01", VINS[0], july.add(days=2))
+    fact = svc.record_delivery(uow, delivery, CLOCK).unwrap()
     assert fact.picked_up_on == july and fact.purchase_cost == cny("280000")
     assert fact.pre_tax_price == cny("300000")
-    missing = svc.record_sale(uow, svc.RecordSale("NOPE", VINS[1], spec, july, cny(1)))
+    missing = svc.record_sale(uow, svc.RecordSale("NOPE", VINS[1], spec, july, cny(1)), CLOCK)
     assert isinstance(missing, Failure) and missing.failure().code == "not_found"
+
+
+def _confirm(uow: FakeUnitOfWork, period: str, amount: int | str | Decimal) -> None:
+    cmd = svc.ConfirmRebate("SH01", "AUDI-Q3", period, cny(amount), "FAW notice")
+    svc.confirm_rebate(uow, cmd, CLOCK).unwrap()
 
 
 def test_estimate_confirm_settle_and_netting() -> None:
@@ -95,14 +104,21 @@ def test_estimate_confirm_settle_and_netting() -> None:
     july = svc.estimate_rebates(uow, svc.EstimateRebates("2026-07"), CLOCK).unwrap()
     # month target = 2: reached → 2 % of 300,000 on both cars
     assert july.total == cny(12000)
+    unconfirmed = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-07"), CLOCK)
+    assert "estimate only (12000.00): record the manufacturer's confirmation first" in (
+        unconfirmed.failure().message
+    )
+    _confirm(uow, "2026-07", 12000)
     paid = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-07", "M7"), CLOCK)
     assert paid.unwrap().paid_now == cny(12000)
     _sell(uow, 3, 8, first=2)
     svc.estimate_rebates(uow, svc.EstimateRebates("2026-08"), CLOCK).unwrap()
+    _confirm(uow, "2026-08", 18000)
     svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-08"), CLOCK).unwrap()
     # quarter: 5 of 6 → base 1 % on 5 cars = 15,000; months paid 12,000 + 18,000
     quarter = svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3"), CLOCK).unwrap()
     assert quarter.total == cny(15000)
+    _confirm(uow, "2026-Q3", 15000)
     outcome = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3"), CLOCK).unwrap()
     assert outcome.already_settled == cny(30000) and outcome.paid_now == cny(-15000)
     again = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3"), CLOCK).unwrap()
@@ -146,7 +162,8 @@ def test_settling_a_quarter_after_its_months_pays_exactly_the_difference(
 def test_reconciliation_explains_each_car() -> None:
     uow = _uow()
     _sell(uow, 6, 7)
-    svc.flag_sale(uow, svc.FlagSale("SH01", VINS[5], ClawbackReason.OUT_OF_TERRITORY)).unwrap()
+    flag = svc.FlagSale("SH01", VINS[5], ClawbackReason.OUT_OF_TERRITORY, note="跨区销售")
+    svc.flag_sale(uow, flag, CLOCK).unwrap()
     estimate = svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3"), CLOCK).unwrap()
     # 5 counted of 6: base 1 % = 3,000 each; the flagged car costs 1,000
     assert estimate.total == cny(5 * 3000 - 1000)
@@ -210,6 +227,7 @@ def test_effective_vehicle_cost_after_rebates() -> None:
     svc.record_sale(
         uow,
         svc.RecordSale("SH01", VINS[0], spec, day, cny("339000"), day, day, cny("316400")),
+        CLOCK,
     ).unwrap()
     svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3"), CLOCK).unwrap()
     cost = svc.effective_vehicle_cost(uow, svc.VehicleCost("SH01", VINS[0])).unwrap()
@@ -244,3 +262,68 @@ def test_periods_for_a_monthly_policy(period: str) -> None:
     }[period]
     assert keys == expected
     assert isinstance(Success(keys), Success)
+
+
+@given(
+    lines=st.lists(st.tuples(st.integers(0, 8), st.integers(-2000, 8000)), max_size=12),
+    paid_off=st.integers(-3000, 3000),
+    payments=st.integers(1, 3),
+)
+def test_estimated_minus_settled_is_the_sum_of_reported_differences(
+    lines: list[tuple[int, int]], paid_off: int, payments: int
+) -> None:
+    """The whole lifecycle: we estimate; the manufacturer's statement is reconciled, its
+    total confirmed and paid — possibly short or over, in one or more payments. What we
+    estimated minus what was settled is exactly what was reported as differences: the
+    statement's, car by car, and what the last settlement reported as still outstanding."""
+    uow = _uow()
+    _sell(uow, 6, 8)
+    estimate = svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3"), CLOCK).unwrap()
+    statement = tuple(StatementLine(VINS[i], _policy().id, cny(a)) for i, a in lines)
+    report = svc.reconcile_statement(uow, svc.ReconcileStatement("2026-Q3", statement)).unwrap()
+    _confirm(uow, "2026-Q3", report.theirs_total.amount)
+    for n in range(payments):
+        paid = cny(report.theirs_total.amount + paid_off) if n == 0 else None
+        last = svc.settle_rebate(
+            uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3", f"pay {n}", paid), CLOCK
+        ).unwrap()
+        assert last.outstanding == last.due - last.paid_now
+    claim = uow.rebates.get_claim(StoreId("SH01"), _policy().id, "2026-Q3")
+    assert claim is not None
+    car_by_car = sum((line.delta for line in report.lines), cny(0))
+    assert estimate.total - claim.settled == car_by_car + last.outstanding
+    assert claim.entitled - claim.settled == last.outstanding
+    settled = ClaimStatus.SETTLED if last.outstanding == cny(0) else ClaimStatus.CONFIRMED
+    assert claim.status is settled
+
+
+def test_a_payment_short_of_the_confirmation_leaves_the_rest_open() -> None:
+    uow = _uow()
+    _sell(uow, 6, 8)
+    svc.estimate_rebates(uow, svc.EstimateRebates("2026-Q3"), CLOCK).unwrap()
+    _confirm(uow, "2026-Q3", 36000)
+    short = svc.settle_rebate(
+        uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3", "BANK-1", cny(30000)), CLOCK
+    ).unwrap()
+    assert (short.due, short.paid_now, short.difference, short.outstanding) == (
+        cny(36000),
+        cny(30000),
+        cny(-6000),
+        cny(6000),
+    )
+    claim = uow.rebates.get_claim(StoreId("SH01"), _policy().id, "2026-Q3")
+    assert claim is not None and claim.status is ClaimStatus.CONFIRMED
+    rest = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3", "BANK-2"), CLOCK)
+    assert rest.unwrap().paid_now == cny(6000)
+    assert claim.status.value == "settled"
+    assert [(s.amount, s.due) for s in claim.settlements] == [
+        (cny(30000), cny(36000)),
+        (cny(6000), cny(6000)),
+    ]
+
+
+def test_a_negative_confirmation_is_a_deduction() -> None:
+    uow = _uow()
+    _confirm(uow, "2026-Q3", -5000)
+    outcome = svc.settle_rebate(uow, svc.SettleRebate("SH01", "AUDI-Q3", "2026-Q3"), CLOCK)
+    assert outcome.unwrap().paid_now == cny(-5000)

@@ -35,7 +35,11 @@ class SqlImportJournal:
         self._session.add(entry)
 
     def recent(self, limit: int = 20) -> Sequence[ImportRecord]:
-        query = select(ImportRecord).order_by(t.imports.c.imported_at.desc()).limit(limit)
+        query = (
+            select(ImportRecord)
+            .order_by(t.imports.c.imported_at.desc(), t.imports.c.id.desc())
+            .limit(limit)
+        )
         return self._session.scalars(query).all()
 
 

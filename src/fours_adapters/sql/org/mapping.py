@@ -17,6 +17,19 @@ def map_org(reg: registry) -> None:
     reg.map_imperatively(m.Franchise, t.franchises)
     reg.map_imperatively(m.Showroom, t.showrooms)
     reg.map_imperatively(m.Bin, t.bins)
+    reg.map_imperatively(m.RoleGrant, t.staff_roles)
+    reg.map_imperatively(
+        m.StaffMember,
+        t.staff,
+        properties={
+            "grants": relationship(
+                m.RoleGrant,
+                cascade="all, delete-orphan",
+                order_by=(t.staff_roles.c.scope, t.staff_roles.c.role),
+                lazy="selectin",
+            )
+        },
+    )
     reg.map_imperatively(
         m.Warehouse,
         t.warehouses,

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from fours_adapters.sql.org import tables as t
-from fours_domain.org.model import Brand, BusinessUnit, Company, Group, Region, Store
-from fours_domain.shared.ids import BrandCode, BusinessUnitId, CompanyId, RegionId, StoreId
+from fours_domain.org.model import (
+    GROUP_WIDE,
+    Brand,
+    BusinessUnit,
+    Company,
+    Group,
+    Region,
+    StaffMember,
+    Store,
+)
+from fours_domain.shared.ids import (
+    BrandCode,
+    BusinessUnitId,
+    CompanyId,
+    RegionId,
+    StoreId,
+    UserId,
+)
 
 
 class SqlOrgRepository:
@@ -68,4 +84,19 @@ class SqlOrgRepository:
         query = select(Store).order_by(Store.id)
         if region_id is not None:
             query = query.where(t.stores.c.region_id == region_id)
+        return self._session.scalars(query).all()
+
+    def get_staff(self, staff_id: UserId) -> StaffMember | None:
+        return self._session.get(StaffMember, staff_id)
+
+    def add_staff(self, member: StaffMember) -> None:
+        self._session.add(member)
+
+    def list_staff(self, store_id: StoreId | None = None) -> Sequence[StaffMember]:
+        query = select(StaffMember).order_by(t.staff.c.id)
+        if store_id is not None:
+            r = t.staff_roles.c
+            query = query.where(
+                exists().where(r.staff_id == t.staff.c.id, r.scope.in_([store_id, GROUP_WIDE]))
+            )
         return self._session.scalars(query).all()

@@ -103,3 +103,23 @@ bins = Table(
     ),
     info=DISTRIBUTED,
 )
+
+staff = Table(
+    "org_staff",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    info=REFERENCE,
+)
+
+# A grant's scope is a store id or "*" (group-wide): no foreign key to org_stores, which
+# is distributed under Citus (a reference table cannot point at it); the service checks
+# the store exists.
+staff_roles = Table(
+    "org_staff_roles",
+    metadata,
+    Column("staff_id", String(64), ForeignKey("org_staff.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+    Column("scope", String(32), primary_key=True),
+    info=REFERENCE,
+)

@@ -10,11 +10,23 @@ round-trip property tests.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, delete, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fours_adapters.sql.org import tables as org_tables
@@ -30,9 +42,16 @@ from fours_domain.pricing.model import (
     StorePlace,
     ValidityWindow,
 )
-from fours_domain.pricing.parts import PartApprovalId, PartDiscountPolicy, PartPriceApproval
+from fours_domain.pricing.parts import (
+    PartApprovalId,
+    PartDiscountPolicy,
+    PartGrantId,
+    PartPriceApproval,
+    PartPriceGrant,
+)
 from fours_domain.pricing.quotes import (
     Approval,
+    ConcurrentQuoteChange,
     Quote,
     QuoteId,
     QuoteLine,
@@ -40,6 +59,7 @@ from fours_domain.pricing.quotes import (
     ReferencePrice,
 )
 from fours_domain.shared.catalogue import ModelCode, PartNumber, SpecPattern, VehicleSpec
+from fours_domain.shared.errors import InvariantViolation
 from fours_domain.shared.ids import BrandCode, RegionId, StoreId, UserId
 from fours_domain.shared.money import VatRate
 
@@ -62,6 +82,8 @@ def scheme_row(scheme: PriceScheme) -> dict[str, Any]:
         "starts": scheme.window.starts,
         "ends": scheme.window.ends,
         "created_at": scheme.created_at,
+        "ended_at": scheme.ended_at,
+        "end_reason": scheme.end_reason,
     }
     if scheme.scope.level is ScopeLevel.STORE:
         row["store_id"] = scheme.scope.code
@@ -86,6 +108,8 @@ def scheme_from(row: Mapping[Any, Any]) -> PriceScheme:
         priority=row["priority"],
         window=ValidityWindow(row["starts"], row["ends"]),
         created_at=row["created_at"],
+        ended_at=row["ended_at"],
+        end_reason=row["end_reason"],
     )
 
 
@@ -93,9 +117,43 @@ def _model_is(column: Any, model: ModelCode) -> ColumnElement[bool]:
     return or_(column == model, column.is_(None))
 
 
+def advisory_key(text: str) -> int:
+    """A stable signed 64-bit key for ``pg_advisory_xact_lock`` (Python's ``hash`` is salted)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), signed=True)
+
+
 class SqlPriceSchemeRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    def serialise(self, scheme: PriceScheme) -> None:
+        """PostgreSQL: transaction-scoped advisory locks on the scheme's (kind, scope,
+        target) and on its id, taken in key order (no deadlock between two writers).
+        SQLite needs none: every write transaction begins IMMEDIATE and so runs alone."""
+        if self._session.get_bind().dialect.name != "postgresql":
+            return
+        keys = sorted(
+            {
+                advisory_key(f"prc-target:{scheme.kind.value}:{scheme.scope}:{scheme.target}"),
+                advisory_key(f"prc-id:{scheme.id}"),
+            }
+        )
+        for key in keys:
+            self._session.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def set_end(self, scheme: PriceScheme) -> None:
+        table: Any = t.store_schemes if scheme.scope.level is ScopeLevel.STORE else t.schemes
+        c = table.c
+        where = [c.id == scheme.id]
+        if scheme.scope.level is ScopeLevel.STORE:
+            where.append(c.store_id == scheme.scope.code)
+        done = self._session.execute(
+            update(table)
+            .where(*where, c.ends.is_(None))
+            .values(ends=scheme.window.ends, ended_at=scheme.ended_at, end_reason=scheme.end_reason)
+        )
+        if getattr(done, "rowcount", 1) != 1:
+            raise InvariantViolation(f"price scheme {scheme.id} has an end already")
 
     def add(self, scheme: PriceScheme) -> None:
         table = t.store_schemes if scheme.scope.level is ScopeLevel.STORE else t.schemes
@@ -169,16 +227,13 @@ class SqlPriceSchemeRepository:
         ]
         return self._rows(table, *scope_match, c.kind == scheme.kind, *fields)
 
-    def list(
-        self,
-        *,
-        brand: BrandCode | None = None,
-        kind: PriceKind | None = None,
-        scope: str | None = None,
-        limit: int = 1000,
-    ) -> Sequence[PriceScheme]:
+    @staticmethod
+    def _filters(
+        brand: BrandCode | None, kind: PriceKind | None, scope: str | None
+    ) -> list[tuple[Any, list[ColumnElement[bool]]]]:
+        """Per scheme table that can hold matches, its WHERE clauses."""
         parsed = None if scope is None else PriceScope.parse(scope)
-        found: list[PriceScheme] = []
+        tables: list[tuple[Any, list[ColumnElement[bool]]]] = []
         for table in (t.schemes, t.store_schemes):
             c: Any = table.c
             where: list[ColumnElement[bool]] = []
@@ -193,9 +248,36 @@ class SqlPriceSchemeRepository:
                     where.append(c.store_id == parsed.code)
                 else:
                     where += [c.scope_level == parsed.level, c.scope_code == parsed.code]
-            result = self._session.execute(select(table).where(*where).order_by(c.id).limit(limit))
-            found += [scheme_from(row) for row in result.mappings()]
+            tables.append((table, where))
+        return tables
+
+    def list(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+        limit: int = 1000,
+    ) -> Sequence[PriceScheme]:
+        if limit < 1:
+            raise InvariantViolation(f"a limit must be at least 1, got {limit}")
+        found: list[PriceScheme] = []
+        for table, where in self._filters(brand, kind, scope):
+            query = select(table).where(*where).order_by(table.c.id).limit(limit)
+            found += [scheme_from(row) for row in self._session.execute(query).mappings()]
         return sorted(found, key=lambda s: s.id)[:limit]
+
+    def count(
+        self,
+        *,
+        brand: BrandCode | None = None,
+        kind: PriceKind | None = None,
+        scope: str | None = None,
+    ) -> int:
+        return sum(
+            self._session.scalar(select(func.count()).select_from(table).where(*where)) or 0
+            for table, where in self._filters(brand, kind, scope)
+        )
 
 
 # --- quotes ------------------------------------------------------------------------------
@@ -237,6 +319,8 @@ def quote_rows(quote: Quote) -> dict[str, list[dict[str, Any]]]:
                 "gross": line.split.gross,
                 "net": line.split.net,
                 "vat": line.split.vat,
+                "part_number": line.part_number,
+                "policy_price": line.policy_price,
             }
             for i, line in enumerate(quote.lines, start=1)
         ],
@@ -270,6 +354,8 @@ def quote_from(rows: Mapping[str, Sequence[Mapping[Any, Any]]]) -> Quote:
             row["unit_price"],
             row["quantity"],
             VatRate(Decimal(row["vat_rate"])),
+            part_number=None if row["part_number"] is None else PartNumber(row["part_number"]),
+            policy_price=row["policy_price"],
         )
         if (line.split.gross, line.split.net, line.split.vat) != (
             row["gross"],
@@ -321,33 +407,66 @@ _QUOTE_TABLES = (t.quotes, t.quote_lines, t.quote_references, t.quote_approvals)
 
 
 class SqlQuoteRepository:
+    """Quotes, written whole; every save of a quote read here is checked against the
+    version read and refused for a stored accepted quote (ADR 0037)."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._versions: dict[tuple[StoreId, QuoteId], int] = {}
 
-    def get(self, store_id: StoreId, quote_id: QuoteId) -> Quote | None:
+    def get(self, store_id: StoreId, quote_id: QuoteId, *, lock: bool = False) -> Quote | None:
         rows: dict[str, list[Mapping[Any, Any]]] = {}
         for table in _QUOTE_TABLES:
             c: Any = table.c
             key = c.id if table is t.quotes else c.quote_id
-            result = self._session.execute(
-                select(table).where(c.store_id == store_id, key == quote_id)
-            )
-            rows[table.name] = list(result.mappings())
-        if not rows["prc_quotes"]:
-            return None
-        return quote_from(rows)
+            query = select(table).where(c.store_id == store_id, key == quote_id)
+            if lock and table is t.quotes:
+                # PostgreSQL: the head row stays locked until the unit of work ends; a
+                # concurrent change of this quote waits, then reads what this one wrote.
+                query = query.with_for_update()
+            rows[table.name] = list(self._session.execute(query).mappings())
+            if not rows["prc_quotes"]:
+                return None
+        quote = quote_from(rows)
+        self._versions[(quote.store_id, quote.id)] = rows["prc_quotes"][0]["version"]
+        return quote
 
     def save(self, quote: Quote) -> None:
-        for table in reversed(_QUOTE_TABLES):
-            c: Any = table.c
-            key = c.id if table is t.quotes else c.quote_id
-            self._session.execute(
-                delete(table).where(c.store_id == quote.store_id, key == quote.id)
-            )
         rows = quote_rows(quote)
-        for table in _QUOTE_TABLES:
+        key = (quote.store_id, quote.id)
+        read = self._versions.get(key)
+        if read is None:
+            c = t.quotes.c
+            stored = self._session.scalar(
+                select(c.version).where(c.store_id == quote.store_id, c.id == quote.id)
+            )
+            if stored is not None:  # saving over a quote this unit of work never read
+                raise ConcurrentQuoteChange(quote.store_id, quote.id)
+            self._session.execute(t.quotes.insert(), [{**rows["prc_quotes"][0], "version": 1}])
+        else:
+            c = t.quotes.c
+            head = {k: v for k, v in rows["prc_quotes"][0].items() if k not in ("store_id", "id")}
+            done = self._session.execute(
+                update(t.quotes)
+                .where(
+                    c.store_id == quote.store_id,
+                    c.id == quote.id,
+                    c.version == read,
+                    c.status == QuoteStatus.DRAFT,
+                )
+                .values(**head, version=read + 1)
+            )
+            if getattr(done, "rowcount", 0) != 1:
+                raise ConcurrentQuoteChange(quote.store_id, quote.id)
+            for table in reversed(_QUOTE_TABLES[1:]):
+                tc: Any = table.c
+                self._session.execute(
+                    delete(table).where(tc.store_id == quote.store_id, tc.quote_id == quote.id)
+                )
+        for table in _QUOTE_TABLES[1:]:
             if rows[table.name]:
                 self._session.execute(table.insert(), rows[table.name])
+        self._versions[key] = 1 if read is None else read + 1
 
 
 # --- authority and parts policies --------------------------------------------------------
@@ -454,3 +573,54 @@ class SqlPartApprovalRepository:
             approved_at=row["approved_at"],
             expires_at=row["expires_at"],
         )
+
+
+class SqlPartGrantRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, grant: PartPriceGrant) -> None:
+        self._session.execute(
+            t.part_grants.insert().values(
+                store_id=grant.store_id,
+                id=grant.id,
+                part_number=grant.part_number,
+                customer_type=grant.customer_type,
+                list_price=grant.list_price,
+                policy_price=grant.policy_price,
+                policy=grant.policy,
+                price=grant.price,
+                granted_by=grant.granted_by,
+                role=grant.role,
+                approval_id=grant.approval_id,
+                granted_at=grant.granted_at,
+                quote_id=grant.quote_id,
+            )
+        )
+
+    def list(
+        self, store_id: StoreId, *, quote_id: str | None = None, limit: int = 200
+    ) -> Sequence[PartPriceGrant]:
+        c = t.part_grants.c
+        query = select(t.part_grants).where(c.store_id == store_id)
+        if quote_id is not None:
+            query = query.where(c.quote_id == quote_id)
+        query = query.order_by(c.granted_at.desc(), c.id.desc()).limit(limit)
+        return [
+            PartPriceGrant(
+                id=PartGrantId(r["id"]),
+                store_id=StoreId(r["store_id"]),
+                part_number=PartNumber(r["part_number"]),
+                customer_type=r["customer_type"],
+                list_price=r["list_price"],
+                policy_price=r["policy_price"],
+                policy=r["policy"],
+                price=r["price"],
+                granted_by=UserId(r["granted_by"]),
+                role=None if r["role"] is None else RoleCode(r["role"]),
+                approval_id=None if r["approval_id"] is None else PartApprovalId(r["approval_id"]),
+                granted_at=r["granted_at"],
+                quote_id=r["quote_id"],
+            )
+            for r in self._session.execute(query).mappings()
+        ]

@@ -8,6 +8,8 @@
   (lines with their tax split, the reference prices and the ids of the schemes
   they came from, approvals), never a live reference to a scheme.
 * ``prc_authority``, ``prc_part_policies`` — group-wide reference data.
+* ``prc_part_approvals``, ``prc_part_grants`` — store-owned: counter-price approvals, and
+  every counter price granted below the policy price (who, on what authority, when).
 
 Lookup indexes lead with the scope, then brand and model, so that finding the
 candidates for one car at one store reads a handful of index ranges whatever
@@ -91,6 +93,8 @@ def _scheme_columns() -> list[Column[Any]]:
         Column("starts", LocalDateTime(), nullable=True),
         Column("ends", LocalDateTime(), nullable=True),
         Column("created_at", UtcDateTime(), nullable=True),
+        Column("ended_at", UtcDateTime(), nullable=True),
+        Column("end_reason", String(200), nullable=True),
     ]
 
 
@@ -135,6 +139,8 @@ quotes = Table(
     Column("status", EnumText(QuoteStatus, 16), nullable=False),
     Column("accepted_at", UtcDateTime(), nullable=True),
     Column("accepted_by", String(64), nullable=True),
+    # Optimistic check on every save (ADR 0037): UPDATE … WHERE version = :read.
+    Column("version", Integer(), nullable=False, server_default="1"),
     ForeignKeyConstraint(["store_id"], ["org_stores.id"]),
     info=DISTRIBUTED,
 )
@@ -155,6 +161,8 @@ quote_lines = Table(
     Column("gross", MoneyType(), nullable=False),
     Column("net", MoneyType(), nullable=False),
     Column("vat", MoneyType(), nullable=False),
+    Column("part_number", String(40), nullable=True),
+    Column("policy_price", MoneyType(), nullable=True),
     ForeignKeyConstraint(*_QUOTE_FK),
     info=DISTRIBUTED,
 )
@@ -220,6 +228,26 @@ part_approvals = Table(
     Column("reason", String(200), nullable=False),
     Column("approved_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
+    ForeignKeyConstraint(["store_id"], ["org_stores.id"]),
+    info=DISTRIBUTED,
+)
+
+part_grants = Table(
+    "prc_part_grants",
+    metadata,
+    Column("store_id", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("part_number", String(40), nullable=False),
+    Column("customer_type", String(32), nullable=False),
+    Column("list_price", MoneyType(), nullable=False),
+    Column("policy_price", MoneyType(), nullable=False),
+    Column("policy", String(200), nullable=False),
+    Column("price", MoneyType(), nullable=False),
+    Column("granted_by", String(64), nullable=False),
+    Column("role", String(32), nullable=True),
+    Column("approval_id", String(64), nullable=True),
+    Column("granted_at", UtcDateTime(), nullable=False),
+    Column("quote_id", String(64), nullable=True),
     ForeignKeyConstraint(["store_id"], ["org_stores.id"]),
     info=DISTRIBUTED,
 )

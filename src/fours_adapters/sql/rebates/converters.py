@@ -15,19 +15,25 @@ by users as TOML (``fours rebates policy add FILE``), see docs/rebates.md.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import enum
 import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import attrs
 import cattrs
 import pendulum
+from cattrs.v import format_exception
 from moneyed import Money
 
 from fours_domain.rebates.model import RebatePolicy
-from fours_domain.shared.errors import InvariantViolation
+from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.money import cny
 
-_converter = cattrs.Converter(omit_if_default=True)
+_converter = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
+"""Unknown keys are refused (a typo such as ``caps = "100"`` must not silently drop the
+cap), at every level: the policy, its tiers, targets, KPI rules and claw-backs."""
 
 
 def _structure_decimal(value: Any, _type: Any) -> Decimal:
@@ -73,21 +79,48 @@ def unstructure_policy(policy: RebatePolicy) -> dict[str, Any]:
     return data
 
 
-def structure_policy(data: dict[str, Any]) -> RebatePolicy:
-    """A policy from plain data (JSON or TOML); problems become one :class:`InvariantViolation`."""
+def structure_policy(data: Any) -> RebatePolicy:
+    """A policy from plain data (JSON or TOML); problems become one :class:`InvariantViolation`
+    naming each key at fault (``tiers[0]: unknown key 'x'``)."""
+    if not isinstance(data, dict):
+        raise InvariantViolation(f"a policy is a table of keys, not {type(data).__name__}")
     try:
         return _converter.structure(data, RebatePolicy)
     except InvariantViolation:
         raise
-    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError) as error:
-        raise InvariantViolation(f"policy definition is not valid: {_describe(error)}") from None
+    except cattrs.BaseValidationError as error:
+        problems = cattrs.transform_error(error, path="", format_exception=_problem)
+        raise InvariantViolation("; ".join(_at(p) for p in problems)) from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvariantViolation(str(error)) from None
 
 
-def _describe(error: BaseException) -> str:
-    if isinstance(error, cattrs.BaseValidationError):
-        messages = cattrs.transform_error(error)
-        return "; ".join(messages)
-    return str(error)
+def _problem(error: BaseException, type_: Any) -> str:
+    if isinstance(error, cattrs.ForbiddenExtraKeysError):
+        known = [f.name for f in attrs.fields(error.cl)] if attrs.has(error.cl) else []
+        return "; ".join(_unknown(key, known) for key in sorted(error.extra_fields))
+    if isinstance(error, KeyError):
+        return "missing (required)"
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, ValueError) and isinstance(type_, type) and issubclass(type_, enum.Enum):
+        choices = ", ".join(str(m.value) for m in type_)
+        return f"not one of {choices}"
+    return format_exception(error, type_)
+
+
+def _unknown(key: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(known)})"
+    return f"unknown key '{key}'{hint}"
+
+
+def _at(problem: str) -> str:
+    """``"unknown key 'caps' @ "`` → ``"unknown key 'caps'"``; ``"… @ .tiers[0]"`` →
+    ``"tiers[0]: …"``."""
+    text, _, path = problem.rpartition(" @ ")
+    path = path.lstrip(".")
+    return f"{path}: {text}" if path else text
 
 
 def policy_to_json(policy: RebatePolicy) -> str:

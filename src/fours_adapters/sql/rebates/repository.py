@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 
 from fours_adapters.sql.rebates import tables as t
 from fours_adapters.sql.rebates.converters import policy_from_json, policy_to_json
-from fours_domain.rebates.model import KpiReading, PolicyId, RebateClaim, RebatePolicy, SaleFact
+from fours_domain.rebates.model import (
+    KpiReading,
+    PolicyId,
+    RebateClaim,
+    RebatePolicy,
+    SaleAmendment,
+    SaleFact,
+)
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.ids import BrandCode, StoreId
 from fours_domain.shared.time import Date
@@ -55,6 +62,7 @@ class SaleRows:
             purchase_cost,
             out_of_territory,
             bad_customer_data,
+            vat_rate,
         ) in rows:
             key = (brand, model, trim, colour, interior, model_year)
             spec = specs.get(key)
@@ -73,6 +81,7 @@ class SaleRows:
                 "purchase_cost": purchase_cost,
                 "out_of_territory": out_of_territory,
                 "bad_customer_data": bad_customer_data,
+                "vat_rate": vat_rate,
             }
             made.append(fact)
         return made
@@ -94,6 +103,7 @@ _SALE_COLUMNS = (
     "purchase_cost",
     "out_of_territory",
     "bad_customer_data",
+    "vat_rate",
 )
 """The order :meth:`SaleRows.facts` unpacks ``reb_sales`` rows in (a test checks the table)."""
 
@@ -116,6 +126,7 @@ def sale_row(fact: SaleFact) -> dict[str, Any]:
         "purchase_cost": fact.purchase_cost,
         "out_of_territory": fact.out_of_territory,
         "bad_customer_data": fact.bad_customer_data,
+        "vat_rate": fact.vat_rate,
     }
 
 
@@ -197,6 +208,37 @@ class SqlRebateRepository:
             query = select(t.sales).where(_vin_text.in_(wanted[i : i + 500]))
             found.extend(rows.facts(self._session.execute(query)))
         return found
+
+    def add_amendment(self, amendment: SaleAmendment) -> None:
+        self._session.execute(
+            insert(t.sale_amendments).values(
+                store_id=amendment.store_id,
+                vin=amendment.vin,
+                seq=amendment.seq,
+                at=amendment.at,
+                action=amendment.action,
+                reason=amendment.reason,
+                detail=amendment.detail,
+            )
+        )
+
+    def amendments(self, store_id: StoreId, vin: str) -> Sequence[SaleAmendment]:
+        a = t.sale_amendments.c
+        rows = self._session.execute(
+            select(t.sale_amendments).where(a.store_id == store_id, a.vin == vin).order_by(a.seq)
+        ).mappings()
+        return [
+            SaleAmendment(
+                StoreId(r["store_id"]),
+                r["vin"],
+                r["seq"],
+                r["at"],
+                r["action"],
+                r["reason"],
+                r["detail"],
+            )
+            for r in rows
+        ]
 
     # KPI readings ------------------------------------------------------------
     def set_kpi(self, reading: KpiReading) -> None:

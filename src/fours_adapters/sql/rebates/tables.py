@@ -26,9 +26,17 @@ from fours_adapters.sql.types import (
     LocalDate,
     MoneyType,
     UtcDateTime,
+    VatRateType,
     VinType,
 )
-from fours_domain.rebates.model import ClaimStatus, ClawbackReason, Kpi, PeriodKind, RebateKind
+from fours_domain.rebates.model import (
+    ClaimStatus,
+    ClawbackReason,
+    Kpi,
+    PeriodKind,
+    RebateKind,
+    SaleAction,
+)
 
 policies = Table(
     "reb_policies",
@@ -62,9 +70,25 @@ sales = Table(
     Column("purchase_cost", MoneyType(), nullable=True),
     Column("out_of_territory", Boolean(), nullable=False),
     Column("bad_customer_data", Boolean(), nullable=False),
+    # The invoice's VAT rate (ADR 0046); rows from before it was recorded are 13 %.
+    Column("vat_rate", VatRateType(), nullable=False, server_default="0.13"),
     Index("ix_reb_sales_brand_delivered", "brand", "delivered_on"),
     Index("ix_reb_sales_brand_picked_up", "brand", "picked_up_on"),
     Index("ix_reb_sales_vin", "vin"),
+    info=DISTRIBUTED,
+)
+
+sale_amendments = Table(
+    "reb_sale_amendments",
+    metadata,
+    Column("store_id", String(32), primary_key=True),
+    Column("vin", String(17), primary_key=True),
+    Column("seq", Integer(), primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("action", EnumText(SaleAction, 16), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("detail", Text(), nullable=False),
+    ForeignKeyConstraint(["store_id"], ["org_stores.id"]),
     info=DISTRIBUTED,
 )
 
@@ -120,6 +144,8 @@ settlements = Table(
     Column("period_key", String(8), primary_key=True),
     Column("seq", Integer(), primary_key=True, autoincrement=False),
     Column("amount", MoneyType(), nullable=False),
+    # What was due when this was paid (ADR 0048): paid − due is the reported difference.
+    Column("due", MoneyType(), nullable=False),
     Column("settled_at", UtcDateTime(), nullable=False),
     Column("reference", String(200), nullable=False),
     ForeignKeyConstraint(

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 
 from sqlalchemy import Dialect, Text, TypeDecorator
 
-from fours_domain.shared.money import VatRate
+from fours_adapters.sql.types import VatRateType
 from fours_domain.vehicles.model import ChecklistItem
 
-
-class VatRateType(TypeDecorator[VatRate]):
-    """A VAT rate as its exact decimal text (``0.13``)."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: VatRate | None, dialect: Dialect) -> str | None:
-        return None if value is None else str(value.rate)
-
-    def process_result_value(self, value: str | None, dialect: Dialect) -> VatRate | None:
-        return None if value is None else VatRate(Decimal(value))
+__all__ = ["ChecklistType", "CodeTuple", "VatRateType"]
 
 
 class CodeTuple(TypeDecorator[tuple[str, ...]]):
