@@ -127,8 +127,8 @@ fours vehicles find --model A6L
 fours --store GZ-MIX-01 vehicles receive LFV3A24G8P3000102 --by 李经理
 say "Reservation (预留) for a customer, 48 hours"
 fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-0001 --hours 48 --by 销售-小刘
-fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-0002 --by 销售-小周 \
-  || echo "(refused as expected: the car is already reserved)"
+echo "A second salesperson asks for the same car: refused, it is reserved"
+refused fours --store SH-AUDI-01 vehicles reserve LFV3A24G6P3000101 --customer 客户-0002 --by 销售-小周
 say "Group-wide car stock (集团车辆全局库存)"
 fours vehicles find
 fours vehicles find --model HAN --colour RED --free
@@ -136,8 +136,8 @@ fours vehicles find --free --max-days 30
 fours vehicles history LFV3A24G8P3000102
 fours vehicles pdi-report LFV3A24G8P3000102
 say "Consignment (委托销售) to the group's other company; never to the holder's own"
-fours --store GZ-MIX-01 vehicles consign LFV3A24G8P3000102 --to ACME-SOUTH \
-  || echo "(refused as expected: GZ-MIX-01 belongs to ACME-SOUTH itself)"
+echo "GZ-MIX-01 belongs to ACME-SOUTH itself: consigning there is refused"
+refused fours --store GZ-MIX-01 vehicles consign LFV3A24G8P3000102 --to ACME-SOUTH
 fours --store GZ-MIX-01 vehicles consign LFV3A24G8P3000102 --to ACME-EAST --by 李经理
 say "Manufacturer rebates: Audi's Q3 policy (tiers, KPI gate, claw-backs + a pick-up bonus)"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -181,7 +181,7 @@ fours --store GZ-MIX-01 stock alerts
 fours --store GZ-MIX-01 stock receive-transfer "$transfer_id" A-02 >/dev/null
 fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:2 OIL-5W30:1 --for work_order --ref WO-0001
 echo "A second work order asks for more than is left: refused, nothing reserved"
-fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:9 --ref WO-0002 || true
+refused fours --store SH-AUDI-01 stock reserve PARTS 4H0-698-151:9 --ref WO-0002
 echo "A third takes what is there and backorders the rest (BO); the next delivery serves it"
 fours --store SH-AUDI-01 stock reserve PARTS 4H0-061-160:8 --ref WO-0003 --backorder --expires-in 48
 fours --store SH-AUDI-01 stock backorders --open

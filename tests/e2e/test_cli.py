@@ -163,6 +163,9 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert '"policy_price": "1216.00"' in done.stdout
     assert "list 1280.00 (group catalogue); RETAIL pays 1280.00" in done.stdout
     assert "(refused) Error: part 4H0-000-000 not found in the catalogue of store SH-AUDI-01" in out
+    assert "(refused) Error: vehicle LFV3A24G6P3000101 is RESERVED: cannot reserve" in out
+    assert "(refused) Error: vehicle LFV3A24G8P3000102 is held by store GZ-MIX-01" in out
+    assert "(refused) Error: not enough stock of part 4H0-698-151 at SH-AUDI-01/PARTS" in out
     assert "1050.00 granted by sun.li (approval " in out
 
 
