@@ -350,3 +350,29 @@ def test_export_from_a_refused_source_leaves_no_file_and_reports_rejections(
         run(db, *args[:-4], "--from", str(broken), "--from-adapter", "csv", "-o", str(refused))
     )
     assert not refused.exists() and not list(tmp_path.glob("*.partial"))
+
+
+# ------------------------------------------------------------------ hostile XML (ADR 0077)
+
+
+@pytest.mark.parametrize("options", [(), ("--strict",), ("--ack", "ACK")], ids=str)
+def test_a_document_with_a_doctype_is_refused_in_one_line_naming_file_and_line(
+    db: str, tmp_path: Path, star_dir: Path, options: tuple[str, ...]
+) -> None:
+    from fours_adapters.dms.testing import hostile_xml
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    sample = b"".join(star_vehicle_inventory(2, bodid="FAW-X-1"))
+    args = [str(tmp_path / "ack.xml") if o == "ACK" else o for o in options]
+    for label, data in hostile_xml(sample, str(secret)):
+        path = tmp_path / "hostile.xml"
+        path.write_bytes(data)
+        env = {"FOURS_STAR_DIR": str(star_dir)}
+        human = one_line(run(db, *IMPORT, *args, str(path), env=env))
+        assert f"{path}: line 2: the document carries a DOCTYPE" in human, label
+        error = json_error(run(db, "--json", *IMPORT, *args, str(path), env=env))
+        assert error["message"].startswith(f"{path}: line 2: "), label
+        assert "TOP-SECRET" not in human + error["message"]
+    assert history(db) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cli.db", "hostile.xml", "secret.txt"]

@@ -19,12 +19,12 @@ import attrs
 from lxml import etree
 
 from fours_adapters.dms.star.common import (
+    SafeIterparse,
     ValueProblem,
     local,
     parse_amount,
     parse_date,
     parse_decimal,
-    safe_parser_options,
     text_of,
 )
 from fours_domain.dms.ports import (
@@ -151,8 +151,8 @@ def read_envelope(stream: BinaryIO, name: str) -> tuple[str, Envelope]:
     envelope = Envelope()
     root_name: str | None = None
     try:
-        for event, elem in etree.iterparse(
-            stream, events=("start", "end"), remove_comments=True, **safe_parser_options()
+        for event, elem in SafeIterparse(
+            stream, name, events=("start", "end"), remove_comments=True
         ):
             if root_name is None:
                 root_name = local(elem.tag)
@@ -227,12 +227,12 @@ class StarReader:
         wanted = ["ApplicationArea", line_item, *containers, *roots]
         paths = PathCounter(self.kind)
         hold = _InvoiceHold(self.kind)
-        context = etree.iterparse(
+        context = SafeIterparse(
             stream,
+            self.name,
             events=("start", "end"),
             tag=[f"{{*}}{t}" for t in wanted],
             remove_comments=True,
-            **safe_parser_options(),
         )
         try:
             for event, elem in context:

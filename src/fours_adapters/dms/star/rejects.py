@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from fours_adapters.dms.star.common import local, safe_parser_options
+from fours_adapters.dms.star.common import SafeIterparse, local
 from fours_adapters.dms.star.inbound import (
     _CONTAINERS,
     LINE_ITEMS,
@@ -88,7 +88,7 @@ class StarRejectFile:
         containers = _CONTAINERS[self.kind]
         paths = PathCounter(self.kind)
         with self.document.open() as source:
-            context = etree.iterparse(source, events=("start", "end"), **safe_parser_options())
+            context = SafeIterparse(source, self.document.name, events=("start", "end"))
             try:
                 for event, elem in context:
                     tag = local(elem.tag)
