@@ -297,7 +297,9 @@ def row_items(
     try:
         record = build(values, mapping, warnings)
     except _FieldProblem as problem:
-        yield Rejection(SourceLocation(name, line, field=problem.field), problem.reason, raw)
+        # A parts inventory's rejected row keeps its part's positions (ADR 0076): say which.
+        key = values.get("part_number") if mapping.kind is RecordKind.PARTS_INVENTORY else None
+        yield Rejection(SourceLocation(name, line, field=problem.field), problem.reason, raw, key)
         return
     for message in warnings:
         yield FeedWarning(SourceLocation(name, line, field="vin"), message)

@@ -298,6 +298,7 @@ class StarReader:
                     SourceLocation(self.name, _line(elem), path, problem.field),
                     problem.reason,
                     raw=_key_hint(elem),
+                    key=_part_number(elem) if self.kind is RecordKind.PARTS_INVENTORY else None,
                 )
             ]
         return [*warnings, Located(record, SourceLocation(self.name, _line(elem), path))]
@@ -449,11 +450,7 @@ class StarReader:
 
     def _stock(self, elem: etree._Element, warn: Callable[[str, str], None]) -> Record:
         item = elem.find("{*}PartsProductItem")
-        number = text_of(elem, "{*}ItemID")
-        if number is None and item is not None:
-            number = text_of(item, "{*}ItemID") or text_of(
-                item, "{*}ItemIdentificationGroup/{*}ItemIdentification/{*}ItemID"
-            )
+        number = _part_number(elem)
         if number is None:
             raise _FieldProblem(
                 "ItemID", "part number (ItemID or PartsProductItem/ItemID) is missing"
@@ -651,6 +648,18 @@ def _drop_previous(elem: etree._Element, tag: str) -> None:
 def _line(elem: etree._Element) -> int | None:
     line: object = elem.sourceline
     return line if isinstance(line, int) else None
+
+
+def _part_number(line: etree._Element) -> str | None:
+    """The part number of a ``PartsInventoryLine`` (the deprecated line ``ItemID``, else
+    ``PartsProductItem/ItemID`` or its ``ItemIdentificationGroup``), or None."""
+    number = text_of(line, "{*}ItemID")
+    item = line.find("{*}PartsProductItem")
+    if number is None and item is not None:
+        number = text_of(item, "{*}ItemID") or text_of(
+            item, "{*}ItemIdentificationGroup/{*}ItemIdentification/{*}ItemID"
+        )
+    return number
 
 
 def _key_hint(elem: etree._Element) -> str | None:
