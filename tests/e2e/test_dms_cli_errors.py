@@ -85,6 +85,35 @@ def test_an_output_in_a_missing_directory_is_refused_before_importing(
     assert history(db) == []  # nothing was imported
 
 
+def test_an_unwritable_input_directory_is_refused_and_output_dir_takes_the_files(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from fours_cli.commands import dms as dms_command
+
+    inbox = tmp_path / "inbox"  # a read-only share the DMS drops its files on
+    inbox.mkdir()
+    path = notice(inbox, bad=True)
+    allowed = os.access
+    monkeypatch.setattr(
+        dms_command.os,
+        "access",
+        lambda target, mode: Path(target) != inbox and allowed(target, mode),
+    )  # the tests run as root, who may write anywhere
+    line = one_line(run(db, *IMPORT, str(path)))
+    assert f"cannot write the reject file to {path}.rejects.xml: not writable" in line
+    assert "--output-dir" in line and history(db) == []
+    out = tmp_path / "out"
+    out.mkdir()
+    summary = json.loads(run(db, "--json", *IMPORT, "--output-dir", str(out), str(path)).output)
+    assert summary["status"] == "applied" and summary["rejected"] == 1
+    assert summary["reject_file"] == str(out / "FAW-N-1.xml.rejects.xml")
+    assert sorted(p.name for p in inbox.iterdir()) == ["FAW-N-1.xml"]
+    missing = one_line(run(db, *IMPORT, "--output-dir", str(tmp_path / "nope"), str(path)))
+    assert f"directory {tmp_path / 'nope'} does not exist" in missing
+
+
 def test_ack_is_refused_up_front_for_what_it_cannot_answer(db: str, tmp_path: Path) -> None:
     source = tmp_path / "p.csv"
     source.write_text("part_number,name\nA-1,x\n", encoding="utf-8")
