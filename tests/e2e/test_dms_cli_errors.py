@@ -90,15 +90,12 @@ def test_an_unwritable_input_directory_is_refused_and_output_dir_takes_the_files
 ) -> None:
     import os
 
-    from fours_cli.commands import dms as dms_command
-
     inbox = tmp_path / "inbox"  # a read-only share the DMS drops its files on
     inbox.mkdir()
     path = notice(inbox, bad=True)
     allowed = os.access
     monkeypatch.setattr(
-        dms_command.os,
-        "access",
+        "fours_cli.commands.dms.os.access",
         lambda target, mode: Path(target) != inbox and allowed(target, mode),
     )  # the tests run as root, who may write anywhere
     line = one_line(run(db, *IMPORT, str(path)))
