@@ -378,6 +378,23 @@ def test_export_from_a_refused_source_leaves_no_file_and_reports_rejections(
     assert not refused.exists() and not list(tmp_path.glob("*.partial"))
 
 
+def test_export_from_puts_its_reject_file_in_the_output_dir(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "in" / "notice.csv"
+    source.parent.mkdir()
+    source.write_text("vin,brand,model,state\nNOT-A-VIN,AUDI,A6L,IN_TRANSIT\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    show = str(out / "show.xml")
+    args = ("dms", "export", "--adapter", "star", "--kind", "vehicle-inventory",
+            "--from", str(source), "--from-adapter", "csv", "-o", show)  # fmt: skip
+    data = json.loads(run(db, "--json", *args, "--output-dir", str(out)).output)
+    assert data["reject_file"] == str(out / "notice.csv.rejects.csv")
+    assert sorted(p.name for p in source.parent.iterdir()) == ["notice.csv"]
+    usage = run(db, "dms", "export", "--adapter", "star", "--kind", "vehicle-inventory",
+                "--output-dir", str(out))  # fmt: skip
+    assert "--output-dir" in one_line(usage, code=2)
+
+
 # ------------------------------------------------------------------ hostile XML (ADR 0077)
 
 
