@@ -45,6 +45,25 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_left_untouched() -> Iterator[None]:
+    """Fails the run when a test created, removed or modified anything under ../shared
+    (the official STAR examples and schemas are read in place, never written beside)."""
+    from tests.shared_guard import changes, snapshot
+
+    root = SHARED.resolve()
+    before = snapshot(root)
+    yield
+    found = changes(before, snapshot(root))
+    if found:
+        shown = "; ".join(found[:20]) + (f"; … {len(found) - 20} more" if len(found) > 20 else "")
+        pytest.fail(
+            f"tests wrote into {root}, which is read-only for the suite (use tmp_path or an "
+            f"output option): {shown}",
+            pytrace=False,
+        )
+
+
 def pg_url() -> str:
     return os.environ.get("FOURS_TEST_PG_URL", DEFAULT_PG_URL)
 

@@ -85,6 +85,32 @@ def test_an_output_in_a_missing_directory_is_refused_before_importing(
     assert history(db) == []  # nothing was imported
 
 
+def test_an_unwritable_input_directory_is_refused_and_output_dir_takes_the_files(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    inbox = tmp_path / "inbox"  # a read-only share the DMS drops its files on
+    inbox.mkdir()
+    path = notice(inbox, bad=True)
+    allowed = os.access
+    monkeypatch.setattr(
+        "fours_cli.commands.dms.os.access",
+        lambda target, mode: Path(target) != inbox and allowed(target, mode),
+    )  # the tests run as root, who may write anywhere
+    line = one_line(run(db, *IMPORT, str(path)))
+    assert f"cannot write the reject file to {path}.rejects.xml: not writable" in line
+    assert "--output-dir" in line and history(db) == []
+    out = tmp_path / "out"
+    out.mkdir()
+    summary = json.loads(run(db, "--json", *IMPORT, "--output-dir", str(out), str(path)).output)
+    assert summary["status"] == "applied" and summary["rejected"] == 1
+    assert summary["reject_file"] == str(out / "FAW-N-1.xml.rejects.xml")
+    assert sorted(p.name for p in inbox.iterdir()) == ["FAW-N-1.xml"]
+    missing = one_line(run(db, *IMPORT, "--output-dir", str(tmp_path / "nope"), str(path)))
+    assert f"directory {tmp_path / 'nope'} does not exist" in missing
+
+
 def test_ack_is_refused_up_front_for_what_it_cannot_answer(db: str, tmp_path: Path) -> None:
     source = tmp_path / "p.csv"
     source.write_text("part_number,name\nA-1,x\n", encoding="utf-8")
@@ -350,3 +376,46 @@ def test_export_from_a_refused_source_leaves_no_file_and_reports_rejections(
         run(db, *args[:-4], "--from", str(broken), "--from-adapter", "csv", "-o", str(refused))
     )
     assert not refused.exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_export_from_puts_its_reject_file_in_the_output_dir(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "in" / "notice.csv"
+    source.parent.mkdir()
+    source.write_text("vin,brand,model,state\nNOT-A-VIN,AUDI,A6L,IN_TRANSIT\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    show = str(out / "show.xml")
+    args = ("dms", "export", "--adapter", "star", "--kind", "vehicle-inventory",
+            "--from", str(source), "--from-adapter", "csv", "-o", show)  # fmt: skip
+    data = json.loads(run(db, "--json", *args, "--output-dir", str(out)).output)
+    assert data["reject_file"] == str(out / "notice.csv.rejects.csv")
+    assert sorted(p.name for p in source.parent.iterdir()) == ["notice.csv"]
+    usage = run(db, "dms", "export", "--adapter", "star", "--kind", "vehicle-inventory",
+                "--output-dir", str(out))  # fmt: skip
+    assert "--output-dir" in one_line(usage, code=2)
+
+
+# ------------------------------------------------------------------ hostile XML (ADR 0077)
+
+
+@pytest.mark.parametrize("options", [(), ("--strict",), ("--ack", "ACK")], ids=str)
+def test_a_document_with_a_doctype_is_refused_in_one_line_naming_file_and_line(
+    db: str, tmp_path: Path, star_dir: Path, options: tuple[str, ...]
+) -> None:
+    from fours_adapters.dms.testing import hostile_xml
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    sample = b"".join(star_vehicle_inventory(2, bodid="FAW-X-1"))
+    args = [str(tmp_path / "ack.xml") if o == "ACK" else o for o in options]
+    for label, data in hostile_xml(sample, str(secret)):
+        path = tmp_path / "hostile.xml"
+        path.write_bytes(data)
+        env = {"FOURS_STAR_DIR": str(star_dir)}
+        human = one_line(run(db, *IMPORT, *args, str(path), env=env))
+        assert f"{path}: line 2: the document carries a DOCTYPE" in human, label
+        error = json_error(run(db, "--json", *IMPORT, *args, str(path), env=env))
+        assert error["message"].startswith(f"{path}: line 2: "), label
+        assert "TOP-SECRET" not in human + error["message"]
+    assert history(db) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cli.db", "hostile.xml", "secret.txt"]

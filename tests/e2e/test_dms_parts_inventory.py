@@ -225,13 +225,15 @@ def test_the_official_star_parts_inventory_is_applied_and_acknowledged(
     db = f"sqlite:///{tmp_path / 'star.db'}"
     for args in SETUP[:5]:
         assert run(db, *args).exit_code == 0, args
-    example = star_dir / "BODExamples" / "ProcessPartsInventory.xml"
+    example = star_dir / "BODExamples" / "ProcessPartsInventory.xml"  # read, never written
     ack = tmp_path / "ack.xml"
     report = js(
         db, "--store", "SH01", "dms", "import", "--adapter", "star", "--kind", "parts-inventory",
-        "--ack", str(ack), str(example), env={"FOURS_STAR_DIR": str(star_dir)},
+        "--ack", str(ack), "--output-dir", str(tmp_path), str(example),
+        env={"FOURS_STAR_DIR": str(star_dir)},
     )  # fmt: skip
     assert report["status"] == "applied" and report["stores"] == ["SH01"]
+    assert report["warnings_file"] == str(tmp_path / "ProcessPartsInventory.xml.warnings.jsonl")
     [line] = report["comparison"]["differences"]
     assert (line["theirs"], line["ours"], line["difference"]) == (1000, 0, -1000)
     assert report["warnings"] >= 1 and report["warnings_file"]  # the price is in VEB

@@ -23,7 +23,7 @@ from fours_adapters.dms.binding import BindingContext, bound_appliers
 from fours_adapters.dms.generate import star_vehicle_inventory
 from fours_adapters.dms.spreadsheet import CsvFeed, builtin_mapping
 from fours_adapters.dms.star import StarFeed
-from fours_adapters.dms.testing import CollectedRejects
+from fours_adapters.dms.testing import CollectedRejects, hostile_xml
 from fours_adapters.sql.metadata import metadata
 from fours_adapters.sql.tables import import_all_tables
 from fours_cli.cli import cli
@@ -117,6 +117,8 @@ def star_documents(draw: st.DrawFn) -> tuple[RecordKind, bytes]:
         if draw(st.booleans()):
             data = data.replace(old, old + draw(st.sampled_from(NASTY)).replace("<", ""), 1)
     raw = data.encode()
+    if draw(st.integers(0, 4)) == 0:  # a DOCTYPE: XXE, entity bomb, external DTD (refused)
+        raw = draw(st.sampled_from(hostile_xml(raw)))[1]
     if draw(st.booleans()):
         cut = draw(st.integers(0, len(raw)))
         raw = raw[:cut] + draw(st.binary(max_size=8)) + raw[cut + 4 :]

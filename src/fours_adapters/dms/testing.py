@@ -31,6 +31,9 @@ adapter did wrong. What they verify (docs/dms-adapters.md, "Conformance kit"):
   path, field and reason, and the good rows still come through;
 * :func:`check_refuses_malformed` — truncated, empty, garbage and wrongly
   encoded input raise only :class:`DocumentRefused` (or yield rejections);
+* :func:`check_refuses_hostile_xml` — (XML feeds) the sample with a DOCTYPE — an
+  external entity (XXE), an entity bomb (billion laughs), an external DTD — is refused
+  with :class:`DocumentRefused`, nothing expanded, nothing fetched;
 * :func:`check_bounded_memory` — a large document streams in bounded memory;
 * :func:`check_batches_match_records` — (feeds with a column-batch path) the sample, the
   bad sample and the ``edge_samples`` (values at and one beyond the records' bounds) read
@@ -344,6 +347,55 @@ def check_refuses_malformed(case: ConformanceCase) -> None:
             raise _fail(f"{label}: crashed with {type(exc).__name__}: {exc}") from exc
 
 
+_LAUGHS = "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+
+
+def hostile_xml(sample: bytes, target: str = "/etc/passwd") -> list[tuple[str, bytes]]:
+    """``sample`` (an XML document) with a DOCTYPE put in front of its root element, the
+    ways XML is attacked: an external entity (XXE, ``file://`` ``target``), a billion
+    laughs entity bomb, an external DTD over the network, a parameter entity, and a bare
+    DOCTYPE. An adapter must refuse every one (:class:`DocumentRefused`); empty for a
+    sample that is not XML."""
+    body = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not body.startswith(b"<"):
+        return []
+    declaration = b""
+    if body.startswith(b"<?xml"):
+        end = body.index(b"?>") + 2
+        declaration, body = body[:end], body[end:]
+    doctypes = {
+        "XXE external entity": f'<!DOCTYPE r [<!ENTITY xxe SYSTEM "file://{target}">]>',
+        "billion laughs": f'<!DOCTYPE r [<!ENTITY lol0 "lol">{_LAUGHS}]>',
+        "external DTD": '<!DOCTYPE r SYSTEM "http://127.0.0.1:9/fours-xxe.dtd">',
+        "parameter entity": (
+            '<!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/fours-xxe.dtd"> %p;]>'
+        ),
+        "bare DOCTYPE": "<!DOCTYPE r>",
+    }
+    return [
+        (label, declaration + b"\n" + doctype.encode() + b"\n" + body)
+        for label, doctype in doctypes.items()
+    ]
+
+
+def check_refuses_hostile_xml(case: ConformanceCase) -> None:
+    """(XML feeds) a DOCTYPE — XXE, entity bombs, external DTDs — is refused: identify or
+    read raises :class:`DocumentRefused` naming the document; nothing is read from it."""
+    for label, data in hostile_xml(case.sample):
+        try:
+            case.feed.identify(_document(data, label), case.kind)
+            items = list(case.feed.read(_document(data, label), case.kind))
+        except DocumentRefused as refused:
+            if not refused.message.startswith(label):
+                raise _fail(f"{label}: the refusal does not name the document: {refused}") from None
+            continue
+        except Exception as exc:
+            raise _fail(f"{label}: crashed with {type(exc).__name__}: {exc}") from exc
+        raise _fail(
+            f"{label}: a document with a DOCTYPE was read ({len(items)} items), not refused"
+        )
+
+
 def _rss_mb() -> float | None:
     try:
         with open("/proc/self/statm", encoding="ascii") as statm:
@@ -453,6 +505,7 @@ CHECKS: tuple[Callable[[ConformanceCase], None], ...] = (
     check_crash_and_rerun,
     check_error_reporting,
     check_refuses_malformed,
+    check_refuses_hostile_xml,
     check_bounded_memory,
     check_batches_match_records,
 )

@@ -113,6 +113,12 @@ def _writable(path: Path, what: str, option: str) -> None:
         )
 
 
+def _beside(file: Path, output_dir: Path | None, suffix: str) -> Path:
+    """Where a file about FILE goes unless named: in ``--output-dir``, else beside FILE
+    (a directory that is not writable is refused before anything is done, ADR 0064)."""
+    return (output_dir or file.parent) / (file.name + suffix)
+
+
 def _builtin(feed: Any) -> bool:
     return type(feed).__module__.startswith("fours_adapters.")
 
@@ -190,6 +196,12 @@ def list_adapters() -> None:
     help="Where every warning goes, as JSON lines (default: FILE.warnings.jsonl).",
 )
 @click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Where the reject and warnings files go unless named (default: FILE's directory).",
+)
+@click.option(
     "--period",
     metavar="PERIOD",
     help="rebate-statement: the statement's period (2026-Q3, 2026-09…).",
@@ -230,6 +242,7 @@ def import_document(
     check_only: bool,
     rejects_path: Path | None,
     warnings_path: Path | None,
+    output_dir: Path | None,
     period: str | None,
     ack_path: Path | None,
     adjust_stock: bool,
@@ -260,10 +273,10 @@ def import_document(
         return stream
 
     document = Document(str(file), opener, {"encoding": encoding} if encoding else {})
-    rejects_target = rejects_path or file.with_name(file.name + reject_suffix(feed))
-    warnings_target = warnings_path or file.with_name(file.name + ".warnings.jsonl")
-    _writable(rejects_target, "reject file", "--rejects")
-    _writable(warnings_target, "warnings file", "--warnings")
+    rejects_target = rejects_path or _beside(file, output_dir, reject_suffix(feed))
+    warnings_target = warnings_path or _beside(file, output_dir, ".warnings.jsonl")
+    _writable(rejects_target, "reject file", "--rejects or --output-dir")
+    _writable(warnings_target, "warnings file", "--warnings or --output-dir")
     original = None
     if ack_path is not None:
         _writable(ack_path, "acknowledgement", "--ack")
@@ -675,6 +688,12 @@ def _reconcile(
     metavar="FILE",
     help="--from: where its rejected rows go (default: next to the --from file).",
 )
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="--from: where its reject and warnings files go (default: the --from file's directory).",
+)
 def export_document(
     adapter_name: str,
     kind_name: str,
@@ -683,6 +702,7 @@ def export_document(
     from_adapter: str | None,
     mapping: str | None,
     rejects_path: Path | None,
+    output_dir: Path | None,
 ) -> None:
     """Write KIND records as a document of adapter NAME (e.g. STAR ShowVehicleInventory).
 
@@ -697,17 +717,18 @@ def export_document(
     if writer is None or kind not in writer.writes():
         supported = writer.writes() if writer else frozenset()
         fail(KindNotSupported(adapter_name, kind, supported))
-    if (rejects_path or from_adapter or mapping) and source_file is None:
-        _usage("--rejects, --from-adapter and --mapping go with --from")
+    if (rejects_path or from_adapter or mapping or output_dir) and source_file is None:
+        _usage("--rejects, --output-dir, --from-adapter and --mapping go with --from")
     if output is not None:
         _writable(output, "document", "-o")
     files = None
     if source_file is not None:
         reader = _feed(from_adapter or adapter_name, None, {"mapping": mapping} if mapping else {})
         source = Document(str(source_file), lambda: source_file.open("rb"))
-        target = rejects_path or source_file.with_name(source_file.name + reject_suffix(reader))
-        _writable(target, "reject file", "--rejects")
-        warnings = source_file.with_name(source_file.name + ".warnings.jsonl")
+        target = rejects_path or _beside(source_file, output_dir, reject_suffix(reader))
+        _writable(target, "reject file", "--rejects or --output-dir")
+        warnings = _beside(source_file, output_dir, ".warnings.jsonl")
+        _writable(warnings, "warnings file", "--output-dir")
         files = ImportFiles(reader, source, target, warnings)
         records: Any = _records(reader.read(source, kind), files)
     app = state().app

@@ -300,6 +300,21 @@ class DocumentApplier(Protocol[U_contra]):
     def finish(self, uow: U_contra) -> Result[object, DomainError]: ...
 
 
+@runtime_checkable
+class HearsRejections(Protocol):
+    """Optional capability of a :class:`DocumentApplier`: told of every row the *feed*
+    rejected (those never reach ``apply``), so that a document replacing a read model as
+    a whole leaves alone what a rejected row was about (ADR 0076); and asked, after a
+    successful ``finish``, for warnings on the whole document (written and counted like
+    the feed's). ``Rejection.key`` carries the rejected row's key as far as the feed could
+    read it (a parts inventory: the part number), None when it could not.
+    """
+
+    def feed_rejected(self, rejection: Rejection) -> None: ...
+
+    def document_warnings(self) -> Sequence[FeedWarning]: ...
+
+
 # ---------------------------------------------------------------- the column-batch path
 
 

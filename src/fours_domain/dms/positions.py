@@ -89,8 +89,11 @@ class StockPositionRepository(Protocol):
         """Insert or replace these positions (by store, part and location)."""
         ...
 
-    def drop_others(self, store_ids: Collection[StoreId], import_id: str) -> int:
-        """Delete the positions of these stores that import ``import_id`` did not report;
+    def drop_others(
+        self, store_ids: Collection[StoreId], import_id: str, keep_parts: Collection[str] = ()
+    ) -> int:
+        """Delete the positions of these stores that import ``import_id`` did not report,
+        except those of ``keep_parts`` (parts whose rows the document rejected, ADR 0076);
         how many. (A full inventory replaces the store's positions.)"""
         ...
 
@@ -227,12 +230,19 @@ def compare_positions(
 class AdjustStock:
     """Command: post the differences between the DMS's positions and our stock of
     ``store_id`` as a stocktake of ``warehouse_code`` (the store's only parts warehouse
-    when None). ``default_bin`` receives parts the warehouse holds in no bin yet."""
+    when None). ``default_bin`` receives parts the warehouse holds in no bin yet.
+
+    Inside an import (ADR 0076): ``leave_parts`` are parts whose rows the document
+    rejected, and ``only_parts`` (when not None) the parts it listed validly — a document
+    with a rejected row it cannot tie to a part counts only those: a rejected row never
+    moves the stock it was about."""
 
     store_id: str
     warehouse_code: str | None = None
     default_bin: str | None = None
     reference: str = ""
+    leave_parts: frozenset[str] = frozenset()
+    only_parts: frozenset[str] | None = None
 
 
 @attrs.frozen
@@ -370,6 +380,18 @@ def plan_adjustment(
     return tuple(lines)
 
 
+def _left_alone(cmd: AdjustStock, part: str) -> str | None:
+    """Why the stocktake leaves ``part`` alone (a rejected row in the document), or None."""
+    if part in cmd.leave_parts:
+        return f"the row of part {part} was rejected in this document: its stock is left as it is"
+    if cmd.only_parts is not None and part not in cmd.only_parts:
+        return (
+            f"part {part} is not listed validly in this document, which has a rejected row "
+            "naming no part: its stock is left as it is"
+        )
+    return None
+
+
 def _is_bin(warehouse: Warehouse, location: str) -> bool:
     try:
         return warehouse.bin(location) is not None
@@ -416,6 +438,12 @@ def adjust_stock_to_positions(
             skipped: list[NotAdjusted] = []
             for difference in comparison.differences:
                 number = PartNumber(difference.part_number)
+                left = _left_alone(cmd, number)
+                if left is not None:
+                    skipped.append(
+                        NotAdjusted(store_id, number, difference.theirs, difference.ours, left)
+                    )
+                    continue
                 if visible_part(uow.parts, store.business_unit_id, number) is None:
                     skipped.append(
                         NotAdjusted(

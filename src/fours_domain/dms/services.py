@@ -33,6 +33,7 @@ from fours_domain.dms.ports import (
     DocumentChanged,
     DocumentIdentity,
     FeedWarning,
+    HearsRejections,
     ImportContext,
     ImportRecord,
     ImportStatus,
@@ -184,6 +185,10 @@ def import_document(
                 if isinstance(finished, Failure):
                     return Failure(finished.failure())
                 summary.report = finished.unwrap()
+                if isinstance(whole, HearsRejections):
+                    for warning in whole.document_warnings():
+                        summary.warnings += 1
+                        rejects.warn(warning)
             entry = ImportRecord(
                 id=import_id,
                 adapter=feed.name,
@@ -206,6 +211,13 @@ def import_document(
             return Success(summary)
     except DomainError as error:
         return Failure(error)
+
+
+def _hears(applier: object, cmd: ImportDocument) -> HearsRejections | None:
+    """The applier, when it wants the feed's rejections (never for a dry run)."""
+    if cmd.check_only or not isinstance(applier, HearsRejections):
+        return None
+    return applier
 
 
 def _document_applier(applier: object) -> DocumentApplier[U] | None:
@@ -248,9 +260,10 @@ def _run(
         document_key=identity.key,
         status=ImportStatus.CHECKED if cmd.check_only else ImportStatus.APPLIED,
     )
+    hears = _hears(applier, cmd)
     bulk: tuple[BatchReadingFeed, BatchApplier[U]] | None = _bulk_sides(feed, applier, cmd)
     if bulk is not None:
-        _run_batches(uow, bulk[0], bulk[1], cmd, at, summary, rejects, progress)
+        _run_batches(uow, bulk[0], bulk[1], cmd, at, summary, rejects, progress, hears)
         return summary
     batch: list[Located] = []
     pending: list[Rejection] = []
@@ -297,6 +310,8 @@ def _run(
             summary.rejected += 1
             summary.feed_rejected += 1
             pending.append(item)
+            if hears is not None:
+                hears.feed_rejected(item)
             if len(pending) >= cmd.batch_size:
                 flush()
         else:
@@ -349,6 +364,7 @@ def _run_batches(
     summary: ImportSummary,
     rejects: RejectSink,
     progress: Callable[[int], None] | None,
+    hears: HearsRejections | None = None,
 ) -> None:
     """The bulk path: the feed's column batches straight into the applier."""
     pending: list[Rejection] = []
@@ -357,6 +373,8 @@ def _run_batches(
             summary.rejected += 1
             summary.feed_rejected += 1
             pending.append(item)
+            if hears is not None:
+                hears.feed_rejected(item)
         elif isinstance(item, FeedWarning):
             summary.warnings += 1
             rejects.warn(item)

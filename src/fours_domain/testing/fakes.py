@@ -493,11 +493,15 @@ class FakeStockPositionRepository:
         for position in positions:
             self.positions[position.key] = position
 
-    def drop_others(self, store_ids: Collection[StoreId], import_id: str) -> int:
+    def drop_others(
+        self, store_ids: Collection[StoreId], import_id: str, keep_parts: Collection[str] = ()
+    ) -> int:
         dropped = [
             key
             for key, position in self.positions.items()
-            if position.store_id in store_ids and position.import_id != import_id
+            if position.store_id in store_ids
+            and position.import_id != import_id
+            and position.part_number not in keep_parts
         ]
         for key in dropped:
             del self.positions[key]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+import attrs
 import pytest
 
 from fours_adapters.dms.generate import (
@@ -23,6 +26,7 @@ from fours_adapters.dms.testing import (
     ConformanceFailure,
     check_batches_match_records,
     check_error_reporting,
+    check_refuses_hostile_xml,
     check_refuses_malformed,
 )
 from fours_domain.dms.ports import Document, FeedItem, Located, Rejection, SourceLocation
@@ -132,6 +136,31 @@ def test_the_kit_catches_an_adapter_that_crashes() -> None:
 def test_the_kit_catches_rejections_without_a_location() -> None:
     with pytest.raises(ConformanceFailure, match="neither a line nor an element path"):
         check_error_reporting(_case_with(_SilentFeed(builtin_mapping("generic"))))
+
+
+class _DoctypeBlindFeed(StarFeed):
+    """A STAR reader that lets a document with a DOCTYPE through (drops it, reads on)."""
+
+    @staticmethod
+    def _blind(document: Document) -> Document:
+        with document.open() as stream:
+            data = re.sub(rb"<!DOCTYPE[^\[>]*(\[.*?\])?\s*>", b"", stream.read(), flags=re.S)
+        return Document(document.name, lambda: io.BytesIO(data))
+
+    def identify(self, document: Document, kind: RecordKind) -> Any:
+        return super().identify(self._blind(document), kind)
+
+    def read(
+        self, document: Document, kind: RecordKind, *, strict: bool = False
+    ) -> Iterator[FeedItem]:
+        return super().read(self._blind(document), kind, strict=strict)
+
+
+def test_the_kit_catches_an_xml_adapter_that_accepts_a_doctype() -> None:
+    base = star_case()
+    blind = attrs.evolve(base, feed=_DoctypeBlindFeed(None), writer=None)
+    with pytest.raises(ConformanceFailure, match="XXE external entity: a document with a DOCTYPE"):
+        check_refuses_hostile_xml(blind)
 
 
 def _records(items: Sequence[FeedItem]) -> list[Located]:

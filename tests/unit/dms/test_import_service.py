@@ -258,3 +258,35 @@ def test_a_document_applier_reports_on_the_document_or_refuses_it_whole() -> Non
     refused = run(other, b"".join(parts_price_csv(5)), applier=refusing)
     assert isinstance(refused, DomainError) and refused.message == "the document does not add up"
     assert other.applied_records == {} and other.dms_imports.entries == {}  # type: ignore[attr-defined]
+
+
+class _Hearing(_Whole):
+    """A document applier that hears the feed's rejections and warns on the document."""
+
+    heard: list[Rejection]
+
+    def begin(self, uow: Any, context: ImportContext) -> None:
+        super().begin(uow, context)
+        self.heard = []
+
+    def feed_rejected(self, rejection: Rejection) -> None:
+        self.heard.append(rejection)
+
+    def document_warnings(self) -> Sequence[FeedWarning]:
+        from fours_domain.dms.ports import SourceLocation
+
+        return [FeedWarning(SourceLocation("prices.csv"), f"heard {len(self.heard)}")]
+
+
+def test_the_feed_rejections_reach_an_applier_that_hears_them_never_a_dry_run() -> None:
+    rows = ["A-1,ok,1", "A-2,neg,-1", "A-3,ok,1", ",x,1"]
+    data = ("part_number,name,retail_price\n" + "\n".join(rows) + "\n").encode()
+    hearing, rejects = _Hearing(PARTS), Rejects()
+    summary = run(fake_uow(), data, applier=hearing, rejects=rejects, batch_size=1)
+    assert isinstance(summary, ImportSummary)
+    assert [r.location.line for r in hearing.heard] == [3, 5]
+    assert [w.message for w in rejects.warnings] == ["heard 2"] and summary.warnings == 1
+    dry = _Hearing(PARTS)
+    dry.heard = []
+    run(fake_uow(), data, applier=dry, check_only=True)
+    assert dry.heard == []

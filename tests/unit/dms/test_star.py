@@ -360,3 +360,14 @@ def test_reading_streams_a_large_document_in_order() -> None:
     )
     records = [i.record for i in path_items if isinstance(i, Located)]
     assert records == [vehicle_record(n) for n in range(1, count + 1)]
+
+
+def test_a_rejected_parts_line_names_its_part_when_it_has_one() -> None:
+    from fours_adapters.dms.generate import star_parts_inventory
+
+    data = b"".join(star_parts_inventory(3))
+    data = data.replace(b"<QuantityOnHand>2<", b"<QuantityOnHand>-2<", 1)
+    data = data.replace(b"<ItemID>P000000003</ItemID>", b"", 1)
+    items = read(StarFeed(None), doc(data), RecordKind.PARTS_INVENTORY)
+    rejected = [(i.location.field, i.key) for i in items if isinstance(i, Rejection)]
+    assert rejected == [("QuantityOnHand", "P000000002"), ("ItemID", None)]

@@ -13,10 +13,13 @@ Per record, inside the import's single transaction:
   unchanged, and marked with this import.
 
 At the end (:meth:`StockPositionApplier.finish`) a full inventory drops the store's
-positions it no longer lists, the positions are compared with our stock, and — with
-``--adjust-stock`` — each store's differences are posted as a stocktake through the
-inventory context (:func:`~fours_domain.dms.positions.adjust_stock_to_positions`), on a
-savepoint of the same transaction: the ledger stays the truth, every adjustment a move.
+positions it no longer lists — never those of a part whose row was rejected (by the feed
+or here), and none at all when a rejected row names no part (ADR 0076); the positions are
+compared with our stock, and — with ``--adjust-stock`` — each store's differences are
+posted as a stocktake through the inventory context
+(:func:`~fours_domain.dms.positions.adjust_stock_to_positions`), on a savepoint of the
+same transaction, leaving rejected parts alone: the ledger stays the truth, every
+adjustment a move.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from fours_domain.dms.ports import (
     Applied,
     Change,
     DocumentIdentity,
+    FeedWarning,
     ImportContext,
     Located,
     Outcome,
@@ -72,6 +76,14 @@ class StockPositionApplier:
         self._known: dict[str, bool] = {}
         self._catalogue = {Change.CREATED: 0, Change.UPDATED: 0}
         self._not_in_catalogue = 0
+        self._listed: set[str] = set()
+        """Parts of the document's applied rows."""
+        self._spared: set[str] = set()
+        """Parts of the document's rejected rows: their positions stay as they are."""
+        self._unidentified: list[SourceLocation] = []
+        """Rejected rows naming no part: then no position is dropped."""
+        self._warnings: list[FeedWarning] = []
+        self._name: str | None = None
 
     def begin(self, uow: SqlUnitOfWork, context: ImportContext) -> None:
         self._import = context
@@ -80,6 +92,22 @@ class StockPositionApplier:
         self._known.clear()
         self._catalogue = {Change.CREATED: 0, Change.UPDATED: 0}
         self._not_in_catalogue = 0
+        self._listed.clear()
+        self._spared.clear()
+        self._unidentified.clear()
+        self._warnings.clear()
+        self._name = None
+
+    def feed_rejected(self, rejection: Rejection) -> None:
+        """A row the feed rejected: its part (``key``) keeps its positions (ADR 0076)."""
+        self._name = rejection.location.document
+        if rejection.key:
+            self._spared.add(rejection.key)
+        else:
+            self._unidentified.append(rejection.location)
+
+    def document_warnings(self) -> Sequence[FeedWarning]:
+        return list(self._warnings)
 
     def _context(self, at: DateTime) -> ImportContext:
         if self._import is None:  # applied outside import_document: an import of its own
@@ -148,6 +176,13 @@ class StockPositionApplier:
         uow.dms_positions.put(written)
         done = [outcome for outcome in outcomes if outcome is not None]
         assert len(done) == len(batch)
+        for item, outcome in zip(batch, done, strict=True):
+            self._name = item.location.document
+            record = item.record
+            assert isinstance(record, StockPositionRecord)
+            (self._spared if isinstance(outcome, Rejection) else self._listed).add(
+                record.part_number
+            )
         return done
 
     def _store(self, uow: SqlUnitOfWork, record: StockPositionRecord) -> StoreId | tuple[str, str]:
@@ -173,7 +208,7 @@ class StockPositionApplier:
         current = self._import
         if current is None:  # begun and ended without a record: nothing to report on
             return Success(PositionsReport((), 0, 0, 0, 0, compare({}, {})))
-        dropped = uow.dms_positions.drop_others(sorted(self._full), current.import_id)
+        dropped = self._drop_unlisted(uow, current)
         stores = sorted(self._stores)
         comparison = compare_with_ledger(uow, stores)
         adjustments: list[StockAdjustment] | None = None
@@ -188,6 +223,8 @@ class StockPositionApplier:
                         options.warehouse_code,
                         options.default_bin,
                         reference=f"DMS {current.identity.key}"[:200],
+                        leave_parts=frozenset(self._spared),
+                        only_parts=frozenset(self._listed) if self._unidentified else None,
                     ),
                     FixedClock(current.at),
                     Uuid7IdSource(),
@@ -208,6 +245,37 @@ class StockPositionApplier:
                 adjustments=None if adjustments is None else tuple(adjustments),
             )
         )
+
+    def _drop_unlisted(self, uow: SqlUnitOfWork, current: ImportContext) -> int:
+        """A full inventory drops the positions it no longer lists — never those of a
+        part whose row it rejected; none at all when a rejected row names no part."""
+        full = sorted(self._full)
+        if not full:
+            return 0
+        where = SourceLocation(self._name or current.identity.key)
+        if self._unidentified:
+            first = self._unidentified[0]
+            self._warnings.append(
+                FeedWarning(
+                    first,
+                    f"{len(self._unidentified)} rejected row(s) name no part (first at "
+                    f"{first}): no position was dropped although this is a full inventory "
+                    "— fix the reject file and feed it again",
+                )
+            )
+            return 0
+        if self._spared:
+            shown = ", ".join(sorted(self._spared)[:10])
+            more = f" and {len(self._spared) - 10} more" if len(self._spared) > 10 else ""
+            self._warnings.append(
+                FeedWarning(
+                    where,
+                    f"the rows of {len(self._spared)} part(s) were rejected ({shown}{more}): "
+                    "their positions are kept as they were, not dropped — fix the reject "
+                    "file and feed it again",
+                )
+            )
+        return uow.dms_positions.drop_others(full, current.import_id, keep_parts=self._spared)
 
 
 def _describes_part(record: StockPositionRecord) -> bool:

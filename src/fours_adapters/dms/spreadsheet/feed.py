@@ -202,8 +202,16 @@ class CsvFeed:
     ) -> Iterator[FeedItem]:
         delimiter = self.mapping.delimiter
         reader = csv.reader(text, delimiter=delimiter, strict=strict)
-        fields, width = header_layout(name, first_row(name, reader), mapping)
+        header = first_row(name, reader)
+        fields, width = header_layout(name, header, mapping)
         build = _BUILDERS[mapping.kind]
+        partial = mapping.kind is RecordKind.PARTS_INVENTORY and is_reject_file(header)
+        if partial:
+            yield FeedWarning(
+                SourceLocation(name, 1),
+                "a reject file (reject_reason / reject_location columns): its rows are applied "
+                "as an incremental inventory — positions it does not list are kept",
+            )
         while True:
             try:
                 row = next(reader)
@@ -220,7 +228,7 @@ class CsvFeed:
             if len(row) != width:
                 yield width_rejection(name, line, len(row), width, raw)
                 continue
-            yield from row_items(name, line, row, raw, mapping, fields, build)
+            yield from row_items(name, line, row, raw, mapping, fields, build, partial)
 
     reject_suffix = ".rejects.csv"
 
@@ -282,22 +290,28 @@ def row_items(
     mapping: KindMapping,
     fields: Mapping[str, int],
     build: RowBuilder,
+    partial: bool = False,
 ) -> Iterator[FeedItem]:
     """One non-blank row of the header's width → its record (or rejection) and warnings.
 
     Shared by the record path and the batch path's rows that the vectorised checks
-    leave to Python, so both paths judge a row by the same code.
+    leave to Python, so both paths judge a row by the same code. ``partial``: the row of
+    a reject file, applied as an incremental inventory whatever its ``inventory_type``.
     """
     values: dict[str, str] = dict(mapping.defaults)
     for field, index in fields.items():
         cell = row[index].strip()
         if cell:
             values[field] = cell
+    if partial:
+        values["inventory_type"] = "incremental"
     warnings: list[str] = []
     try:
         record = build(values, mapping, warnings)
     except _FieldProblem as problem:
-        yield Rejection(SourceLocation(name, line, field=problem.field), problem.reason, raw)
+        # A parts inventory's rejected row keeps its part's positions (ADR 0076): say which.
+        key = values.get("part_number") if mapping.kind is RecordKind.PARTS_INVENTORY else None
+        yield Rejection(SourceLocation(name, line, field=problem.field), problem.reason, raw, key)
         return
     for message in warnings:
         yield FeedWarning(SourceLocation(name, line, field="vin"), message)
@@ -307,11 +321,19 @@ def row_items(
 REJECT_COLUMNS = ("reject_reason", "reject_location")
 
 
+def is_reject_file(header: list[str]) -> bool:
+    """A reject file carries :data:`REJECT_COLUMNS` — its mark: only its rows are applied
+    (a parts inventory's reject file is incremental, never a full snapshot; ADR 0076)."""
+    return any(cell.strip().lstrip("\ufeff") in REJECT_COLUMNS for cell in header)
+
+
 class CsvRejectFile:
     """Rejected rows, in the source's columns plus ``reject_reason`` and ``reject_location``.
 
     Fix the rows and feed the file again: the mapping ignores the extra columns, and a
-    reject file of a reject file has them once, with the new reasons.
+    reject file of a reject file has them once, with the new reasons. The columns also
+    mark the file as a reject file (:func:`is_reject_file`): a parts inventory's reject
+    file is applied as an incremental inventory, never as a full one.
     """
 
     def __init__(self, sink: TextIO, header: list[str], delimiter: str = ",") -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import pendulum
 from lxml import etree
 
+from fours_domain.dms.ports import DocumentRefused
 from fours_domain.shared.money import Money, cny, has_fen_precision
 from fours_domain.shared.time import Date
 
@@ -92,5 +95,85 @@ def load_schema(schema_dir: Path, bod: str) -> etree.XMLSchema:
 
 
 def safe_parser_options() -> dict[str, bool]:
-    """No entity expansion, no network, no huge-tree tricks (XXE / billion laughs)."""
-    return {"resolve_entities": False, "no_network": True, "huge_tree": False}
+    """No DTD loading, no entity expansion, no network, no huge-tree tricks (XXE, billion
+    laughs, external DTDs): the options of every parser of the STAR adapter (ADR 0077)."""
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
+
+
+def safe_parser() -> etree.XMLParser:
+    """A tree parser with :func:`safe_parser_options` (documents are still checked with
+    :func:`refuse_doctype`)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+#: Bytes of a document's beginning kept to find the line of its DOCTYPE.
+_HEAD_BYTES = 64 * 1024
+
+
+class _Head:
+    """A stream that keeps its first bytes (where a DOCTYPE sits), for the refusal's line."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.head = b""
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if len(self.head) < _HEAD_BYTES:
+            self.head += data[: _HEAD_BYTES - len(self.head)]
+        return data
+
+
+def refuse_doctype(
+    tree: etree._ElementTree, name: str, head: bytes = b"", line: int | None = None
+) -> None:
+    """Refuse a document that carries a DOCTYPE (a DTD, entity declarations): STAR
+    documents have none, and a DTD is how XXE and entity bombs come in (ADR 0077).
+
+    The refusal names the line of ``<!DOCTYPE`` when ``head`` (the document's first bytes)
+    shows it, else ``line`` (the root element's)."""
+    info: Any = tree.docinfo  # the stubs lack doctype, system_url
+    if not (info.doctype or info.system_url or info.public_id or info.internalDTD is not None):
+        return
+    found = head.find(b"<!DOCTYPE")
+    if found >= 0:
+        line = head.count(b"\n", 0, found) + 1
+    where = f"line {line}: " if line else ""
+    raise DocumentRefused(
+        name,
+        f"{where}the document carries a DOCTYPE: DTDs and entity declarations are "
+        "refused (XXE, entity expansion)",
+        line=line,
+    )
+
+
+class SafeIterparse:
+    """``etree.iterparse`` with :func:`safe_parser_options` that refuses a document with a
+    DOCTYPE (:class:`DocumentRefused`, with its line) at its first event — before any
+    entity is met. ``XMLSyntaxError`` is left to the caller; ``root`` as iterparse's."""
+
+    def __init__(self, stream: BinaryIO, name: str, **options: Any) -> None:
+        self._head = _Head(stream)
+        self._name = name
+        self._context = etree.iterparse(self._head, **options, **safe_parser_options())
+
+    @property
+    def root(self) -> etree._Element | None:
+        root: etree._Element | None = self._context.root
+        return root
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        checked = False
+        for event, elem in self._context:
+            if not checked:
+                refuse_doctype(elem.getroottree(), self._name, self._head.head, sourceline(elem))
+                checked = True
+            yield event, elem
+        root = self.root
+        if not checked and root is not None:
+            refuse_doctype(root.getroottree(), self._name, self._head.head, sourceline(root))
+
+
+def sourceline(elem: etree._Element) -> int | None:
+    line: object = elem.sourceline
+    return line if isinstance(line, int) else None

@@ -9,7 +9,14 @@ from typing import Any, BinaryIO, cast
 
 from lxml import etree
 
-from fours_adapters.dms.star.common import SchemaUnavailable, load_schema, safe_parser_options
+from fours_adapters.dms.star.common import (
+    SafeIterparse,
+    SchemaUnavailable,
+    load_schema,
+    refuse_doctype,
+    safe_parser,
+    sourceline,
+)
 from fours_adapters.dms.star.inbound import FIELD_PATHS, ROOTS, StarReader, read_envelope
 from fours_adapters.dms.star.outbound import write_show_vehicle_inventory
 from fours_adapters.dms.star.rejects import StarRejectFile
@@ -175,8 +182,8 @@ class StarFeed:
         """Validate while streaming (bounded memory): the first deviation, or None."""
         with document.open() as stream:
             try:
-                for _event, elem in etree.iterparse(
-                    stream, events=("end",), schema=schema, **safe_parser_options()
+                for _event, elem in SafeIterparse(
+                    stream, document.name, events=("end",), schema=schema
                 ):
                     if elem.getparent() is not None and len(elem) == 0:
                         continue
@@ -192,15 +199,17 @@ class StarFeed:
             if stream.tell() > LENIENT_SCHEMA_CHECK_BYTES:
                 return None
             stream.seek(0)
+            head = stream.read(64 * 1024)
+            stream.seek(0)
             try:
-                return etree.parse(
-                    stream,
-                    etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False),
-                )
+                tree = etree.parse(stream, safe_parser())
             except etree.XMLSyntaxError as exc:
                 raise DocumentRefused(
                     document.name, f"not well-formed XML: {exc}", line=exc.lineno
                 ) from None
+            root = tree.getroot()
+            refuse_doctype(tree, document.name, head, sourceline(root))
+            return tree
 
     def _deviations(self, document: Document, kind: RecordKind) -> Iterator[FeedWarning]:
         try:

@@ -19,12 +19,12 @@ import attrs
 from lxml import etree
 
 from fours_adapters.dms.star.common import (
+    SafeIterparse,
     ValueProblem,
     local,
     parse_amount,
     parse_date,
     parse_decimal,
-    safe_parser_options,
     text_of,
 )
 from fours_domain.dms.ports import (
@@ -151,8 +151,8 @@ def read_envelope(stream: BinaryIO, name: str) -> tuple[str, Envelope]:
     envelope = Envelope()
     root_name: str | None = None
     try:
-        for event, elem in etree.iterparse(
-            stream, events=("start", "end"), remove_comments=True, **safe_parser_options()
+        for event, elem in SafeIterparse(
+            stream, name, events=("start", "end"), remove_comments=True
         ):
             if root_name is None:
                 root_name = local(elem.tag)
@@ -227,12 +227,12 @@ class StarReader:
         wanted = ["ApplicationArea", line_item, *containers, *roots]
         paths = PathCounter(self.kind)
         hold = _InvoiceHold(self.kind)
-        context = etree.iterparse(
+        context = SafeIterparse(
             stream,
+            self.name,
             events=("start", "end"),
             tag=[f"{{*}}{t}" for t in wanted],
             remove_comments=True,
-            **safe_parser_options(),
         )
         try:
             for event, elem in context:
@@ -298,6 +298,7 @@ class StarReader:
                     SourceLocation(self.name, _line(elem), path, problem.field),
                     problem.reason,
                     raw=_key_hint(elem),
+                    key=_part_number(elem) if self.kind is RecordKind.PARTS_INVENTORY else None,
                 )
             ]
         return [*warnings, Located(record, SourceLocation(self.name, _line(elem), path))]
@@ -449,11 +450,7 @@ class StarReader:
 
     def _stock(self, elem: etree._Element, warn: Callable[[str, str], None]) -> Record:
         item = elem.find("{*}PartsProductItem")
-        number = text_of(elem, "{*}ItemID")
-        if number is None and item is not None:
-            number = text_of(item, "{*}ItemID") or text_of(
-                item, "{*}ItemIdentificationGroup/{*}ItemIdentification/{*}ItemID"
-            )
+        number = _part_number(elem)
         if number is None:
             raise _FieldProblem(
                 "ItemID", "part number (ItemID or PartsProductItem/ItemID) is missing"
@@ -651,6 +648,18 @@ def _drop_previous(elem: etree._Element, tag: str) -> None:
 def _line(elem: etree._Element) -> int | None:
     line: object = elem.sourceline
     return line if isinstance(line, int) else None
+
+
+def _part_number(line: etree._Element) -> str | None:
+    """The part number of a ``PartsInventoryLine`` (the deprecated line ``ItemID``, else
+    ``PartsProductItem/ItemID`` or its ``ItemIdentificationGroup``), or None."""
+    number = text_of(line, "{*}ItemID")
+    item = line.find("{*}PartsProductItem")
+    if number is None and item is not None:
+        number = text_of(item, "{*}ItemID") or text_of(
+            item, "{*}ItemIdentificationGroup/{*}ItemIdentification/{*}ItemID"
+        )
+    return number
 
 
 def _key_hint(elem: etree._Element) -> str | None:

@@ -5,7 +5,9 @@ The reject file of ``notice.xml`` is ``notice.xml.rejects.xml``: the same BOD (r
 ``ApplicationArea``, verb), its BODID derived from the original's (``BOD-1`` → ``BOD-1-R1``,
 ``BOD-1-R1`` → ``BOD-1-R2``: a new document for the journal, traceable to the first), and
 only the containers and line items that were rejected, each preceded by a comment with
-its reasons. It is written after the import by a second streaming pass over the original
+its reasons. A parts inventory's reject document is marked ``InventoryTypeCode``
+Incremental: it holds only the rejected lines, so it must never be applied as a full
+inventory (ADR 0076). It is written after the import by a second streaming pass over the original
 (only when something was rejected), keeping just those line items: bounded memory, and
 nothing spent on the happy path.
 """
@@ -18,7 +20,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from fours_adapters.dms.star.common import local, safe_parser_options
+from fours_adapters.dms.star.common import SafeIterparse, local
 from fours_adapters.dms.star.inbound import (
     _CONTAINERS,
     LINE_ITEMS,
@@ -77,6 +79,8 @@ class StarRejectFile:
         area = root.find("{*}ApplicationArea")
         if area is not None:
             _set_bodid(area, reject_bodid(_bodid(area)))
+        if self.kind is RecordKind.PARTS_INVENTORY:
+            _mark_incremental(root)
         for note in reversed(self.unplaced[:1000]):
             root.insert(0, _comment(note))
         self.stream.write(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
@@ -88,7 +92,7 @@ class StarRejectFile:
         containers = _CONTAINERS[self.kind]
         paths = PathCounter(self.kind)
         with self.document.open() as source:
-            context = etree.iterparse(source, events=("start", "end"), **safe_parser_options())
+            context = SafeIterparse(source, self.document.name, events=("start", "end"))
             try:
                 for event, elem in context:
                     tag = local(elem.tag)
@@ -127,6 +131,29 @@ def _remove(elem: etree._Element) -> None:
         parent.remove(previous)
         previous = before
     parent.remove(elem)
+
+
+def _mark_incremental(root: etree._Element) -> None:
+    """A parts inventory's reject file holds only its rejected lines: it is marked
+    ``InventoryTypeCode`` Incremental (the header's last element), so feeding it again
+    updates those positions and drops none (ADR 0076)."""
+    for inventory in root.iter("{*}PartsInventory"):
+        namespace = etree.QName(inventory).namespace
+        prefix = f"{{{namespace}}}" if namespace else ""
+        header = inventory.find("{*}PartsInventoryHeader")
+        if header is None:
+            header = etree.Element(f"{prefix}PartsInventoryHeader")
+            inventory.insert(0, header)
+        code = header.find("{*}InventoryTypeCode")
+        if code is None:
+            code = etree.SubElement(header, f"{prefix}InventoryTypeCode")
+        code.text = "Incremental"
+        code.addprevious(
+            _comment(
+                "fours reject file: only the rejected lines, applied as an incremental "
+                "inventory (positions it does not list are kept)"
+            )
+        )
 
 
 def _bodid(area: etree._Element) -> str | None:

@@ -106,14 +106,28 @@ class SqlStockPositionRepository:
         )
         self._session.execute(upsert, list(rows.values()))
 
-    def drop_others(self, store_ids: Collection[StoreId], import_id: str) -> int:
+    def drop_others(
+        self, store_ids: Collection[StoreId], import_id: str, keep_parts: Collection[str] = ()
+    ) -> int:
         if not store_ids:
             return 0
         c = t.positions.c
-        result = self._session.execute(
-            delete(t.positions).where(c.store_id.in_(list(store_ids)), c.import_id != import_id)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        others = (c.store_id.in_(list(store_ids)), c.import_id != import_id)
+        if not keep_parts:
+            result = self._session.execute(delete(t.positions).where(*others))
+            return int(getattr(result, "rowcount", 0) or 0)
+        # Parts to keep can be many (every rejected row of a document): filter the few
+        # positions the import did not report in Python, then delete those by key.
+        keep = set(keep_parts)
+        stale = self._session.execute(select(c.store_id, c.part_number, c.location).where(*others))
+        doomed = [tuple(row) for row in stale if row.part_number not in keep]
+        for start in range(0, len(doomed), 500):
+            self._session.execute(
+                delete(t.positions).where(
+                    tuple_(c.store_id, c.part_number, c.location).in_(doomed[start : start + 500])
+                )
+            )
+        return len(doomed)
 
     def of_stores(
         self, store_ids: Collection[StoreId] | None = None, part: PartNumber | None = None
