@@ -61,6 +61,7 @@ from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViol
 from fours_domain.shared.ids import BinCode, BusinessUnitId, IdSource, StoreId, WarehouseCode
 from fours_domain.shared.money import cny
 from fours_domain.shared.results import guarded as _guarded
+from fours_domain.shared.results import operation_of
 from fours_domain.shared.time import Clock, Date, DateTime
 
 T = TypeVar("T")
@@ -553,7 +554,7 @@ def _add_parts(
             uow.commit()
             return Success(parts)
 
-    return _guarded(run)
+    return _guarded(run, operation_of(where))
 
 
 def _rows_error(problems: list[DomainError]) -> DomainError:
@@ -1022,7 +1023,7 @@ def _with_reservation(
             uow.commit()
             return Success(reservation)
 
-    return _guarded(run)
+    return _guarded(run, operation_of(change))
 
 
 def release_reservation(
@@ -1347,7 +1348,7 @@ def _settle_transfer(
             uow.commit()
             return Success(TransferOutcome(transfer, entries, allocations))
 
-    return _guarded(run)
+    return _guarded(run, operation_of(settle))
 
 
 def _put_back(
