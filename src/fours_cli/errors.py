@@ -8,8 +8,10 @@ or the ``error`` key (ADR 0007).
 
 Exit codes: 0 done; 1 refused (a domain refusal, an invalid value, aborted); 2 not found,
 or wrong usage of the command line (click's convention); 3 database problem (no schema,
-unreachable, a driver error); 4 configuration problem (``--db`` / ``FOURS_DB_URL``,
-``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY``). Never a traceback.
+unreachable, a lost race the retries did not win — ``database_conflict``, ADR 0073 — or
+another driver error, naming the operation when it happened inside one); 4 configuration
+problem (``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY``).
+Never a traceback.
 """
 
 from __future__ import annotations
