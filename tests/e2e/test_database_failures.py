@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -198,3 +199,36 @@ def test_every_database_failure_is_one_clean_error(
     assert _stock(engine) == ({}, {})
     _receive_once_more(url, engine)
     assert _stock(engine) == ({"P-1": 3, "P-2": 4}, {"P-1": 3, "P-2": 4})
+
+
+def test_a_database_failure_in_a_dms_import_is_one_clean_error(
+    pg: tuple[str, Engine], tmp_path: Path
+) -> None:
+    url, engine = pg
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TRIGGER fours_fail_cars BEFORE INSERT ON veh_vehicles"
+                " FOR EACH ROW EXECUTE FUNCTION fours_fail()"
+            )
+        )
+        conn.execute(text("ALTER TABLE veh_vehicles ADD COLUMN part_number text DEFAULT 'P-2'"))
+    _fail(engine, "55P03", -1)
+    notice = tmp_path / "notice.csv"
+    notice.write_text(
+        "vin,brand,model,state,order_number\nLFV3A28K4T3000001,AUDI,A6L,ON_ORDER,PO-1\n",
+        encoding="utf-8",
+    )
+    args = ("--store", "S1", "dms", "import", "--adapter", "csv", "--kind", "vehicle-inventory")
+    result = invoke(url, "--json", *args, str(notice))
+    assert result.exit_code == 3, result.output
+    payload = json.loads(result.stdout)
+    assert payload["error"] == "database_error"
+    assert payload["operation"] == f"the import of {notice}"
+    assert payload["attempts"] == 1
+    assert str(payload["message"]).startswith(
+        f"the import of {notice} failed: database error: injected failure 55P03"
+    )
+    assert str(payload["message"]).endswith("; nothing was applied")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM veh_vehicles")).scalar_one() == 0
