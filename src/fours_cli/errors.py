@@ -8,8 +8,10 @@ or the ``error`` key (ADR 0007).
 
 Exit codes: 0 done; 1 refused (a domain refusal, an invalid value, aborted); 2 not found,
 or wrong usage of the command line (click's convention); 3 database problem (no schema,
-unreachable, a driver error); 4 configuration problem (``--db`` / ``FOURS_DB_URL``,
-``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY``). Never a traceback.
+unreachable, a lost race the retries did not win — ``database_conflict``, ADR 0073 — or
+another driver error, naming the operation when it happened inside one); 4 configuration
+problem (``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY``).
+Never a traceback.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from fours_cli.registry import COMMAND_GROUPS
-from fours_domain.shared.errors import DomainError
+from fours_domain.shared.errors import DomainError, StorageFailure
 
 EXIT_REFUSED = 1
 EXIT_NOT_FOUND = 2
@@ -89,6 +91,10 @@ def run_guarded(run: Callable[[], Any], *, as_json: bool) -> NoReturn:
     except ConfigurationError as error:
         report(error.as_dict(), as_json=as_json)
         sys.exit(EXIT_CONFIGURATION)
+    except StorageFailure as failure:
+        # A database error inside a unit of work, after the retries of a transient one.
+        report(storage_payload(failure), as_json=as_json)
+        sys.exit(EXIT_DATABASE)
     except _database_errors() as error:
         code, message = describe_database_error(error)
         report({"error": code, "message": message}, as_json=as_json)
@@ -118,9 +124,32 @@ def _database_errors() -> tuple[type[BaseException], ...]:
     return (DBAPIError,)
 
 
+def storage_payload(failure: StorageFailure) -> dict[str, object]:
+    """A storage failure in our shape: the code and line of its driver error, prefixed
+    with the operation that failed (and how often it ran, when more than once)."""
+    code, message = describe_database_error(failure.__cause__ or failure)
+    payload: dict[str, object] = {"error": code}
+    where = failure.operation
+    if failure.attempts > 1:
+        where = f"{where or 'the command'} (ran {failure.attempts} times)"
+    payload["message"] = f"{where} failed: {message}" if where else message
+    if failure.operation:
+        payload["operation"] = failure.operation
+    payload["attempts"] = failure.attempts
+    return payload
+
+
 def describe_database_error(error: BaseException) -> tuple[str, str]:
-    """A stable code and one line for a driver error: no schema, unreachable, or other."""
-    text = str(getattr(error, "orig", error)).strip().splitlines()[0]
+    """A stable code and one line for a driver error: no schema, unreachable, a lost
+    race (deadlock, serialization failure), or other."""
+    orig = getattr(error, "orig", None) or error
+    lines = str(orig).strip().splitlines()
+    text = lines[0] if lines else type(orig).__name__
+    if getattr(orig, "sqlstate", None) in {"40P01", "40001"}:
+        return (
+            "database_conflict",
+            f"the transaction kept losing to concurrent ones ({text}); run the command again",
+        )
     if "no such table" in text or ("does not exist" in text and "relation" in text):
         return (
             "database_schema_missing",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fours_adapters.sql.dms.repository import SqlImportJournal, SqlStockPositionRepository
 from fours_adapters.sql.events import outbox
+from fours_adapters.sql.failures import storage_failure
 from fours_adapters.sql.inventory.repository import (
     SqlGroupStockQuery,
     SqlPartRepository,
@@ -48,7 +49,10 @@ class SqlUnitOfWork:
             ...
             uow.commit()
 
-    Leaving the block without ``commit()`` rolls everything back.
+    Leaving the block without ``commit()`` rolls everything back. A database error
+    inside the block leaves it as a :class:`~fours_domain.shared.errors.StorageFailure`
+    (transient for a deadlock or serialization failure: the service may run again;
+    see :mod:`fours_adapters.sql.failures`).
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class SqlUnitOfWork:
         self._publish = publish
         self._tracked: list[EventRecorder] = []
         self._spooled = False
+        self._committed = False
         self._session: Session | None = None
 
     @property
@@ -70,6 +75,7 @@ class SqlUnitOfWork:
         self._session = self._session_factory()
         self._tracked = []
         self._spooled = False
+        self._committed = False
         self.org = SqlOrgRepository(self._session)
         self.price_schemes = SqlPriceSchemeRepository(self._session)
         self.quotes = SqlQuoteRepository(self._session)
@@ -95,11 +101,20 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        failed: BaseException | None = exc
         try:
             session.rollback()
+        except Exception as error:  # e.g. the connection is gone
+            if exc is None:
+                raise
+            failed = exc if storage_failure(exc, None, committed=True) else error
         finally:
             session.close()
             self._session = None
+        if failed is not None:
+            failure = storage_failure(failed, _driver_error(session), committed=self._committed)
+            if failure is not None:
+                raise failure from failed
 
     def track(self, aggregate: EventRecorder) -> None:
         self._tracked.append(aggregate)
@@ -113,6 +128,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        self._committed = True
         events = [event for aggregate in self._tracked for event in aggregate.pull_events()]
         self._tracked = []
         if self._spooled:
@@ -127,6 +143,14 @@ class SqlUnitOfWork:
             aggregate.pull_events()
         self._tracked = []
         self._spooled = False
+
+
+def _driver_error(session: Session) -> type[BaseException] | None:
+    """The DBAPI module's base error class of the session's engine."""
+    bind = session.bind
+    dbapi = getattr(getattr(bind, "dialect", None), "loaded_dbapi", None)
+    error = getattr(dbapi, "Error", None)
+    return error if isinstance(error, type) and issubclass(error, BaseException) else None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -347,8 +347,9 @@ def _run_import(
     clean line (its unit of work rolled back: nothing applied)."""
     from sqlalchemy.exc import DBAPIError
 
-    from fours_cli.errors import EXIT_DATABASE, describe_database_error, report
+    from fours_cli.errors import EXIT_DATABASE, describe_database_error, report, storage_payload
     from fours_domain.dms.services import import_document
+    from fours_domain.shared.errors import StorageFailure
 
     try:
         return import_document(
@@ -361,12 +362,18 @@ def _run_import(
             rejects=files,
             progress=progress,
         )
-    except DBAPIError as exc:
+    except (DBAPIError, StorageFailure) as exc:
+        # StorageFailure: the import's unit of work failed on the database (ADR 0073).
         files.discard()
-        code, message = describe_database_error(exc)
-        report(
-            {"error": code, "message": f"{message}; nothing was applied"}, as_json=state().as_json
-        )
+        if isinstance(exc, StorageFailure):
+            # The import is not rerun (its reject files and progress are not idempotent).
+            exc.operation = exc.operation or f"the import of {command.document.name}"
+            payload = storage_payload(exc)
+        else:
+            code, message = describe_database_error(exc)
+            payload = {"error": code, "message": message}
+        payload["message"] = f"{payload['message']}; nothing was applied"
+        report(payload, as_json=state().as_json)
         sys.exit(EXIT_DATABASE)
     except Exception as exc:
         files.discard()

@@ -5,6 +5,12 @@ locations *locked for this unit of work* (PostgreSQL ``SELECT … FOR UPDATE`` i
 primary-key order; SQLite's writer lock, taken by ``BEGIN IMMEDIATE``), so the
 aggregate's decision (enough available?) cannot be invalidated by another
 writer before commit. See docs/adr/0010-stock-concurrency.md.
+
+Lock order (docs/adr/0072-one-lock-order.md): a command locks (1) the one document
+it names (transfer, loan, expected receipt), (2) its stock rows, in one call, in
+key order, (3) reservations and backorders of those stock rows, by key. Nothing
+is locked out of this order: a reservation named by a command is read unlocked
+first, to find its stock row, and locked after that row.
 """
 
 from __future__ import annotations
@@ -50,13 +56,17 @@ class StockRepository(Protocol):
     """Stock items, the ledger, reservations, backorders, transfers and loans of stores."""
 
     def lock(
-        self, locations: Collection[StockLocation], *, create: bool = False
+        self,
+        locations: Collection[StockLocation],
+        *,
+        create: bool | Collection[StockLocation] = False,
     ) -> dict[StockLocation, StockItem]:
-        """The items at ``locations``, locked until the unit of work ends.
+        """The items at ``locations``, locked until the unit of work ends, in key order.
 
-        Without ``create`` only existing items are returned; with it, missing
+        Without ``create`` only existing items are returned; with ``True``, missing
         ones are created empty first (two writers creating the same item do
-        not collide).
+        not collide); with a collection, only those of its locations that are
+        missing. A command locks all its stock rows in one call (lock order).
         """
         ...
 
@@ -77,19 +87,23 @@ class StockRepository(Protocol):
         self, store_id: StoreId, number: PartNumber | None = None
     ) -> Sequence[LedgerEntry]: ...
     def add_reservation(self, reservation: Reservation) -> None: ...
-    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
-        """The reservation, locked for change (like every ``get_*`` of this port)."""
+    def get_reservation(
+        self, store_id: StoreId, reservation_id: str, *, locked: bool = True
+    ) -> Reservation | None:
+        """The reservation, locked for change (like every ``get_*`` of this port);
+        ``locked=False``: a plain read, to find the stock row to lock first."""
         ...
 
     def open_reservations(
         self, store_id: StoreId, expiring_before: DateTime | None = None
     ) -> Sequence[Reservation]:
         """Open reservations of a store (those expiring at or before ``expiring_before``,
-        locked, when it is given)."""
+        when it is given), unlocked."""
         ...
 
     def open_reservations_at(self, locations: Collection[StockLocation]) -> Sequence[Reservation]:
-        """Every open reservation of these stock items, locked (to expire lapsed ones)."""
+        """Every open reservation of these stock items, locked in key order (to expire
+        lapsed ones); call it only with stock items this unit of work has locked."""
         ...
 
     def find_reservations(

@@ -61,6 +61,7 @@ from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViol
 from fours_domain.shared.ids import BinCode, BusinessUnitId, IdSource, StoreId, WarehouseCode
 from fours_domain.shared.money import cny
 from fours_domain.shared.results import guarded as _guarded
+from fours_domain.shared.results import operation_of
 from fours_domain.shared.time import Clock, Date, DateTime
 
 T = TypeVar("T")
@@ -441,9 +442,10 @@ def _lock(
     locations: Collection[StockLocation],
     at: DateTime,
     *,
-    create: bool = False,
+    create: bool | Collection[StockLocation] = False,
 ) -> dict[StockLocation, StockItem]:
-    """The items at ``locations``, locked, their lapsed reservations expired."""
+    """The items at ``locations``, locked (one call: lock order), their lapsed
+    reservations expired."""
     items = uow.stock.lock(locations, create=create)
     _lapse(uow, items.values(), at)
     return items
@@ -552,7 +554,7 @@ def _add_parts(
             uow.commit()
             return Success(parts)
 
-    return _guarded(run)
+    return _guarded(run, operation_of(where))
 
 
 def _rows_error(problems: list[DomainError]) -> DomainError:
@@ -642,8 +644,7 @@ def receive_parts(
             entries = []
             allocations: list[Reservation] = []
             for location in locations:
-                item = items[location]
-                entry = item.receive(
+                entry = items[location].receive(
                     lines[location.part_number],
                     at=at,
                     entry_id=ids.new_id(),
@@ -651,7 +652,8 @@ def receive_parts(
                 )
                 uow.stock.append(entry)
                 entries.append(entry)
-                allocations += _serve_backorders(uow, item, at, ids)
+            for location in sorted(items):  # backorders are locked in stock key order
+                allocations += _serve_backorders(uow, items[location], at, ids)
             uow.commit()
             return Success(Receipt(tuple(entries), tuple(allocations)))
 
@@ -809,10 +811,10 @@ def issue_reservation(
         store_id = _store_id(cmd.store_id)
         at = clock.now()
         with uow:
-            reservation = uow.stock.get_reservation(store_id, cmd.reservation_id)
-            if reservation is None:
-                return Failure(NotFound(f"reservation at store {store_id}", cmd.reservation_id))
-            item = _lock(uow, [reservation.location], at)[reservation.location]
+            locked = _lock_reservation(uow, store_id, cmd.reservation_id, at)
+            if isinstance(locked, Failure):
+                return Failure(locked.failure())
+            item, reservation = locked.unwrap()
             issued = item.issue_reserved(reservation, at=at, entry_id=ids.new_id())
             if isinstance(issued, Failure):
                 return Failure(issued.failure())
@@ -849,14 +851,14 @@ def move_parts(
             where = _check_place(store, source.warehouse_code, source.bin_code)
             if isinstance(where, Failure):
                 return Failure(where.failure())
-            items = _lock(uow, [source], at)
+            # Both rows in one call, in key order, whichever way the parts move.
+            items = _lock(uow, [source, target], at, create=[target])
             if source not in items:
                 return Failure(
                     NotEnoughStock(
                         number, store_id, source.warehouse_code, cmd.quantity, 0, source.bin_code
                     )
                 )
-            items.update(_lock(uow, [target], at, create=True))
             reference = (
                 f"{source.warehouse_code}/{source.bin_code}→"
                 f"{target.warehouse_code}/{target.bin_code}"
@@ -982,6 +984,24 @@ def reserve_parts(
     return _guarded(run)
 
 
+def _lock_reservation(
+    uow: InventoryUnitOfWork, store_id: StoreId, reservation_id: str, at: DateTime
+) -> Result[tuple[StockItem, Reservation], DomainError]:
+    """A reservation and its stock item, locked in lock order: the reservation is read
+    unlocked to find its stock row, the row is locked, then the reservation (its
+    location never changes; its state is read again, locked)."""
+    found = uow.stock.get_reservation(store_id, reservation_id, locked=False)
+    if found is None:
+        return Failure(NotFound(f"reservation at store {store_id}", reservation_id))
+    items = uow.stock.lock([found.location])
+    reservation = uow.stock.get_reservation(store_id, reservation_id)
+    item = items.get(found.location)
+    if reservation is None or item is None:  # pragma: no cover - neither is ever deleted
+        return Failure(NotFound(f"reservation at store {store_id}", reservation_id))
+    _lapse(uow, [item], at)
+    return Success((item, reservation))
+
+
 def _with_reservation(
     uow: InventoryUnitOfWork,
     store: str,
@@ -992,10 +1012,10 @@ def _with_reservation(
     def run() -> Result[Reservation, DomainError]:
         store_id = _store_id(store)
         with uow:
-            reservation = uow.stock.get_reservation(store_id, reservation_id)
-            if reservation is None:
-                return Failure(NotFound(f"reservation at store {store_id}", reservation_id))
-            item = _lock(uow, [reservation.location], at)[reservation.location]
+            locked = _lock_reservation(uow, store_id, reservation_id, at)
+            if isinstance(locked, Failure):
+                return Failure(locked.failure())
+            item, reservation = locked.unwrap()
             outcome = change(item, reservation)
             if isinstance(outcome, Failure):
                 return Failure(outcome.failure())
@@ -1003,7 +1023,7 @@ def _with_reservation(
             uow.commit()
             return Success(reservation)
 
-    return _guarded(run)
+    return _guarded(run, operation_of(change))
 
 
 def release_reservation(
@@ -1029,6 +1049,7 @@ def expire_reservations(
         store_id = _store_id(cmd.store_id)
         at = clock.now()
         with uow:
+            # Read unlocked, then lock the stock rows, then (in _lapse) the reservations.
             due = uow.stock.open_reservations(store_id, expiring_before=at)
             items = uow.stock.lock({r.location for r in due})
             lapsed = _lapse(uow, items.values(), at, force=True)
@@ -1112,7 +1133,8 @@ def _transfer_reservations(
 ) -> Result[list[Reservation], DomainError]:
     found: list[Reservation] = []
     for reservation_id in dict.fromkeys(ids):
-        reservation = uow.stock.get_reservation(store_id, reservation_id)
+        # Unlocked: they are locked after their stock rows (lock order).
+        reservation = uow.stock.get_reservation(store_id, reservation_id, locked=False)
         if reservation is None:
             return Failure(NotFound(f"reservation at store {store_id}", reservation_id))
         if reservation.purpose is not ReservationPurpose.TRANSFER:
@@ -1134,6 +1156,10 @@ def _transfer_reservations(
             )
         found.append(reservation)
     return Success(found)
+
+
+def _id(reservation: Reservation) -> str:
+    return reservation.id
 
 
 def dispatch_transfer(
@@ -1177,6 +1203,11 @@ def dispatch_transfer(
             )
             reference = f"transfer {transfer.id} to {to_store_id}"
             by_part = _lock_parts(uow, store_id, warehouse, numbers, at)
+            relocked = [
+                uow.stock.get_reservation(store_id, r.id) for r in sorted(reserved, key=_id)
+            ]
+            by_id = {r.id: r for r in relocked if r is not None}
+            reserved = [by_id[r.id] for r in reserved]
             entries: list[LedgerEntry] = []
             for reservation in reserved:
                 item = next(
@@ -1317,7 +1348,7 @@ def _settle_transfer(
             uow.commit()
             return Success(TransferOutcome(transfer, entries, allocations))
 
-    return _guarded(run)
+    return _guarded(run, operation_of(settle))
 
 
 def _put_back(
@@ -1420,13 +1451,17 @@ def count_stock(
                 return Failure(found.failure())
             parts = found.unwrap()
             items = _lock(uow, sorted(counts), at, create=True)
+            short = [loc for loc, counted in counts.items() if counted < items[loc].reserved]
+            holding: dict[StockLocation, list[Reservation]] = {}
+            for held_here in uow.stock.open_reservations_at(short):  # one call, key order
+                holding.setdefault(held_here.location, []).append(held_here)
             lines: list[VarianceLine] = []
             for location, counted in counts.items():
                 item = items[location]
                 book = item.on_hand
                 if books.get(location, book) != book:
                     return Failure(StaleCount(location, books[location], book))
-                held = uow.stock.open_reservations_at([location]) if counted < item.reserved else ()
+                held = holding.get(location, [])
                 adjusted = item.adjust_to(
                     counted, at=at, entry_id=ids.new_id(), reference=reference, reservations=held
                 )

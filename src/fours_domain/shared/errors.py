@@ -109,3 +109,26 @@ class IllegalTransition(DomainError):
             state=state,
             action=action,
         )
+
+
+class StorageFailure(Exception):
+    """The storage could not complete a unit of work: not a refusal of the domain.
+
+    Raised by a unit of work (never returned), with the driver's error as its
+    ``__cause__``. ``transient``: the transaction lost to a concurrent one (deadlock,
+    serialization failure) and was rolled back whole, so running the use case again
+    may succeed — :func:`fours_domain.shared.results.guarded` does, a bounded number
+    of times (docs/adr/0073-transient-database-failures.md). ``operation`` names the
+    application service that failed and ``attempts`` how often it ran; both are set by
+    ``guarded``. Not a :class:`DomainError`: a failing database is not a refusal.
+    """
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+        self.operation: str | None = None
+        self.attempts = 1
+
+    def __str__(self) -> str:
+        return self.message

@@ -299,10 +299,13 @@ class FakeStockRepository:
         self.expected: dict[tuple[StoreId, str], ExpectedReceipt] = {}
 
     def lock(
-        self, locations: Collection[StockLocation], *, create: bool = False
+        self,
+        locations: Collection[StockLocation],
+        *,
+        create: bool | Collection[StockLocation] = False,
     ) -> dict[StockLocation, StockItem]:
         if create:
-            for loc in locations:
+            for loc in locations if isinstance(create, bool) else set(create) & set(locations):
                 if loc not in self.stock:
                     self.stock[loc] = StockItem(
                         loc.store_id, loc.warehouse_code, loc.bin_code, loc.part_number
@@ -344,7 +347,9 @@ class FakeStockRepository:
     def add_reservation(self, reservation: Reservation) -> None:
         self.reservations[(reservation.store_id, reservation.id)] = reservation
 
-    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+    def get_reservation(
+        self, store_id: StoreId, reservation_id: str, *, locked: bool = True
+    ) -> Reservation | None:
         return self.reservations.get((store_id, reservation_id))
 
     def open_reservations(

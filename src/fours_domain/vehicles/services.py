@@ -24,6 +24,7 @@ from fours_domain.shared.errors import DomainError, NotFound
 from fours_domain.shared.identifiers import Vin, VinCheck
 from fours_domain.shared.ids import BrandCode, CompanyId, StoreId
 from fours_domain.shared.results import guarded as _guarded
+from fours_domain.shared.results import operation_of
 from fours_domain.shared.time import Clock, DateTime
 from fours_domain.vehicles.lifecycle import (
     PIPELINE_STATES,
@@ -103,14 +104,16 @@ def _with_car(
                 uow.commit()
             return outcome
 
-    return _retrying(attempt)
+    return _retrying(attempt, operation_of(change))
 
 
-def _retrying(attempt: Callable[[], Result[T, DomainError]]) -> Result[T, DomainError]:
+def _retrying(
+    attempt: Callable[[], Result[T, DomainError]], operation: str | None = None
+) -> Result[T, DomainError]:
     lost: ConcurrentChange | None = None
     for _ in range(MAX_ATTEMPTS):
         try:
-            return _guarded(attempt)
+            return _guarded(attempt, operation)
         except ConcurrentChange as error:
             lost = error
     assert lost is not None

@@ -184,13 +184,19 @@ class SqlStockRepository:
         return items
 
     def lock(
-        self, locations: Collection[StockLocation], *, create: bool = False
+        self,
+        locations: Collection[StockLocation],
+        *,
+        create: bool | Collection[StockLocation] = False,
     ) -> dict[StockLocation, StockItem]:
         wanted = sorted(set(locations))
         if not wanted:
             return {}
         if create:
-            self._create_missing(wanted)
+            # Missing rows are inserted in key order too, just before the locking read.
+            self._create_missing(
+                wanted if isinstance(create, bool) else sorted(set(create) & set(wanted))
+            )
         condition = tuple_(*_STOCK_KEY).in_(
             [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
         )
@@ -252,10 +258,12 @@ class SqlStockRepository:
         driver = stock_sql.driver(self._session)
         driver.pending_reservations.append(driver.sql.reservation_row(reservation))
 
-    def get_reservation(self, store_id: StoreId, reservation_id: str) -> Reservation | None:
+    def get_reservation(
+        self, store_id: StoreId, reservation_id: str, *, locked: bool = True
+    ) -> Reservation | None:
         c = t.reservations.c
         query = select(Reservation).where(c.store_id == store_id, c.id == reservation_id)
-        return self._session.scalars(_for_update(query)).first()
+        return self._session.scalars(_for_update(query) if locked else query).first()
 
     def open_reservations(
         self, store_id: StoreId, expiring_before: DateTime | None = None
@@ -265,7 +273,7 @@ class SqlStockRepository:
             c.store_id == store_id, c.status == ReservationStatus.OPEN
         )
         if expiring_before is not None:
-            query = _for_update(query.where(c.expires_at <= expiring_before))
+            query = query.where(c.expires_at <= expiring_before)
         return self._session.scalars(query.order_by(c.id)).all()
 
     def open_reservations_at(self, locations: Collection[StockLocation]) -> Sequence[Reservation]:
@@ -273,15 +281,15 @@ class SqlStockRepository:
         if not wanted:
             return []
         c = t.reservations.c
-        stores = sorted({w.store_id for w in wanted})
+        # Exactly these locations: only rows under stock locks this transaction holds
+        # are locked (lock order, docs/inventory.md "Lock order").
         query = select(Reservation).where(
-            c.store_id.in_(stores),
-            c.part_number.in_(sorted({w.part_number for w in wanted})),
+            tuple_(c.store_id, c.warehouse_code, c.bin_code, c.part_number).in_(
+                [(w.store_id, w.warehouse_code, w.bin_code, w.part_number) for w in wanted]
+            ),
             c.status == ReservationStatus.OPEN,
         )
-        found = self._session.scalars(_for_update(query.order_by(c.store_id, c.id))).all()
-        chosen = set(wanted)
-        return [r for r in found if r.location in chosen]
+        return self._session.scalars(_for_update(query.order_by(c.store_id, c.id))).all()
 
     def find_reservations(
         self,

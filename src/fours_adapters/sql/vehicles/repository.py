@@ -65,7 +65,9 @@ class SqlVehicleRepository:
         )
         if store_id is not None:
             query = query.where(t.vehicles.c.store_id == store_id)
-        return self._session.scalars(query.order_by(t.vehicles.c.vin)).all()
+        # Primary-key order: the order in which the caller's saves lock the rows, and
+        # the order of SQLAlchemy's own flush (lock order, docs/adr/0072).
+        return self._session.scalars(query.order_by(t.vehicles.c.store_id, t.vehicles.c.vin)).all()
 
     # ------------------------------------------------------------------ in batches (ADR 0066)
 
@@ -88,6 +90,9 @@ class SqlVehicleRepository:
         cars do not enter the session, so a document's worth of them is not held."""
         if not vehicles:
             return
+        # Inserted in primary-key order, like every other write of car rows: two feeds
+        # naming the same new cars in opposite orders wait on each other, never in a cycle.
+        vehicles = sorted(vehicles, key=lambda car: (car.store_id, car.vin.value))
         try:
             self._session.execute(
                 insert(t.vehicles), [_row(t.vehicles, car, version=1) for car in vehicles]
