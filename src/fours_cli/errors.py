@@ -72,8 +72,12 @@ def report(payload: Mapping[str, object], *, as_json: bool) -> None:
 
 def _one_line(text: str) -> str:
     """``text`` with line breaks and other control characters (from user input, such as a
-    URL) escaped, so a failure stays one line."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    URL) escaped, so a failure stays one line; other characters (CJK spaces too) stay."""
+    import unicodedata
+
+    return "".join(
+        repr(c)[1:-1] if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in text
+    )
 
 
 def exit_code_of(error: DomainError) -> int:

@@ -292,3 +292,8 @@ def test_any_text_as_db_ends_in_one_line_or_a_result(url: str, command: tuple[st
     if result.exit_code in (3, 4):
         lines = result.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+
+
+def test_control_characters_in_a_url_keep_the_error_on_one_line() -> None:
+    line = one_line(invoke("--db", "foo://a\nb\r\u2028c 上海\u3000站", "org", "show"), 4)
+    assert "foo://a\\nb\\r\\u2028c 上海\u3000站" in line
