@@ -295,5 +295,11 @@ def test_any_text_as_db_ends_in_one_line_or_a_result(url: str, command: tuple[st
 
 
 def test_control_characters_in_a_url_keep_the_error_on_one_line() -> None:
-    line = one_line(invoke("--db", "foo://a\nb\r\u2028c 上海\u3000站", "org", "show"), 4)
-    assert "foo://a\\nb\\r\\u2028c 上海\u3000站" in line
+    line = one_line(invoke("--db", "foo://a\nb\r\u2028c 上海", "org", "show"), 4)
+    assert "foo://a\\nb\\r\\u2028c 上海" in line
+
+
+def test_a_message_keeps_its_own_characters_and_escapes_only_line_breaks() -> None:
+    from fours_cli.errors import _one_line
+
+    assert _one_line("a\rb\nc\u2028d\u3000上海\te") == "a\\rb\\nc\\u2028d\u3000上海\\te"
