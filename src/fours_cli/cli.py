@@ -65,6 +65,19 @@ class LazyGroup(click.Group):
 
         return run_guarded(run, as_json=json_requested(argv))
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a driver error escaping it becomes a
+        :class:`~fours_cli.errors.DatabaseProblem` naming the database it happened in."""
+        from fours_cli.errors import database_errors
+
+        try:
+            return super().invoke(ctx)
+        except database_errors() as error:
+            from fours_cli.errors import DatabaseProblem, describe_database_error
+
+            where = ctx.obj.database() if isinstance(ctx.obj, CliState) else None
+            raise DatabaseProblem(*describe_database_error(error, database=where)) from error
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][2]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):

@@ -74,7 +74,12 @@ def make_container(db_url: str | None, environ: Mapping[str, str]) -> Container:
     container = Container()
     container.config.from_dict(
         {
-            "storage": _storage(db_url or environ.get("FOURS_DB_URL") or DEFAULT_URL, environ),
+            # An empty --db is refused; an empty FOURS_DB_URL counts as unset, as click
+            # treats every empty variable (ADR 0071).
+            "storage": _storage(
+                db_url if db_url is not None else environ.get("FOURS_DB_URL") or DEFAULT_URL,
+                environ,
+            ),
             "sms": {
                 "gateway": _sms_gateway(environ),
                 "file_path": environ.get("FOURS_SMS_FILE", "fours-sms.jsonl"),

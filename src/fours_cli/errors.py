@@ -8,10 +8,10 @@ or the ``error`` key (ADR 0007).
 
 Exit codes: 0 done; 1 refused (a domain refusal, an invalid value, aborted); 2 not found,
 or wrong usage of the command line (click's convention); 3 database problem (no schema,
-unreachable, a lost race the retries did not win — ``database_conflict``, ADR 0073 — or
-another driver error, naming the operation when it happened inside one); 4 configuration
-problem (``--db`` / ``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY``).
-Never a traceback.
+unreachable, not a database, read-only, a schema this fours did not write — ADR 0070 — a lost
+race the retries did not win — ``database_conflict``, ADR 0073 — or another driver error,
+naming the operation when it happened inside one); 4 configuration problem (``--db`` /
+``FOURS_DB_URL``, ``FOURS_DB_POOL_SIZE``, ``FOURS_SMS_GATEWAY`` — ADR 0071). Never a traceback.
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from fours_cli.registry import COMMAND_GROUPS
 from fours_domain.shared.errors import DomainError, StorageFailure
+
+if TYPE_CHECKING:
+    from fours_adapters.sql.migrate import SchemaProblem
 
 EXIT_REFUSED = 1
 EXIT_NOT_FOUND = 2
@@ -47,13 +50,35 @@ class ConfigurationError(Exception):
         return {"error": self.code, "message": self.message, "setting": self.setting}
 
 
+class DatabaseProblem(Exception):
+    """A driver error, described on one line naming the database (password hidden)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, object]:
+        return {"error": self.code, "message": self.message}
+
+
 def report(payload: Mapping[str, object], *, as_json: bool) -> None:
     """Print one failure: ``payload`` (with ``error`` and ``message`` keys) as JSON on
     stdout with ``--json``, else ``Error: <message>`` on stderr."""
     if as_json:
         click.echo(json.dumps(dict(payload), ensure_ascii=False, default=str))
     else:
-        click.echo(f"Error: {payload['message']}", err=True)
+        click.echo(f"Error: {_one_line(str(payload['message']))}", err=True)
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters (from user input, such as a
+    URL) escaped, so a failure stays one line; other characters (CJK spaces too) stay."""
+    import unicodedata
+
+    return "".join(
+        repr(c)[1:-1] if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in text
+    )
 
 
 def exit_code_of(error: DomainError) -> int:
@@ -95,7 +120,13 @@ def run_guarded(run: Callable[[], Any], *, as_json: bool) -> NoReturn:
         # A database error inside a unit of work, after the retries of a transient one.
         report(storage_payload(failure), as_json=as_json)
         sys.exit(EXIT_DATABASE)
-    except _database_errors() as error:
+    except DatabaseProblem as error:
+        report(error.as_dict(), as_json=as_json)
+        sys.exit(EXIT_DATABASE)
+    except _schema_problems() as error:
+        report(error.as_dict(), as_json=as_json)
+        sys.exit(EXIT_DATABASE)
+    except database_errors() as error:
         code, message = describe_database_error(error)
         report({"error": code, "message": message}, as_json=as_json)
         sys.exit(EXIT_DATABASE)
@@ -118,7 +149,7 @@ def _click_payload(error: click.ClickException, *, hint: bool) -> dict[str, obje
     return payload
 
 
-def _database_errors() -> tuple[type[BaseException], ...]:
+def database_errors() -> tuple[type[BaseException], ...]:
     from sqlalchemy.exc import DBAPIError
 
     return (DBAPIError,)
@@ -139,12 +170,23 @@ def storage_payload(failure: StorageFailure) -> dict[str, object]:
     return payload
 
 
-def describe_database_error(error: BaseException) -> tuple[str, str]:
-    """A stable code and one line for a driver error: no schema, unreachable, a lost
-    race (deadlock, serialization failure), or other."""
+def _schema_problems() -> tuple[type[SchemaProblem], ...]:
+    from fours_adapters.sql.migrate import SchemaProblem
+
+    return (SchemaProblem,)
+
+
+def describe_database_error(
+    error: BaseException, *, database: str | None = None
+) -> tuple[str, str]:
+    """A stable code and one line for a driver error: no schema, unreachable, not a
+    database, a lost race (deadlock, serialization failure), or other; ``database``
+    (the URL, password hidden) says where."""
     orig = getattr(error, "orig", None) or error
-    lines = str(orig).strip().splitlines()
-    text = lines[0] if lines else type(orig).__name__
+    lines = str(orig).strip().splitlines() or [type(orig).__name__]
+    text = lines[0]
+    the = f"the database {database}" if database else "the database"
+    lower = text.lower()
     if getattr(orig, "sqlstate", None) in {"40P01", "40001"}:
         return (
             "database_conflict",
@@ -153,8 +195,18 @@ def describe_database_error(error: BaseException) -> tuple[str, str]:
     if "no such table" in text or ("does not exist" in text and "relation" in text):
         return (
             "database_schema_missing",
-            f"the database has no fours schema yet ({text}); run 'fours db upgrade'",
+            f"{the} has no fours schema yet ({text}); run 'fours db upgrade'",
         )
-    if "could not connect" in text.lower() or "connection" in text.lower():
-        return "database_unreachable", f"cannot reach the database: {text}"
-    return "database_error", f"database error: {text}"
+    if "unable to open database file" in lower:
+        return (
+            "database_unreachable",
+            f"cannot open {the} ({text}): does its folder exist, and may fours write there?",
+        )
+    if "could not connect" in lower or "connection" in lower:
+        return "database_unreachable", f"cannot reach {the}: {text}"
+    if "file is not a database" in lower:
+        return "database_error", f"{the} is not a SQLite database ({text})"
+    if "readonly database" in lower or "read-only" in lower:
+        return "database_read_only", f"cannot write to {the}: it is read-only ({text})"
+    where = f" in {database}" if database else ""
+    return "database_error", f"database error{where}: {text}"

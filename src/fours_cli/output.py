@@ -38,8 +38,13 @@ class CliState:
 
     @property
     def app(self) -> Any:
-        """The wired :class:`~fours_adapters.bootstrap.FoursApp`, built on first use."""
+        """The wired :class:`~fours_adapters.bootstrap.FoursApp`, built on first use —
+        after checking that the database's schema is exactly this fours's (a missing,
+        older or unknown revision is refused, ADR 0070)."""
         if self._app is None:
+            from fours_adapters.sql.migrate import check_current
+
+            check_current(self.engine)
             self._app = self.container.app()
         return self._app
 
@@ -50,6 +55,11 @@ class CliState:
         if self._engine is None:
             self._engine = self.container.engine()
         return self._engine
+
+    def database(self) -> str | None:
+        """The database URL in use (password hidden), once an engine exists."""
+        engine = self._app.engine if self._app is not None else self._engine
+        return None if engine is None else str(engine.url.render_as_string(hide_password=True))
 
     def close(self) -> None:
         if self._app is not None:

@@ -82,7 +82,8 @@ def test_real_subprocess_without_schema_prints_one_line(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 3
-    assert done.stderr.strip().startswith("Error: the database has no fours schema yet")
+    line = done.stderr.strip()
+    assert line.startswith("Error: the database sqlite:///") and "has no fours schema yet" in line
     assert "Traceback" not in done.stderr
     helped = subprocess.run([fours, "--help"], capture_output=True, text=True, check=True)
     assert "org" in helped.stdout and "db" in helped.stdout

@@ -39,11 +39,17 @@ def database_url(raw: str) -> URL:
     fours_adapters.sql.engine.DatabaseUrlError: unsupported database URL 'mysql://db/fours': \
 fours runs on sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE
     """
+    if not raw.strip():
+        raise DatabaseUrlError(f"the database URL is empty: expected {_URL_FORMS}")
+    if "\x00" in raw:  # no file name nor connection string may hold one
+        raise DatabaseUrlError(f"the database URL {_hide_password(raw)!r} contains a NUL character")
     try:
         url = make_url(normalise_url(raw.strip()))
-    except ArgumentError:
+    except (ArgumentError, ValueError) as error:  # ValueError: a port that is no number
+        reason = "a port must be a number" if "int()" in str(error) else "malformed"
         raise DatabaseUrlError(
-            f"cannot parse the database URL {_hide_password(raw)!r}: expected {_URL_FORMS}"
+            f"cannot parse the database URL {_hide_password(raw)!r} ({reason}): "
+            f"expected {_URL_FORMS}"
         ) from None
     if url.drivername not in SUPPORTED_DRIVERS:
         shown = url.render_as_string(hide_password=True)
@@ -53,7 +59,31 @@ fours runs on sqlite:///PATH or postgresql://USER@HOST[:PORT]/DATABASE
             else f"fours runs on {_URL_FORMS}"
         )
         raise DatabaseUrlError(f"unsupported database URL {shown!r}: {hint}")
+    if url.host is not None and not _host_name(url.host):
+        shown = url.render_as_string(hide_password=True)
+        raise DatabaseUrlError(
+            f"cannot use the database URL {shown!r}: {url.host!r} is not a host name"
+        )
+    try:  # what create_engine does with the URL, so a bad one fails here, not later
+        url.get_dialect()().create_connect_args(url)
+    except (ArgumentError, TypeError, ValueError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        shown = url.render_as_string(hide_password=True)
+        raise DatabaseUrlError(
+            f"cannot use the database URL {shown!r} ({reason}): expected {_URL_FORMS}"
+        ) from None
     return url
+
+
+def _host_name(host: str) -> bool:
+    """Whether the driver can look ``host`` up: printable, no spaces, IDNA-encodable."""
+    if not host.strip() or any(c.isspace() or not c.isprintable() for c in host):
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _hide_password(raw: str) -> str:

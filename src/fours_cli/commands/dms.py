@@ -53,7 +53,7 @@ def _usage(message: str) -> NoReturn:
 
 
 def _adapters() -> Any:
-    return state().app.dms
+    return state().container.dms()  # the plugins need no database
 
 
 def _feed(adapter: str | None, brand: str | None, extra: dict[str, str]) -> Any:
