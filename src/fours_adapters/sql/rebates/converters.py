@@ -29,7 +29,7 @@ from moneyed import Money
 
 from fours_domain.rebates.model import RebatePolicy
 from fours_domain.shared.errors import DomainError, InvariantViolation
-from fours_domain.shared.money import cny
+from fours_domain.shared.money import parse_amount
 
 _converter = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
 """Unknown keys are refused (a typo such as ``caps = "100"`` must not silently drop the
@@ -53,7 +53,7 @@ def _structure_decimal(value: Any, _type: Any) -> Decimal:
 def _structure_money(value: Any, _type: Any) -> Money:
     if isinstance(value, bool | float):
         raise InvariantViolation(f"{value!r}: write amounts as strings (no floats)")
-    return cny(value)
+    return parse_amount(value)  # the one rule (ADR 0074): fen, within the maximum amount
 
 
 def _structure_date(value: Any, _type: Any) -> pendulum.Date:
