@@ -33,17 +33,17 @@ HUGE = cny(Decimal("1E30"))
 @given(st.integers(1, 10_000), st.integers(1, int(MAX_AMOUNT * 100)))
 def test_a_line_total_is_within_the_maximum_or_refused(quantity: int, fen: int) -> None:
     unit = Money(Decimal(fen).scaleb(-2), "CNY")
-    try:
+    if unit.amount * quantity > MAX_AMOUNT:
+        with pytest.raises(InvariantViolation, match="line total") as refused:
+            QuoteLine(LineKind.FEE, "fee", unit, quantity)
+        assert refused.value.details["field"] == "line total"
+    else:
         line = QuoteLine(LineKind.FEE, "fee", unit, quantity)
-    except InvariantViolation as error:
-        assert unit.amount * quantity > MAX_AMOUNT
-        assert error.details["field"] == "line total"
-        return
-    assert abs(line.split.gross.amount) <= MAX_AMOUNT
+        assert abs(line.split.gross.amount) <= MAX_AMOUNT
 
 
 def test_a_unit_price_beyond_the_maximum_is_refused_not_an_invalid_operation() -> None:
-    with pytest.raises(InvariantViolation, match="unit price 1E\\+30|exceeds the maximum"):
+    with pytest.raises(InvariantViolation, match="exceeds the maximum"):
         QuoteLine(LineKind.FEE, "fee", HUGE)
 
 
@@ -59,9 +59,9 @@ def test_a_quote_total_beyond_the_maximum_is_refused(quote) -> None:  # type: ig
 def test_a_policy_cannot_pay_more_than_the_maximum_per_car() -> None:
     with pytest.raises(InvariantViolation, match="maximum amount"):
         _policy(value=Decimal("1E30"), tiers=())
-    with pytest.raises(InvariantViolation, match="cap .* exceeds the maximum"):
+    with pytest.raises(InvariantViolation, match=r"cap .* exceeds the maximum"):
         _policy(cap=HUGE)
-    with pytest.raises(InvariantViolation, match="penalty .* exceeds the maximum"):
+    with pytest.raises(InvariantViolation, match=r"penalty .* exceeds the maximum"):
         Clawback(ClawbackReason.OUT_OF_TERRITORY, HUGE)
 
 
@@ -69,7 +69,7 @@ def test_a_rebate_total_beyond_the_maximum_is_refused_cleanly() -> None:
     # Each car earns at most the maximum, but a KPI multiplier and a volume pass it.
     rule = KpiRule(Kpi.CSI, Comparison.AT_LEAST, Decimal(0), met_factor=Decimal(1000))
     policy = _policy(value=MAX_AMOUNT, tiers=(), kpi_rules=(rule,))
-    with pytest.raises(InvariantViolation, match="exceeds the maximum amount|would exceed"):
+    with pytest.raises(InvariantViolation, match=r"exceeds the maximum amount|would exceed"):
         _run(policy, _facts(3), {(StoreId("SH01"), Kpi.CSI): Decimal(90)})
     policy = _policy(value=Decimal(5_000_000_000), tiers=())
     with pytest.raises(InvariantViolation, match="would exceed the maximum amount"):
@@ -84,8 +84,8 @@ def test_sales_facts_and_claims_refuse_oversized_amounts(vin) -> None:  # type: 
         with pytest.raises(InvariantViolation, match=f"{field} .* exceeds the maximum"):
             SaleFact(StoreId("SH01"), vin, spec, **{field: HUGE})
     claim = RebateClaim(StoreId("SH01"), "P", "2026-Q3")
-    with pytest.raises(InvariantViolation, match="confirmed amount .* exceeds"):
+    with pytest.raises(InvariantViolation, match=r"confirmed amount .* exceeds"):
         claim.confirm(HUGE, "", None)  # type: ignore[arg-type]
     claim.confirm(cny(100), "", None)  # type: ignore[arg-type]
-    with pytest.raises(InvariantViolation, match="paid amount .* exceeds"):
+    with pytest.raises(InvariantViolation, match=r"paid amount .* exceeds"):
         claim.settle(cny(0), "", None, paid=HUGE)  # type: ignore[arg-type]
