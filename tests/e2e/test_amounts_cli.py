@@ -109,7 +109,9 @@ def test_rebate_amounts_and_policy_files_are_bounded(rdb: str, tmp_path: Path) -
     for extra, shown in (
         ('cap = "1e30"', "cap: amount '1e30' is not an amount"),
         ('cap = "100000000000000000"', "cap: amount '100000000000000000' exceeds the maximum"),
-        ('value = "1e30"', "maximum amount"),
+        ('value = "1e30"', "number '1e30' is not a number"),
+        ('value = "1,5"', "number '1,5' is not a number"),
+        ('value = "10000000000"', "must not exceed the maximum amount 9999999999.99"),
     ):
         path = rebates._policy_file(tmp_path, "p.toml", rebates._entry("BIG", extra))
         if extra.startswith("value"):

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fours_domain.shared.errors import DomainError
+from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.money import (
     MAX_AMOUNT,
     InvalidAmount,
@@ -15,6 +15,7 @@ from fours_domain.shared.money import (
     check_amount,
     cny,
     parse_amount,
+    parse_decimal,
 )
 from fours_domain.testing import strategies as fs
 
@@ -178,3 +179,27 @@ def test_the_maximum_fits_the_storage_columns() -> None:
     # MoneyType stores a BIGINT count of fen on SQLite and PostgreSQL (ADR 0002); a
     # million maximal amounts still sum within it.
     assert int(MAX_AMOUNT * 100) * 1_000_000 < 2**63 - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("13%", "0.13"), ("１３%", "0.13"), (" 0.085 ", "0.085"), ("1,000.5", "1000.5"), ("-1", "-1")],
+)
+def test_rates_and_policy_numbers_share_the_grammar(text: str, number: str) -> None:
+    assert parse_decimal(text) == Decimal(number)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1,5", "rate '1,5' is not a number"),
+        ("1e3", "rate '1e3' is not a number"),
+        ("NaN", "rate 'NaN' is not a finite number"),
+        ("-Infinity", "rate '-Infinity' is not a finite number"),
+        ("", "rate '' is not a number"),
+    ],
+)
+def test_ambiguous_numbers_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InvariantViolation) as refused:
+        parse_decimal(text, "rate")
+    assert refused.value.message == message

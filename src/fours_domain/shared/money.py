@@ -36,7 +36,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 from moneyed import CNY, Currency, Money
@@ -197,6 +197,14 @@ def amount_text(money: Money) -> str:
     return f"{money.amount:f}"
 
 
+_NUMBER_TEXT = re.compile(
+    r"(?P<sign>[-+]?)(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?"
+    r"\s*(?P<percent>%?)"
+)
+
+_NOT_FINITE = re.compile(r"[-+]?(?:s?nan|inf(?:inity)?)", re.IGNORECASE)
+
+
 def parse_decimal(value: object, what: str = "number") -> Decimal:
     """A finite ``Decimal`` from a ``Decimal``, an int or a string; ``"13%"`` is 0.13.
 
@@ -214,14 +222,22 @@ def parse_decimal(value: object, what: str = "number") -> Decimal:
         raise InvariantViolation(f"{what} {value!r}: write it as a string or Decimal, not a float")
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, int | str):
-        text = str(value).strip().replace(",", "")
-        percent = text.endswith("%")
-        try:
-            result = Decimal(text[:-1].strip() if percent else text)
-        except InvalidOperation:
-            raise InvariantViolation(f"{what} {value!r} is not a number") from None
-        if percent:
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        # The grammar of amounts (ADR 0074) without currency marks: no exponents, no NaN,
+        # commas only between groups of three ("1,5" is not 15).
+        match = _NUMBER_TEXT.fullmatch(unicodedata.normalize("NFKC", value).strip())
+        if match is None or len(value) > 4 * _MAX_TEXT:
+            finite = _NOT_FINITE.fullmatch(value.strip()) is None
+            raise InvariantViolation(
+                f"{what} {value!r} is not a {'' if finite else 'finite '}number"
+            )
+        fraction = match["fraction"]
+        result = Decimal(
+            f"{match['sign']}{match['whole'].replace(',', '')}{'.' + fraction if fraction else ''}"
+        )
+        if match["percent"]:
             result = result / 100
     else:
         raise InvariantViolation(f"{what} from {type(value).__name__} is not supported")
