@@ -124,3 +124,34 @@ def test_rebate_amounts_and_policy_files_are_bounded(rdb: str, tmp_path: Path) -
     reconciled = rebates.run(rdb, "rebates", "reconcile", "2026-Q3", str(statement))
     assert reconciled.exit_code == 1
     assert "row 2: amount '1e30' is not an amount" in reconciled.output
+
+
+def test_a_column_types_refusal_is_reported_as_the_domain_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The last guard (MoneyType refuses beyond BIGINT fen) is one line, not a traceback."""
+    from moneyed import Money
+    from sqlalchemy import column, insert, table
+    from sqlalchemy.exc import StatementError
+
+    from fours_adapters.sql.types import MoneyType
+    from fours_cli.errors import run_guarded
+
+    prices = table("t", column("price", MoneyType()))
+    statement = insert(prices).values(price=Money(10**18, "CNY"))
+
+    def store() -> None:
+        from sqlalchemy import create_engine
+
+        with create_engine("sqlite://").connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE t (price BIGINT)")
+            connection.execute(statement)
+
+    with pytest.raises(StatementError):
+        store()
+    with pytest.raises(SystemExit) as stopped:
+        run_guarded(store, as_json=False)
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Error: 1000000000000000000") and "too large to store" in err
+    assert err.count("\n") == 1
