@@ -155,3 +155,11 @@ def test_a_column_types_refusal_is_reported_as_the_domain_error(
     err = capsys.readouterr().err
     assert err.startswith("Error: 1000000000000000000") and "too large to store" in err
     assert err.count("\n") == 1
+
+
+def test_a_kpi_reading_follows_the_number_grammar(rdb: str) -> None:
+    kpi = (*rebates.SH, "rebates", "kpi", "csi")
+    for value, shown in (("1e999999999", "is not a number"), ("NaN", "is not a finite number")):
+        refused = rebates.run(rdb, *kpi, value, "--period", "2026-Q3")
+        assert (refused.exit_code, refused.output) == (1, f"Error: KPI csi {value!r} {shown}\n")
+    assert rebates.js(rdb, *kpi, "9１.5", "--period", "2026-Q3")["value"] == "91.5"

@@ -4,7 +4,6 @@ reconciliation against a manufacturer statement, and what-if."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -342,12 +341,10 @@ def kpi_set(kpi: str, value: str, period: str) -> None:
     """Record a KPI of --store for a period (CSI score, stock depth in months)."""
     from fours_domain.rebates import services as svc
     from fours_domain.rebates.model import Kpi
+    from fours_domain.shared.money import parse_decimal
 
     st = state()
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        fail(InvariantViolation(f"{value!r} is not a number"))
+    number = parsed(parse_decimal, value, f"KPI {kpi}")
     reading = _done(
         svc.record_kpi(st.app.uow(), svc.RecordKpi(st.require_store(), period, Kpi(kpi), number))
     )
