@@ -107,6 +107,12 @@ def test_money_decimals_and_ints_follow_the_same_rule() -> None:
         parse_amount(Decimal("0.005"))
     with pytest.raises(InvalidAmount, match="only CNY"):
         parse_amount(Money(1, "USD"))
+    with pytest.raises(InvalidAmount, match=r"1E\+999999999 exceeds the maximum"):
+        parse_amount(Decimal("1E+999999999"))
+    for huge in (Decimal("1E+999999999"), Decimal("1E-999999999")):
+        with pytest.raises(InvalidAmount, match="out of range"):
+            parse_amount(huge, places=None, bounded=False)
+    assert parse_amount(Decimal("0E-999999999"), places=None, bounded=False).amount == 0
 
 
 def test_places_and_bounds_can_be_widened_by_the_caller() -> None:
@@ -203,3 +209,17 @@ def test_ambiguous_numbers_are_refused(text: str, message: str) -> None:
     with pytest.raises(InvariantViolation) as refused:
         parse_decimal(text, "rate")
     assert refused.value.message == message
+
+
+@given(st.decimals() | st.integers())
+def test_any_decimal_or_int_is_an_amount_within_bounds_or_a_clean_refusal(
+    value: Decimal | int,
+) -> None:
+    try:
+        amount = parse_amount(value)
+    except InvalidAmount:
+        exact = isinstance(value, int) or value.is_finite()
+        assert not exact or abs(value) > MAX_AMOUNT or value != round(value, 2)
+        return
+    assert amount.amount == value
+    assert parse_amount(amount_text(amount)) == amount

@@ -150,6 +150,18 @@ def parse_amount(
             raise InvalidAmount(
                 f"{field} {value} is not a finite amount", field=field, value=str(value)
             )
+        value = value if value else Decimal(0)  # 0E-999999999 is zero
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite
+        if bounded and value.adjusted() >= _MAX_INTEGER_DIGITS:
+            raise InvalidAmount(
+                f"{field} {value} exceeds the maximum amount {MAX_AMOUNT}",
+                field=field,
+                value=str(value),
+            )
+        if abs(exponent) + len(value.as_tuple().digits) > 4 * _MAX_TEXT:
+            # 1E+999999999 written out would be a billion digits
+            raise InvalidAmount(f"{field} {value} is out of range", field=field, value=str(value))
         text = f"{value:f}"
     elif isinstance(value, str):
         text = value
