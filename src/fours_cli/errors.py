@@ -127,6 +127,11 @@ def run_guarded(run: Callable[[], Any], *, as_json: bool) -> NoReturn:
         report(error.as_dict(), as_json=as_json)
         sys.exit(EXIT_DATABASE)
     except database_errors() as error:
+        refused = getattr(error, "orig", None)
+        if isinstance(refused, DomainError):
+            # A column type's last guard (an amount too large for BIGINT fen, ADR 0074).
+            report(refused.as_dict(), as_json=as_json)
+            sys.exit(exit_code_of(refused))
         code, message = describe_database_error(error)
         report({"error": code, "message": message}, as_json=as_json)
         sys.exit(EXIT_DATABASE)
@@ -150,9 +155,9 @@ def _click_payload(error: click.ClickException, *, hint: bool) -> dict[str, obje
 
 
 def database_errors() -> tuple[type[BaseException], ...]:
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import StatementError
 
-    return (DBAPIError,)
+    return (StatementError,)  # DBAPIError and the errors of binding a parameter
 
 
 def storage_payload(failure: StorageFailure) -> dict[str, object]:

@@ -4,14 +4,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from returns.result import Failure, Result
 
 from fours_domain.shared.errors import DomainError
 
+if TYPE_CHECKING:
+    from moneyed import Money
+
 T = TypeVar("T")
+
+
+class Amount(click.ParamType["Money"]):
+    """An amount of money (CNY) read by the domain's one rule,
+    :func:`fours_domain.shared.money.parse_amount` (ADR 0074): ``1234.56`` or
+    ``1,234.56``, at most two decimals, within the maximum amount. A refusal is the
+    domain's ``invalid_amount`` error naming the option or argument and the value given
+    (one line, or JSON with ``--json``; exit 1) — never a traceback."""
+
+    name = "amount"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Money:
+        from fours_domain.shared.money import parse_amount
+
+        return parse_amount(value, _field_of(param))
+
+
+def _field_of(param: click.Parameter | None) -> str:
+    """``--list-price`` for an option, ``PRICE`` for an argument."""
+    if param is None:
+        return "amount"
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    return param.human_readable_name
 
 
 class CliState:

@@ -29,7 +29,7 @@ from fours_domain.rebates.model import policy_id
 from fours_domain.rebates.reconciliation import StatementLine
 from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import cny, round_fen
+from fours_domain.shared.money import parse_amount
 
 REQUIRED = ("vin", "policy_id", "amount")
 
@@ -49,9 +49,7 @@ def parse_statement_csv(lines: Iterable[str]) -> Result[tuple[StatementLine, ...
     parsed = []
     for number, row in enumerate(reader, start=2):
         try:
-            amount = cny(row["amount"] or "")
-            if round_fen(amount) != amount:
-                raise InvariantViolation(f"amount {amount.amount} has fractions of a fen")
+            amount = parse_amount(row["amount"] or "")
             store = (row.get("store_id") or "").strip().upper()
             parsed.append(
                 StatementLine(

@@ -6,10 +6,11 @@ from typing import Any
 
 import click
 
-from fours_cli.output import emit, fail, state, value_or_fail
+from fours_cli.output import Amount, emit, fail, state, value_or_fail
 from fours_cli.output import finish as _done
 from fours_domain.inventory import services as svc
 from fours_domain.inventory.model import MovementClass, Part, format_fitment
+from fours_domain.shared.money import Money
 
 CSV_COLUMNS = (
     "number",
@@ -46,8 +47,8 @@ def parts() -> None:
 @click.argument("number")
 @click.argument("name")
 @click.option("--class", "part_class", required=True, help="MAINTENANCE, REPAIR, BODY, ACCESSORY…")
-@click.option("--list-price", required=True, help="List price in CNY, e.g. 1299.50.")
-@click.option("--cost-price", required=True, help="Cost price in CNY.")
+@click.option("--list-price", type=Amount(), required=True, help="List price in CNY, e.g. 1299.50.")
+@click.option("--cost-price", type=Amount(), required=True, help="Cost price in CNY.")
 @click.option("--supplier", default="", help="Supplier name.")
 @click.option("--fits", multiple=True, help="BRAND[/MODEL[/TRIM…]] it fits (repeatable).")
 @click.option(
@@ -61,8 +62,8 @@ def add(
     number: str,
     name: str,
     part_class: str,
-    list_price: str,
-    cost_price: str,
+    list_price: Money,
+    cost_price: Money,
     supplier: str,
     fits: tuple[str, ...],
     movement: str,

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from returns.result import Failure, Success
 
-from fours_cli.output import emit, fail, parsed, state
+from fours_cli.output import Amount, emit, fail, parsed, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.authority import AuthorityRule, Basis, Subject
 from fours_domain.pricing.model import PriceKind, PriceScheme, Resolution
@@ -20,6 +20,7 @@ from fours_domain.pricing.parts import (
 )
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
+from fours_domain.shared.money import Money
 from fours_domain.shared.time import DateTime
 
 
@@ -108,7 +109,7 @@ def prices() -> None:
 
 @prices.command("add")
 @click.argument("kind", type=click.Choice([k.value for k in PriceKind]))
-@click.argument("price")
+@click.argument("price", type=Amount())
 @click.option("--scope", default="group", show_default=True, help="group, region:ID or store:ID.")
 @click.option("--brand", required=True)
 @click.option("--model", default=None)
@@ -122,7 +123,7 @@ def prices() -> None:
 @click.option("--id", "scheme_id", default=None, help="Scheme code (default: generated).")
 def add(
     kind: str,
-    price: str,
+    price: Money,
     scope: str,
     brand: str,
     model: str | None,
@@ -284,8 +285,10 @@ def _decimal(text: str, what: str) -> Decimal:
 @click.option("--subject", type=click.Choice([s.value for s in Subject]), default="vehicle")
 @click.option("--basis", type=click.Choice([b.value for b in Basis]), required=True)
 @click.option("--share", default="1", show_default=True, help="Share of the basis, e.g. 0.90.")
-@click.option("--off", "amount_off", default="0", show_default=True, help="CNY below that.")
-def authority_set(role: str, subject: str, basis: str, share: str, amount_off: str) -> None:
+@click.option(
+    "--off", "amount_off", type=Amount(), default="0", show_default=True, help="CNY below that."
+)
+def authority_set(role: str, subject: str, basis: str, share: str, amount_off: Money) -> None:
     """ROLE may grant down to basis × share − off (``--basis unlimited``: anything)."""
     app = state().app
     cmd = svc.SetAuthority(
@@ -346,14 +349,16 @@ def part_price_dict(p: PartPrice) -> dict[str, Any]:
 @prices.command("part")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
-@click.option("--price", default=None, help="Counter price to grant: checks the authority.")
+@click.option(
+    "--price", type=Amount(), default=None, help="Counter price to grant: checks the authority."
+)
 @click.option("--by", "requester", default=None, help="Who grants --price (staff id).")
 @click.option("--role", default=None, help="Act in this role (default: any held at --store).")
 @click.option("--approval", "approval_id", default=None, help="Recorded approval at --store.")
 def part(
     part: str,
     customer_type: str,
-    price: str | None,
+    price: Money | None,
     requester: str | None,
     role: str | None,
     approval_id: str | None,
@@ -370,7 +375,7 @@ def part(
     def render(q: svc.PartQuote) -> dict[str, Any]:
         data = part_price_dict(q.price)
         if price is not None:
-            data["granted_price"] = str(parsed(_money, price).amount)
+            data["granted_price"] = str(price.amount)
             data["grant"] = None if q.grant is None else part_grant_dict(q.grant)
         return data
 
@@ -395,12 +400,6 @@ def part(
         return line
 
     done(svc.price_part(st.app.uow(), cmd, st.app.clock, st.app.ids), render, human)
-
-
-def _money(text: str) -> Any:
-    from fours_domain.pricing.quotes import money_of
-
-    return money_of(text)
 
 
 def part_approval_dict(a: PartPriceApproval) -> dict[str, Any]:
@@ -439,7 +438,7 @@ def part_grant_dict(g: PartPriceGrant) -> dict[str, Any]:
 @prices.command("part-approve")
 @click.argument("part")
 @click.option("--customer", "customer_type", default="RETAIL", show_default=True)
-@click.option("--price", required=True, help="Counter price approved.")
+@click.option("--price", type=Amount(), required=True, help="Counter price approved.")
 @click.option("--by", "approver", required=True, help="Approver (staff id on the roster).")
 @click.option("--role", default=None, help="Approve in this role (default: one held that covers).")
 @click.option("--reason", required=True)
@@ -447,7 +446,7 @@ def part_grant_dict(g: PartPriceGrant) -> dict[str, Any]:
 def part_approve(
     part: str,
     customer_type: str,
-    price: str,
+    price: Money,
     approver: str,
     role: str | None,
     reason: str,

@@ -7,9 +7,10 @@ from typing import Any
 import click
 
 from fours_cli.commands.prices import done, parse_spec
-from fours_cli.output import parsed, state
+from fours_cli.output import Amount, parsed, state
 from fours_domain.pricing import services as svc
 from fours_domain.pricing.quotes import Approval, LineKind, Quote
+from fours_domain.shared.money import Money
 
 
 def quote_dict(q: Quote) -> dict[str, Any]:
@@ -114,9 +115,11 @@ def quotes() -> None:
     default=None,
     help="The author's role, held at --store (default: their strongest vehicle authority).",
 )
-@click.option("--price", default=None, help="Vehicle price (default: promotion, else MSRP).")
+@click.option(
+    "--price", type=Amount(), default=None, help="Vehicle price (default: promotion, else MSRP)."
+)
 def new(
-    vehicle: str, customer: str, author: str, author_role: str | None, price: str | None
+    vehicle: str, customer: str, author: str, author_role: str | None, price: Money | None
 ) -> None:
     """A draft quote for VEHICLE (BRAND/MODEL/TRIM/COLOUR/INTERIOR) at --store, by an
     author on the staff roster."""
@@ -131,7 +134,7 @@ def new(
 @click.argument("quote_id")
 @click.argument("kind", type=click.Choice([k.value for k in LineKind if k is not LineKind.VEHICLE]))
 @click.argument("description")
-@click.argument("unit_price", required=False)
+@click.argument("unit_price", type=Amount(), required=False)
 @click.option("--qty", "quantity", type=int, default=1, show_default=True)
 @click.option("--vat", "vat_rate", default=None, help="VAT rate, 0.13 or 13% (default by kind).")
 @click.option("--part", "part_number", default=None, help="Accessory: its catalogue part number.")
@@ -146,7 +149,7 @@ def add_line(
     quote_id: str,
     kind: str,
     description: str,
-    unit_price: str | None,
+    unit_price: Money | None,
     quantity: int,
     vat_rate: str | None,
     part_number: str | None,

@@ -4,15 +4,14 @@ reconciliation against a manufacturer statement, and what-if."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from fours_cli.output import emit, fail, parsed, state, table
+from fours_cli.output import Amount, emit, fail, parsed, state, table
 from fours_cli.output import value_or_fail as _done
-from fours_domain.shared.errors import DomainError, InvariantViolation
+from fours_domain.shared.errors import InvariantViolation
 
 
 def _money(value: Any) -> str:
@@ -31,18 +30,6 @@ def _date(text: str | None) -> Any:
     if not isinstance(parsed, pendulum.Date) or isinstance(parsed, pendulum.DateTime):
         fail(InvariantViolation(f"{text!r} is not a date (YYYY-MM-DD)"))
     return parsed
-
-
-def _amount(text: str) -> Any:
-    from fours_domain.shared.money import cny, round_fen
-
-    try:
-        amount = cny(text)
-    except DomainError as error:
-        fail(error)
-    if round_fen(amount) != amount:
-        fail(InvariantViolation(f"{text} has fractions of a fen"))
-    return amount
 
 
 @click.group()
@@ -189,11 +176,15 @@ def _spec_options(required: bool) -> Callable[[F], F]:
 @click.argument("vin")
 @_spec_options(required=True)
 @click.option("--sold-on", required=True, metavar="DATE", help="Sale (invoice) date.")
-@click.option("--price", required=True, metavar="YUAN", help="Tax-inclusive invoice price.")
+@click.option(
+    "--price", type=Amount(), required=True, metavar="YUAN", help="Tax-inclusive invoice price."
+)
 @click.option("--vat", "vat_rate", default=None, help="VAT rate of the invoice (default 13%).")
 @click.option("--delivered-on", default=None, metavar="DATE", help="Delivered to the customer.")
 @click.option("--picked-up-on", default=None, metavar="DATE", help="Picked up (提车).")
-@click.option("--cost", default=None, metavar="YUAN", help="Tax-inclusive purchase cost.")
+@click.option(
+    "--cost", type=Amount(), default=None, metavar="YUAN", help="Tax-inclusive purchase cost."
+)
 @click.option("--out-of-territory", is_flag=True, help="Sold outside the territory.")
 @click.option("--bad-customer-data", is_flag=True, help="Customer data missing or false.")
 @click.option("--correct", is_flag=True, help=_CORRECT)
@@ -206,11 +197,11 @@ def sale_add(
     colour: str | None,
     interior: str | None,
     sold_on: str,
-    price: str,
+    price: Any,
     vat_rate: str | None,
     delivered_on: str | None,
     picked_up_on: str | None,
-    cost: str | None,
+    cost: Any,
     out_of_territory: bool,
     bad_customer_data: bool,
     correct: bool,
@@ -230,10 +221,10 @@ def sale_add(
         vin=vin,
         spec=_spec(brand, model, trim, colour, interior),
         sold_on=_date(sold_on),
-        invoice_price=_amount(price),
+        invoice_price=price,
         delivered_on=_date(delivered_on),
         picked_up_on=_date(picked_up_on),
-        purchase_cost=None if cost is None else _amount(cost),
+        purchase_cost=cost,
         out_of_territory=out_of_territory,
         bad_customer_data=bad_customer_data,
         vat_rate=_vat(vat_rate),
@@ -247,7 +238,9 @@ def sale_add(
 @click.argument("vin")
 @click.option("--on", "picked_up_on", required=True, metavar="DATE", help="Picked up (提车).")
 @_spec_options(required=False)
-@click.option("--cost", default=None, metavar="YUAN", help="Tax-inclusive purchase cost.")
+@click.option(
+    "--cost", type=Amount(), default=None, metavar="YUAN", help="Tax-inclusive purchase cost."
+)
 @click.option("--vat", "vat_rate", default=None, help="VAT rate of a new car (default 13%).")
 @click.option("--correct", is_flag=True, help=_CORRECT)
 @click.option("--reason", default="", help="Why the recorded facts are corrected.")
@@ -259,7 +252,7 @@ def sale_pickup(
     trim: str | None,
     colour: str | None,
     interior: str | None,
-    cost: str | None,
+    cost: Any,
     vat_rate: str | None,
     correct: bool,
     reason: str,
@@ -275,7 +268,7 @@ def sale_pickup(
         vin=vin,
         spec=_spec(brand, model, trim, colour, interior),
         picked_up_on=_date(picked_up_on),
-        purchase_cost=None if cost is None else _amount(cost),
+        purchase_cost=cost,
         vat_rate=_vat(vat_rate),
         correct=correct,
         reason=reason,
@@ -348,12 +341,10 @@ def kpi_set(kpi: str, value: str, period: str) -> None:
     """Record a KPI of --store for a period (CSI score, stock depth in months)."""
     from fours_domain.rebates import services as svc
     from fours_domain.rebates.model import Kpi
+    from fours_domain.shared.money import parse_decimal
 
     st = state()
-    try:
-        number = Decimal(value)
-    except ArithmeticError:
-        fail(InvariantViolation(f"{value!r} is not a number"))
+    number = parsed(parse_decimal, value, f"KPI {kpi}")
     reading = _done(
         svc.record_kpi(st.app.uow(), svc.RecordKpi(st.require_store(), period, Kpi(kpi), number))
     )
@@ -446,9 +437,9 @@ def _claim_dict(c: Any) -> dict[str, Any]:
 @rebates.command("confirm")
 @click.argument("policy_id")
 @click.argument("period")
-@click.argument("amount", metavar="YUAN")
+@click.argument("amount", type=Amount(), metavar="YUAN")
 @click.option("--notice", default="", help="The manufacturer's notice reference.")
-def confirm(policy_id: str, period: str, amount: str, notice: str) -> None:
+def confirm(policy_id: str, period: str, amount: Any, notice: str) -> None:
     """Record the manufacturer's confirmed amount for --store, POLICY_ID and PERIOD.
 
     A negative amount is legitimate: a notice whose claw-backs (跨区, 信息不实) outweigh
@@ -457,7 +448,7 @@ def confirm(policy_id: str, period: str, amount: str, notice: str) -> None:
     from fours_domain.rebates import services as svc
 
     st = state()
-    cmd = svc.ConfirmRebate(st.require_store(), policy_id, period, _amount(amount), notice)
+    cmd = svc.ConfirmRebate(st.require_store(), policy_id, period, amount, notice)
     emit(_claim_dict(_done(svc.confirm_rebate(st.app.uow(), cmd, st.app.clock))))
 
 
@@ -467,11 +458,12 @@ def confirm(policy_id: str, period: str, amount: str, notice: str) -> None:
 @click.option("--ref", "reference", default="", help="Payment or credit-note reference.")
 @click.option(
     "--paid",
+    type=Amount(),
     default=None,
     metavar="YUAN",
     help="What actually arrived (default: exactly what is due); the difference is recorded.",
 )
-def settle(policy_id: str, period: str, reference: str, paid: str | None) -> None:
+def settle(policy_id: str, period: str, reference: str, paid: Any) -> None:
     """Settle --store's confirmed claim: due = confirmed − already settled (sub-periods
     too); record --paid, what actually arrived. An estimate alone is not settled: confirm
     the manufacturer's notice first. A short or over payment leaves the claim open with
@@ -479,9 +471,7 @@ def settle(policy_id: str, period: str, reference: str, paid: str | None) -> Non
     from fours_domain.rebates import services as svc
 
     st = state()
-    cmd = svc.SettleRebate(
-        st.require_store(), policy_id, period, reference, None if paid is None else _amount(paid)
-    )
+    cmd = svc.SettleRebate(st.require_store(), policy_id, period, reference, paid)
     outcome = _done(svc.settle_rebate(st.app.uow(), cmd, st.app.clock))
     data = {
         "store": cmd.store_id.upper(),

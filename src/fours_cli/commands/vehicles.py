@@ -8,7 +8,7 @@ from typing import Any
 import click
 from returns.result import Result
 
-from fours_cli.output import emit, state, value_or_fail
+from fours_cli.output import Amount, emit, state, value_or_fail
 from fours_domain.shared.errors import DomainError
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
 from fours_domain.vehicles.model import REASON_REQUIRED, HistoryEntry, PdiInspection, Vehicle
@@ -109,7 +109,9 @@ def vehicles() -> None:
 @click.option("--allocation-number", default=None, help="Manufacturer allocation number.")
 @click.option("--eta", default=None, help="Expected arrival date (YYYY-MM-DD).")
 @click.option("--carrier", default=None)
-@click.option("--invoice-price", default=None, help="Tax-inclusive invoice price (CNY).")
+@click.option(
+    "--invoice-price", type=Amount(), default=None, help="Tax-inclusive invoice price (CNY)."
+)
 @click.option(
     "--state",
     "initial",
@@ -134,7 +136,7 @@ def add(
     allocation_number: str | None,
     eta: str | None,
     carrier: str | None,
-    invoice_price: str | None,
+    invoice_price: Any,
     initial: str,
     lenient: bool,
     by: str | None,
@@ -144,7 +146,6 @@ def add(
 
     from fours_domain.shared.catalogue import VehicleSpec
     from fours_domain.shared.identifiers import VinCheck
-    from fours_domain.shared.money import cny
     from fours_domain.vehicles import services as svc
     from fours_domain.vehicles.model import ManufacturerData
 
@@ -161,7 +162,7 @@ def add(
         allocation_number=allocation_number,
         eta=eta_date,
         carrier=carrier,
-        invoice_price=None if invoice_price is None else cny(invoice_price),
+        invoice_price=invoice_price,
     )
     cmd = svc.AddVehicle(
         store_id=st.require_store(),

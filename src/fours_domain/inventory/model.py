@@ -26,7 +26,7 @@ from fours_domain.shared.catalogue import PartNumber, SpecPattern, VehicleSpec, 
 from fours_domain.shared.errors import DomainError, IllegalTransition, InvariantViolation
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import BinCode, StoreId, WarehouseCode
-from fours_domain.shared.money import Money, is_fen_exact, round_fen
+from fours_domain.shared.money import Money, check_amount, is_fen_exact, round_fen
 from fours_domain.shared.time import DateTime
 
 CLASS_PATTERN = r"^[A-Z][A-Z0-9_]{0,31}$"
@@ -233,7 +233,7 @@ def part_class(value: str) -> str:
 def _price(value: Money) -> Money:
     if value.amount < 0 or not is_fen_exact(value):
         raise InvariantViolation(f"price {value.amount} must be ≥ 0 and in whole fen")
-    return round_fen(value)
+    return round_fen(check_amount(value, "price"))
 
 
 def _text(value: str, what: str) -> str:

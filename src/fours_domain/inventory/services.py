@@ -59,7 +59,7 @@ from fours_domain.org.model import MasterDataScope, Store, WarehouseKind, code
 from fours_domain.shared.catalogue import PartNumber, part_number
 from fours_domain.shared.errors import AlreadyExists, DomainError, InvariantViolation, NotFound
 from fours_domain.shared.ids import BinCode, BusinessUnitId, IdSource, StoreId, WarehouseCode
-from fours_domain.shared.money import cny
+from fours_domain.shared.money import Money, parse_amount
 from fours_domain.shared.results import guarded as _guarded
 from fours_domain.shared.results import operation_of
 from fours_domain.shared.time import Clock, Date, DateTime
@@ -86,8 +86,8 @@ class AddPart:
     number: str
     name: str
     part_class: str
-    list_price: str
-    cost_price: str
+    list_price: str | Money
+    cost_price: str | Money
     supplier: str = ""
     fits: tuple[str, ...] = ()
     movement_class: MovementClass = MovementClass.FAST
@@ -492,8 +492,8 @@ def _new_part(cmd: AddPart) -> Part:
         number=cmd.number,
         name=cmd.name,
         part_class=cmd.part_class,
-        list_price=cny(cmd.list_price),
-        cost_price=cny(cmd.cost_price),
+        list_price=parse_amount(cmd.list_price, "list price"),
+        cost_price=parse_amount(cmd.cost_price, "cost price"),
         supplier=cmd.supplier.strip(),
         fits=cmd.fits,
         movement_class=cmd.movement_class,

@@ -25,7 +25,15 @@ import attrs
 from fours_domain.org.model import RoleCode, role_code
 from fours_domain.pricing.model import PriceKind
 from fours_domain.shared.errors import InvariantViolation
-from fours_domain.shared.money import ZERO, Money, cny, is_fen_exact, parse_decimal, round_fen
+from fours_domain.shared.money import (
+    ZERO,
+    Money,
+    check_amount,
+    cny,
+    is_fen_exact,
+    parse_decimal,
+    round_fen,
+)
 
 __all__ = [
     "AuthorityLadder",
@@ -76,7 +84,7 @@ def _share(value: Decimal | str) -> Decimal:
 def _amount_off(value: Money) -> Money:
     if value.amount < 0 or not is_fen_exact(value):
         raise InvariantViolation(f"amount off {value} must be ≥ 0 and in fen")
-    return value
+    return check_amount(value, "amount off")
 
 
 @attrs.frozen

@@ -37,7 +37,7 @@ from returns.result import Failure, Result, Success
 from fours_domain.shared.catalogue import SpecPattern, VehicleSpec
 from fours_domain.shared.errors import DomainError, InvariantViolation
 from fours_domain.shared.ids import RegionId, StoreId
-from fours_domain.shared.money import CNY, Money, is_fen_exact, round_fen
+from fours_domain.shared.money import CNY, Money, check_amount, is_fen_exact, round_fen
 from fours_domain.shared.time import DateTime, StoreTimeZone, ensure_aware
 
 SchemeId = NewType("SchemeId", str)
@@ -237,7 +237,7 @@ class ValidityWindow:
 def _price(value: Money) -> Money:
     if value.currency != CNY or not is_fen_exact(value) or value.amount <= 0:
         raise InvariantViolation(f"a scheme price must be a positive CNY amount in fen: {value}")
-    return round_fen(value)
+    return round_fen(check_amount(value, "price"))
 
 
 class SchemeEndRefused(DomainError):

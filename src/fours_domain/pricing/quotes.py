@@ -34,12 +34,15 @@ from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.ids import StoreId, UserId
 from fours_domain.shared.money import (
     CNY,
+    MAX_AMOUNT,
     VAT_13,
+    InvalidAmount,
     Money,
     TaxSplit,
     VatRate,
-    cny,
+    check_amount,
     is_fen_exact,
+    parse_amount,
     round_fen,
     sum_money,
 )
@@ -85,7 +88,7 @@ def _positive_fen(value: Money) -> Money:
         raise InvariantViolation(f"a unit price must be a positive CNY amount: {value}")
     if not is_fen_exact(value):
         raise InvariantViolation(f"a unit price must be in whole fen: {value}")
-    return round_fen(value)
+    return round_fen(check_amount(value, "unit price"))
 
 
 def _quantity(value: int) -> int:
@@ -123,6 +126,7 @@ class QuoteLine:
         return self.kind.default_vat
 
     def __attrs_post_init__(self) -> None:
+        check_amount(Money(self.unit_price.amount * self.quantity, CNY), "line total")
         if self.part_number is not None and self.kind is not LineKind.ACCESSORY:
             raise InvariantViolation(f"only accessory lines name a part, not {self.kind.value}")
         if (self.part_number is None) != (self.policy_price is None):
@@ -374,6 +378,17 @@ class Quote(EventRecorder):
             return Failure(
                 InvariantViolation(f"discount {line.unit_price} would make the car free")
             )
+        total = self.totals.gross + line.split.gross
+        if abs(total.amount) > MAX_AMOUNT:
+            return Failure(
+                InvalidAmount(
+                    f"quote {self.id}: the total {total.amount:f} would exceed the maximum "
+                    f"amount {MAX_AMOUNT}",
+                    field="quote total",
+                    value=f"{total.amount:f}",
+                    maximum=str(MAX_AMOUNT),
+                )
+            )
         self.lines.append(line)
         return Success(line)
 
@@ -590,9 +605,7 @@ ACCEPTANCE_RULES: tuple[AcceptanceRule, ...] = (
 )
 
 
-def money_of(value: str | Decimal | int) -> Money:
-    """A CNY amount rounded to the fen (for prices typed by people)."""
-    amount = cny(value)
-    if amount != round_fen(amount):
-        raise InvariantViolation(f"{value} has fractions of a fen")
-    return round_fen(amount)
+def money_of(value: str | Decimal | int | Money, field: str = "price") -> Money:
+    """A CNY amount in whole fen within the maximum amount (for prices typed by people):
+    :func:`~fours_domain.shared.money.parse_amount`, refusals naming ``field``."""
+    return parse_amount(value, field)

@@ -144,7 +144,7 @@ def add_price_scheme(
             parse_local(cmd.starts) if cmd.starts else None,
             parse_local(cmd.ends) if cmd.ends else None,
         )
-        price = cmd.price if isinstance(cmd.price, Money) else money_of(cmd.price)
+        price = money_of(cmd.price, "price")
         scheme_id = SchemeId(code(cmd.scheme_id, "scheme id") if cmd.scheme_id else ids.new_id())
         scheme = PriceScheme(
             id=scheme_id,
@@ -260,12 +260,14 @@ class SetAuthority:
     role: str
     basis: Basis
     share: Decimal = Decimal(1)
-    amount_off: str | Decimal = "0"
+    amount_off: str | Decimal | Money = "0"
 
 
 def set_authority(uow: PricingUnitOfWork, cmd: SetAuthority) -> Result[AuthorityRule, DomainError]:
     def run() -> Result[AuthorityRule, DomainError]:
-        rule = AuthorityRule(cmd.subject, cmd.role, cmd.basis, cmd.share, money_of(cmd.amount_off))
+        rule = AuthorityRule(
+            cmd.subject, cmd.role, cmd.basis, cmd.share, money_of(cmd.amount_off, "amount off")
+        )
         with uow:
             uow.authority.put(rule)
             uow.commit()
@@ -292,7 +294,7 @@ class NewQuote:
     customer: str
     author: str
     author_role: str | None = None
-    vehicle_price: str | Decimal | None = None
+    vehicle_price: str | Decimal | Money | None = None
 
 
 def new_quote(
@@ -325,7 +327,9 @@ def new_quote(
             )
             refs = basis_prices_of(ReferencePrice.of(sheet))
             role = ladder(uow, Subject.VEHICLE).strongest(roles, refs) or min(roles)
-            price = None if cmd.vehicle_price is None else money_of(cmd.vehicle_price)
+            price = (
+                None if cmd.vehicle_price is None else money_of(cmd.vehicle_price, "vehicle price")
+            )
             drafted = Quote.draft(
                 quote_id=QuoteId(ids.new_id()),
                 store_id=store.id,
@@ -390,7 +394,7 @@ class AddQuoteLine:
     quote_id: str
     kind: LineKind
     description: str
-    unit_price: str | Decimal | None = None
+    unit_price: str | Decimal | Money | None = None
     quantity: int = 1
     vat_rate: str | Decimal | None = None
     part_number: str | None = None
@@ -403,7 +407,7 @@ def add_quote_line(
 ) -> Result[Quote, DomainError]:
     def change(quote: Quote, store: Store, uow: PricingUnitOfWork) -> Result[Quote, DomainError]:
         vat = None if cmd.vat_rate is None else VatRate(cmd.vat_rate)
-        price = None if cmd.unit_price is None else money_of(cmd.unit_price)
+        price = None if cmd.unit_price is None else money_of(cmd.unit_price, "unit price")
         if cmd.part_number is None:
             if cmd.approval_id is not None:
                 return Failure(InvariantViolation("an approval applies to a catalogue part line"))
@@ -590,7 +594,7 @@ class PricePart:
     store_id: str
     part_number: str
     customer_type: str
-    price: str | Decimal | None = None
+    price: str | Decimal | Money | None = None
     requester: str | None = None
     requester_role: str | None = None
     approval_id: str | None = None
@@ -653,7 +657,7 @@ def price_part(
         number = part_number(cmd.part_number)
         if cmd.price is not None and not (cmd.requester or "").strip():
             return Failure(InvariantViolation("a counter price needs who grants it (--by)"))
-        price = None if cmd.price is None else money_of(cmd.price)
+        price = None if cmd.price is None else money_of(cmd.price, "counter price")
         now = clock.now()
         with uow:
             match _store(uow, cmd.store_id):
@@ -709,7 +713,7 @@ class ApprovePartPrice:
     store_id: str
     part_number: str
     customer_type: str
-    price: str | Decimal
+    price: str | Decimal | Money
     approver: str
     reason: str
     role: str | None = None
@@ -726,7 +730,7 @@ def approve_part_price(
         number = part_number(cmd.part_number)
         if not 1 <= cmd.valid_hours <= 24 * 90:
             return Failure(InvariantViolation("an approval is valid 1 hour to 90 days"))
-        price = money_of(cmd.price)
+        price = money_of(cmd.price, "counter price")
         if price.amount <= 0:
             return Failure(InvariantViolation(f"a price must be positive, got {price.amount}"))
         now = clock.now()

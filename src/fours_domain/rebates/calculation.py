@@ -55,7 +55,9 @@ from fours_domain.shared.catalogue import ModelCode, VehicleSpec
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.money import (
     FEN,
+    MAX_AMOUNT,
     ROUNDING,
+    InvalidAmount,
     Money,
     cny,
     div_round_fen,
@@ -68,6 +70,7 @@ from fours_domain.shared.time import Date
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_MAX_FEN = int(MAX_AMOUNT * 100)
 
 KpiTable = Mapping[tuple[StoreId, Kpi], Decimal]
 """KPI readings of the period: (store, KPI) → value."""
@@ -350,7 +353,16 @@ def _compute_unit(
 
     clawed_in_order = [(car, reasons[reason]) for car, reason in sorted(clawed, key=_clawed_order)]
     penalties = sum(fen_of(clawback.penalty) for _, clawback in clawed_in_order)
-    total = money_of_fen(sum(fens) - penalties)
+    total_fen = sum(fens) - penalties
+    if abs(total_fen) > _MAX_FEN or (fens and max(fens) > _MAX_FEN):
+        raise InvalidAmount(
+            f"{policy.id} at {scope_key}: the rebate {money_of_fen(total_fen).amount} "
+            f"(or one car's line) would exceed the maximum amount {MAX_AMOUNT}",
+            field="rebate total",
+            value=f"{money_of_fen(total_fen).amount}",
+            maximum=str(MAX_AMOUNT),
+        )
+    total = money_of_fen(total_fen)
     unit = UnitResult(scope_key, n, target, reached[2], total, capped)
     return unit, UnitAccruals(counted, rungs, fens, store_factor, capped, clawed_in_order)
 

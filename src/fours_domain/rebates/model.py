@@ -34,7 +34,16 @@ from fours_domain.shared.errors import DomainError, IllegalTransition, Invariant
 from fours_domain.shared.events import DomainEvent, EventRecorder
 from fours_domain.shared.identifiers import Vin
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import VAT_13, ZERO, Money, VatRate, round_fen, sum_money
+from fours_domain.shared.money import (
+    MAX_AMOUNT,
+    VAT_13,
+    ZERO,
+    Money,
+    VatRate,
+    check_amount,
+    round_fen,
+    sum_money,
+)
 from fours_domain.shared.time import Date, DateTime
 
 PolicyId = NewType("PolicyId", str)
@@ -296,6 +305,7 @@ class Clawback:
     penalty: Money = ZERO
 
     def __attrs_post_init__(self) -> None:
+        check_amount(self.penalty, "penalty")
         if self.penalty.amount < 0 or self.penalty != round_fen(self.penalty):
             raise InvariantViolation(f"claw-back penalty {self.penalty} must be ≥ 0, in fen")
 
@@ -351,6 +361,8 @@ class RebatePolicy:
             raise bad("values must not be negative")
         if self.kind is RebateKind.INVOICE_PERCENT and any(v > 1 for v in values):
             raise bad("a share of the invoice price must be ≤ 1 (write 1.5% as 0.015)")
+        if any(v > MAX_AMOUNT for v in values):
+            raise bad(f"an amount per car must not exceed the maximum amount {MAX_AMOUNT}")
         thresholds = [t.achievement for t in self.tiers]
         if any(a <= 0 for a in thresholds) or thresholds != sorted(set(thresholds)):
             raise bad("tier achievements must be positive and strictly increasing")
@@ -368,7 +380,9 @@ class RebatePolicy:
         reasons = [c.reason for c in self.clawbacks]
         if len(reasons) != len(set(reasons)):
             raise bad("one claw-back per reason")
-        if self.cap is not None and (self.cap.amount < 0 or self.cap != round_fen(self.cap)):
+        if self.cap is not None and (
+            check_amount(self.cap, "cap").amount < 0 or self.cap != round_fen(self.cap)
+        ):
             raise bad("a cap must be ≥ 0, in fen")
 
     @property
@@ -464,8 +478,14 @@ class SaleFact:
     vat_rate: VatRate = VAT_13
 
     def __attrs_post_init__(self) -> None:
-        for what in (self.invoice_price, self.purchase_cost):
-            if what is not None and (what.amount <= 0 or what != round_fen(what)):
+        for name, what in (
+            ("invoice_price", self.invoice_price),
+            ("purchase_cost", self.purchase_cost),
+        ):
+            if what is None:
+                continue
+            check_amount(what, name)
+            if what.amount <= 0 or what != round_fen(what):
                 raise InvariantViolation(f"car {self.vin}: prices must be positive, in fen")
 
     @property
@@ -807,6 +827,7 @@ class RebateClaim(EventRecorder):
 
     def confirm(self, amount: Money, notice: str, at: DateTime) -> Result[None, DomainError]:
         """Record the manufacturer's notice (a later notice replaces an earlier one)."""
+        check_amount(amount, "confirmed amount")
         if amount != round_fen(amount):
             return Failure(RebateError(f"confirmed amount {amount} has fractions of a fen"))
         before = self.entitled
@@ -845,7 +866,7 @@ class RebateClaim(EventRecorder):
             )
         already = self.settled + settled_in_subperiods
         due = self.entitled - already
-        amount = due if paid is None else paid
+        amount = due if paid is None else check_amount(paid, "paid amount")
         if amount != round_fen(amount):
             return Failure(RebateError(f"paid amount {amount} has fractions of a fen"))
         settlement = None

@@ -18,6 +18,9 @@
 * Magnitude: amounts that come from outside (feeds, files, user input bound for
   storage) are at most :data:`MAX_AMOUNT` in absolute value (:func:`check_amount`),
   so every stored amount, and sums of millions of them, fit the BIGINT fen of storage.
+* Text: :func:`parse_amount` is the one reading of an amount typed by a person or read
+  from a file (ADR 0074): plain decimals or strictly grouped thousands, no exponents,
+  NaN or infinities, at most two decimals, within :data:`MAX_AMOUNT`.
 
 >>> split = VAT_13.split_inclusive(cny("113000.00"))
 >>> (str(split.net.amount), str(split.vat.amount))
@@ -30,8 +33,10 @@
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 from moneyed import CNY, Currency, Money
@@ -45,9 +50,11 @@ __all__ = [
     "STATUTORY_VAT_RATES",
     "VAT_13",
     "ZERO",
+    "InvalidAmount",
     "Money",
     "TaxSplit",
     "VatRate",
+    "amount_text",
     "check_amount",
     "cny",
     "div_round_fen",
@@ -56,6 +63,7 @@ __all__ = [
     "has_fen_precision",
     "is_fen_exact",
     "money_of_fen",
+    "parse_amount",
     "parse_decimal",
     "round_fen",
     "scaled",
@@ -71,21 +79,142 @@ just under ten billion yuan — above any single car, part, invoice or settlemen
 enough that a million of them still sum within a BIGINT of fen (≈ 9.2 × 10¹⁸)."""
 
 
-def _to_decimal(value: object) -> Decimal:
+class InvalidAmount(InvariantViolation):
+    """An amount that is not one (``12,5``, ``NaN``, ``1e3``), has fractions of a fen, or
+    is beyond :data:`MAX_AMOUNT`; ``details``: ``field`` and ``value`` (the text given)."""
+
+    code = "invalid_amount"
+
+
+_MAX_INTEGER_DIGITS = len(str(int(MAX_AMOUNT)))
+_MAX_TEXT = 64
+_AMOUNT_TEXT = re.compile(
+    r"""(?P<sign1>[-+]?)\s*(?:¥|CNY|RMB)?\s*(?P<sign2>[-+]?)
+    (?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)
+    (?:\.(?P<fraction>[0-9]+))?
+    \s*元?""",
+    re.VERBOSE | re.IGNORECASE,
+)
+"""An amount's text once NFKC-normalised (full-width ``１２３``, ``，``, ``￥`` become ASCII)
+and stripped: an optional sign and currency marker (``¥``, ``CNY``, ``RMB``, a trailing
+``元``), ASCII digits either plain or grouped in threes by commas, and an optional
+fraction after a point. Nothing else: no exponents, no ``NaN``/``Infinity``, no other
+grouping (``12,5``, ``1,23``), no other digits."""
+
+
+def parse_amount(
+    value: object, field: str = "amount", *, places: int | None = 2, bounded: bool = True
+) -> Money:
+    """The one reading of an amount of money (ADR 0074): a CNY ``Money`` or an
+    :class:`InvalidAmount` naming ``field`` and the value given — never another exception.
+
+    Text is NFKC-normalised and stripped, then must be plain decimals (``1234.56``) or
+    strictly grouped thousands (``1,234,567.89``), optionally signed and marked
+    (``¥1,000``, ``RMB 5``, ``5元``). At most ``places`` decimals that are not zero
+    (``None``: any); the result has exactly ``places`` decimals (``-0`` is ``0.00``).
+    ``bounded`` (the default): at most :data:`MAX_AMOUNT` in absolute value. Also takes a
+    ``Money`` (CNY), a ``Decimal`` or an ``int``; never a ``float``.
+
+    >>> parse_amount("¥1,234.5"), parse_amount("１２３"), parse_amount(" -0 ")
+    (Money('1234.50', 'CNY'), Money('123.00', 'CNY'), Money('0.00', 'CNY'))
+    >>> for bad in ("12,5", "1e3", "NaN", "0.001", "1e30", "10000000000"):
+    ...     try:
+    ...         parse_amount(bad, "price")
+    ...     except InvalidAmount as error:
+    ...         print(error)
+    price '12,5' is not an amount (write 1234.56 or 1,234.56)
+    price '1e3' is not an amount (write 1234.56 or 1,234.56)
+    price 'NaN' is not an amount (write 1234.56 or 1,234.56)
+    price '0.001' has fractions of a fen (at most 2 decimals)
+    price '1e30' is not an amount (write 1234.56 or 1,234.56)
+    price '10000000000' exceeds the maximum amount 9999999999.99
+    """
     if isinstance(value, float | bool):
-        raise InvariantViolation(f"money from {type(value).__name__} {value!r}: use str or Decimal")
+        raise InvalidAmount(
+            f"{field} {value!r}: write amounts as text or Decimal, not a {type(value).__name__}",
+            field=field,
+            value=repr(value),
+        )
+    if isinstance(value, Money):
+        if value.currency != CNY:
+            raise InvalidAmount(
+                f"{field} {value} is in {value.currency}, only CNY is accepted",
+                field=field,
+                value=str(value),
+            )
+        value = value.amount
+    if isinstance(value, int):
+        value = Decimal(value)
     if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int | str):
-        try:
-            result = Decimal(str(value).strip().replace(",", ""))
-        except InvalidOperation:
-            raise InvariantViolation(f"{value!r} is not an amount of money") from None
+        if not value.is_finite():
+            raise InvalidAmount(
+                f"{field} {value} is not a finite amount", field=field, value=str(value)
+            )
+        value = value if value else Decimal(0)  # 0E-999999999 is zero
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite
+        if bounded and value.adjusted() >= _MAX_INTEGER_DIGITS:
+            raise InvalidAmount(
+                f"{field} {value} exceeds the maximum amount {MAX_AMOUNT}",
+                field=field,
+                value=str(value),
+            )
+        if abs(exponent) + len(value.as_tuple().digits) > 4 * _MAX_TEXT:
+            # 1E+999999999 written out would be a billion digits
+            raise InvalidAmount(f"{field} {value} is out of range", field=field, value=str(value))
+        text = f"{value:f}"
+    elif isinstance(value, str):
+        text = value
     else:
-        raise InvariantViolation(f"money from {type(value).__name__} is not supported")
-    if not result.is_finite():
-        raise InvariantViolation(f"{value!r} is not a finite amount of money")
-    return result
+        raise InvalidAmount(
+            f"{field} from {type(value).__name__} is not supported", field=field, value=repr(value)
+        )
+    return _parse_text(text, field, places, bounded)
+
+
+def _parse_text(given: str, field: str, places: int | None, bounded: bool) -> Money:
+    shown = given if len(given) <= _MAX_TEXT else given[:_MAX_TEXT] + "…"
+
+    def refused(reason: str) -> InvalidAmount:
+        return InvalidAmount(f"{field} {shown!r} {reason}", field=field, value=shown)
+
+    if len(given) > 4 * _MAX_TEXT:
+        raise refused("is not an amount (too long)")
+    match = _AMOUNT_TEXT.fullmatch(unicodedata.normalize("NFKC", given).strip())
+    if match is None or (match["sign1"] and match["sign2"]):
+        raise refused("is not an amount (write 1234.56 or 1,234.56)")
+    whole = match["whole"].replace(",", "").lstrip("0") or "0"
+    fraction = match["fraction"] or ""
+    if places is not None:
+        fraction = fraction.rstrip("0")
+        if len(fraction) > places:
+            raise refused(f"has fractions of a fen (at most {places} decimals)")
+        fraction = fraction.ljust(places, "0")
+    if bounded and len(whole) > _MAX_INTEGER_DIGITS:
+        raise refused(f"exceeds the maximum amount {MAX_AMOUNT}")
+    negative = "-" in (match["sign1"], match["sign2"]) and set(whole + fraction) != {"0"}
+    amount = Decimal(f"{'-' if negative else ''}{whole}{'.' if fraction else ''}{fraction}")
+    if bounded and abs(amount) > MAX_AMOUNT:
+        raise refused(f"exceeds the maximum amount {MAX_AMOUNT}")
+    return Money(amount, CNY)
+
+
+def amount_text(money: Money) -> str:
+    """The canonical text of an amount (plain digits, no grouping): what
+    :func:`parse_amount` reads back to the same amount.
+
+    >>> amount_text(parse_amount("1,234.5"))
+    '1234.50'
+    """
+    return f"{money.amount:f}"
+
+
+_NUMBER_TEXT = re.compile(
+    r"(?P<sign>[-+]?)(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<fraction>[0-9]+))?"
+    r"\s*(?P<percent>%?)"
+)
+
+_NOT_FINITE = re.compile(r"[-+]?(?:s?nan|inf(?:inity)?)", re.IGNORECASE)
 
 
 def parse_decimal(value: object, what: str = "number") -> Decimal:
@@ -105,14 +234,22 @@ def parse_decimal(value: object, what: str = "number") -> Decimal:
         raise InvariantViolation(f"{what} {value!r}: write it as a string or Decimal, not a float")
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, int | str):
-        text = str(value).strip().replace(",", "")
-        percent = text.endswith("%")
-        try:
-            result = Decimal(text[:-1].strip() if percent else text)
-        except InvalidOperation:
-            raise InvariantViolation(f"{what} {value!r} is not a number") from None
-        if percent:
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        # The grammar of amounts (ADR 0074) without currency marks: no exponents, no NaN,
+        # commas only between groups of three ("1,5" is not 15).
+        match = _NUMBER_TEXT.fullmatch(unicodedata.normalize("NFKC", value).strip())
+        if match is None or len(value) > 4 * _MAX_TEXT:
+            finite = _NOT_FINITE.fullmatch(value.strip()) is None
+            raise InvariantViolation(
+                f"{what} {value!r} is not a {'' if finite else 'finite '}number"
+            )
+        fraction = match["fraction"]
+        result = Decimal(
+            f"{match['sign']}{match['whole'].replace(',', '')}{'.' + fraction if fraction else ''}"
+        )
+        if match["percent"]:
             result = result / 100
     else:
         raise InvariantViolation(f"{what} from {type(value).__name__} is not supported")
@@ -126,12 +263,18 @@ def _vat_rate(value: object) -> Decimal:
 
 
 def cny(amount: str | int | Decimal) -> Money:
-    """A CNY amount from a string, int or Decimal (floats are refused).
+    """A CNY amount from a string, int or Decimal (floats are refused), exactly as given:
+    no rounding and no bound (for figures in code; input from people and files goes through
+    :func:`parse_amount`). Text follows :func:`parse_amount`'s rule.
 
-    >>> cny("1,299.5")
-    Money('1299.5', 'CNY')
+    >>> cny("1,299.5"), cny(Decimal("0.125"))
+    (Money('1299.5', 'CNY'), Money('0.125', 'CNY'))
     """
-    return Money(_to_decimal(amount), CNY)
+    if isinstance(amount, Decimal) and amount.is_finite():
+        return Money(amount, CNY)
+    if isinstance(amount, int) and not isinstance(amount, bool):
+        return Money(Decimal(amount), CNY)
+    return parse_amount(amount, places=None, bounded=False)
 
 
 ZERO = cny(0)
@@ -216,15 +359,16 @@ def check_amount(money: Money, what: str = "amount") -> Money:
     >>> check_amount(cny("12.50"), "retail_price")
     Money('12.50', 'CNY')
     >>> try:
-    ...     check_amount(cny("1e12"), "retail_price")
+    ...     check_amount(cny(10**12), "retail_price")
     ... except InvariantViolation as error:
     ...     print(error)
     retail_price 1000000000000 exceeds the maximum amount 9999999999.99
     """
     if abs(money.amount) > MAX_AMOUNT:
-        raise InvariantViolation(
+        raise InvalidAmount(
             f"{what} {money.amount:f} exceeds the maximum amount {MAX_AMOUNT}",
             field=what,
+            value=f"{money.amount:f}",
             maximum=str(MAX_AMOUNT),
         )
     return money

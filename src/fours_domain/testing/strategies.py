@@ -45,7 +45,7 @@ from fours_domain.shared.identifiers import (
     vin_check_digit,
 )
 from fours_domain.shared.ids import StoreId
-from fours_domain.shared.money import Money, VatRate, cny
+from fours_domain.shared.money import MAX_AMOUNT, Money, VatRate, cny, money_of_fen
 from fours_domain.shared.time import DateTime, StoreTimeZone
 
 VIN_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -150,6 +150,44 @@ def cny_amounts(min_value: str = "0", max_value: str = "10000000") -> st.SearchS
     return st.decimals(
         Decimal(min_value), Decimal(max_value), places=2, allow_nan=False, allow_infinity=False
     ).map(cny)
+
+
+def amounts_near_the_bound(fen: int = 100) -> st.SearchStrategy[Money]:
+    """CNY amounts within ``fen`` fen of ±:data:`~fours_domain.shared.money.MAX_AMOUNT`,
+    on both sides of it: the largest amounts the domain accepts and the smallest it refuses
+    (``abs(amount) > MAX_AMOUNT``) — not all of them are accepted."""
+    top = int(MAX_AMOUNT * 100)
+    return st.builds(
+        lambda sign, offset: money_of_fen(sign * (top + offset)),
+        st.sampled_from((1, -1)),
+        st.integers(-fen, fen),
+    )
+
+
+@st.composite
+def amount_texts(draw: st.DrawFn) -> tuple[str, Money]:
+    """``(text, amount)``: an amount in whole fen within the maximum as a person or a file
+    writes it — plain (``1234.5``) or grouped in thousands (``1,234.50``), a currency
+    marker (``¥``, ``￥``, ``RMB``, ``CNY``, ``元``), full-width digits, surrounding spaces,
+    trailing zeros — and the amount :func:`~fours_domain.shared.money.parse_amount` reads."""
+    fen = draw(st.integers(-int(MAX_AMOUNT * 100), int(MAX_AMOUNT * 100)))
+    amount = money_of_fen(fen)
+    whole, cents = divmod(abs(fen), 100)
+    digits = f"{whole:,}" if draw(st.booleans()) else str(whole)
+    fractions = [f"{cents:02d}", f"{cents:02d}0"] + ([f"{cents // 10}"] if cents % 10 == 0 else [])
+    if cents or draw(st.booleans()):
+        digits += "." + draw(st.sampled_from(fractions))
+    if draw(st.booleans()):
+        digits = digits.translate(_FULL_WIDTH)
+    prefix, suffix = draw(
+        st.sampled_from((("", ""), ("¥", ""), ("￥", ""), ("RMB ", ""), ("CNY", ""), ("", "元")))
+    )
+    sign = "-" if fen < 0 else draw(st.sampled_from(("", "+")))
+    pad = draw(st.sampled_from(("", " ", "\t", "\u3000")))
+    return f"{pad}{sign}{prefix}{digits}{suffix}{pad}", amount
+
+
+_FULL_WIDTH = str.maketrans("0123456789,.", "０１２３４５６７８９，．")
 
 
 def vat_rates() -> st.SearchStrategy[VatRate]:

@@ -173,8 +173,9 @@ def test_the_edge_samples_hold_values_one_beyond_the_records_bounds() -> None:
     outcomes = []
     for data in singles:
         [item] = list(feed.read(Document("edge", open_bytes(data)), KIND))
+        bounded = ("at most", "maximum", "is not an amount")  # 1e30: no exponents (ADR 0074)
         outcomes.append(
-            (item.location.field, "at most" in item.reason or "maximum" in item.reason)
+            (item.location.field, any(reason in item.reason for reason in bounded))
             if isinstance(item, Rejection)
             else "accepted"
         )

@@ -46,11 +46,10 @@ from fours_domain.dms.records import (
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.errors import DomainError
 from fours_domain.shared.identifiers import Vin, VinCheck
-from fours_domain.shared.money import Money, cny, has_fen_precision
+from fours_domain.shared.money import Money, parse_amount
 from fours_domain.shared.time import Date
 
 _DATE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[ T].*)?$")
-_MONEY_NOISE = re.compile(r"[¥￥,，\s元]|^CNY|^RMB", re.IGNORECASE)
 _SPECIAL = re.compile(r'[",\r\n]')
 
 
@@ -80,11 +79,14 @@ def parse_decimal(raw: str) -> Decimal:
 
 
 def parse_money(raw: str) -> Money:
-    """``¥1,299.50``, ``1299.5元``, ``RMB 1299.50`` → CNY; more than two decimals is an error."""
-    value = parse_decimal(_MONEY_NOISE.sub("", raw))
-    if not has_fen_precision(value):
-        raise ValueError(f"amount {raw!r} has fractions of a fen")
-    return cny(value)
+    """``¥1,299.50``, ``1299.5元``, ``RMB 1299.50`` → CNY by the domain's one rule
+    (:func:`~fours_domain.shared.money.parse_amount`, ADR 0074); more than two decimals,
+    ``12,5``, ``1e3`` or ``NaN`` is an error. The maximum amount is the records' check
+    (it names their field, ADR 0062)."""
+    try:
+        return parse_amount(raw, "amount", bounded=False)
+    except DomainError as error:
+        raise ValueError(error.message) from None
 
 
 def csv_line(row: list[str], delimiter: str = ",") -> str:

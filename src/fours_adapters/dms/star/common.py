@@ -13,7 +13,9 @@ import pendulum
 from lxml import etree
 
 from fours_domain.dms.ports import DocumentRefused
-from fours_domain.shared.money import Money, cny, has_fen_precision
+from fours_domain.shared.errors import DomainError
+from fours_domain.shared.money import Money
+from fours_domain.shared.money import parse_amount as parse_money_text
 from fours_domain.shared.time import Date
 
 STAR_NS = "http://www.starstandard.org/STAR/5"
@@ -68,10 +70,10 @@ def parse_amount(elem: etree._Element) -> Money:
     currency = (elem.get("currencyID") or "CNY").strip().upper()
     if currency != "CNY":
         raise ValueProblem(f"amount {elem.text!r} is in {currency}, only CNY is accepted")
-    value = parse_decimal(elem.text or "")
-    if not has_fen_precision(value):
-        raise ValueProblem(f"amount {value} has fractions of a fen")
-    return cny(value)
+    try:  # the domain's one rule (ADR 0074); the maximum is the records' check (ADR 0062)
+        return parse_money_text(elem.text or "", "amount", bounded=False)
+    except DomainError as error:
+        raise ValueProblem(error.message) from None
 
 
 class SchemaUnavailable(Exception):

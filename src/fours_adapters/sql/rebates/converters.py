@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 import enum
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -29,7 +29,7 @@ from moneyed import Money
 
 from fours_domain.rebates.model import RebatePolicy
 from fours_domain.shared.errors import DomainError, InvariantViolation
-from fours_domain.shared.money import cny
+from fours_domain.shared.money import parse_amount, parse_decimal
 
 _converter = cattrs.Converter(omit_if_default=True, forbid_extra_keys=True)
 """Unknown keys are refused (a typo such as ``caps = "100"`` must not silently drop the
@@ -39,21 +39,14 @@ cap), at every level: the policy, its tiers, targets, KPI rules and claw-backs."
 def _structure_decimal(value: Any, _type: Any) -> Decimal:
     if isinstance(value, bool | float):
         raise InvariantViolation(f"{value!r}: write decimals as strings (no floats)")
-    if isinstance(value, Decimal | int):
-        return Decimal(value)
-    text = str(value).strip().replace(",", "")
-    try:
-        if text.endswith("%"):
-            return Decimal(text[:-1].strip()) / 100
-        return Decimal(text)
-    except InvalidOperation:
-        raise InvariantViolation(f"{value!r} is not a decimal number") from None
+    # The domain's one number rule (ADR 0074): "1,5" and "1e3" are refused, "13%" is 0.13.
+    return parse_decimal(value if isinstance(value, Decimal | int) else str(value), "number")
 
 
 def _structure_money(value: Any, _type: Any) -> Money:
     if isinstance(value, bool | float):
         raise InvariantViolation(f"{value!r}: write amounts as strings (no floats)")
-    return cny(value)
+    return parse_amount(value)  # the one rule (ADR 0074): fen, within the maximum amount
 
 
 def _structure_date(value: Any, _type: Any) -> pendulum.Date:
