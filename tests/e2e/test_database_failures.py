@@ -11,7 +11,6 @@ operation, exit 3, and nothing of the command is applied (docs/adr/0073).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +19,10 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, text
 
 from fours_adapters.bootstrap import bootstrap
-from fours_adapters.sql.engine import make_engine
-from fours_adapters.sql.migrate import upgrade
 from fours_cli.cli import cli
 from fours_domain.shared.ids import StoreId
 from fours_domain.shared.results import TRANSIENT_ATTEMPTS
+from tests.postgres import private_schema
 from tests.unit.inventory.world import seed
 
 pytestmark = pytest.mark.postgres
@@ -64,22 +62,12 @@ CREATE TRIGGER fours_fail_ledger BEFORE INSERT ON inv_ledger
 def pg(pg_server_url: str) -> Iterator[tuple[str, Engine]]:
     """A private schema with the group of tests/unit/inventory/world.py, its CLI URL
     and an engine on it."""
-    schema = f"fours_fail_{os.getpid()}"
-    admin = make_engine(pg_server_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    app = bootstrap(engine=engine)
-    seed(app.uow, app.clock)
-    with engine.begin() as conn:
-        conn.connection.dbapi_connection.execute(INJECT)  # type: ignore[union-attr]
-    yield f"{pg_server_url}?options=-csearch_path%3D{schema}", engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema(pg_server_url, "fours_fail") as (schema, engine):
+        app = bootstrap(engine=engine)
+        seed(app.uow, app.clock)
+        with engine.begin() as conn:
+            conn.connection.dbapi_connection.execute(INJECT)  # type: ignore[union-attr]
+        yield f"{pg_server_url}?options=-csearch_path%3D{schema}", engine
 
 
 def _fail(engine: Engine, sqlstate: str, times: int, part: str = "P-2") -> None:

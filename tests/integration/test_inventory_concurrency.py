@@ -9,18 +9,16 @@ block nothing (its parts go to the racers) although no sweep ran.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections.abc import Iterator
 
 import pendulum
 import pytest
 from returns.result import Failure, Success
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from fours_adapters.bootstrap import bootstrap
 from fours_adapters.sql.engine import make_engine
-from fours_adapters.sql.migrate import upgrade
 from fours_domain.inventory import services as inv
 from fours_domain.inventory.model import (
     NotEnoughStock,
@@ -34,6 +32,7 @@ from fours_domain.shared.time import FixedClock
 from fours_domain.vehicles import services as cars
 from fours_domain.vehicles.lifecycle import VehicleAction, VehicleState
 from fours_domain.vehicles.model import ChecklistItem, HolderKind
+from tests.postgres import private_schema
 from tests.unit.inventory.world import PARTS, seed
 
 WORKERS = 6
@@ -90,18 +89,8 @@ def _clerk(url: str, schema: str, worker: int, start_at: float) -> tuple[list[Ou
 
 @pytest.fixture
 def race_engine(pg_server_url: str) -> Iterator[tuple[Engine, str]]:
-    schema = f"fours_race_{os.getpid()}"
-    admin = make_engine(pg_server_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    yield engine, schema
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema(pg_server_url, "fours_race") as (schema, engine):
+        yield engine, schema
 
 
 def _prepare(engine: Engine) -> str:

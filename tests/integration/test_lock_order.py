@@ -13,7 +13,6 @@ the open reservations row by row (docs/adr/0072-one-lock-order.md).
 from __future__ import annotations
 
 import multiprocessing
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,14 +20,14 @@ from typing import Any
 
 import pytest
 from returns.result import Success
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from fours_adapters.bootstrap import bootstrap
 from fours_adapters.sql.engine import make_engine
-from fours_adapters.sql.migrate import upgrade
 from fours_domain.inventory import services as inv
 from fours_domain.inventory.model import ReservationPurpose, ShortagePolicy, TransferStatus
 from fours_domain.shared.ids import StoreId
+from tests.postgres import private_schema
 from tests.unit.inventory.world import BINS, PARTS, STORES, seed
 
 WORKERS = 4
@@ -122,18 +121,8 @@ def _worker(url: str, schema: str, worker: int, start_at: float) -> list[str]:
 
 @pytest.fixture
 def lock_engine(pg_server_url: str) -> Iterator[tuple[Engine, str]]:
-    schema = f"fours_locks_{os.getpid()}"
-    admin = make_engine(pg_server_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    yield engine, schema
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+    with private_schema(pg_server_url, "fours_locks") as (schema, engine):
+        yield engine, schema
 
 
 @pytest.mark.postgres

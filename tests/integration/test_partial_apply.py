@@ -10,7 +10,6 @@ reservation, backorder or transfer of the first line survives (docs/adr/0073).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,12 +17,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from fours_adapters.bootstrap import FoursApp, bootstrap
-from fours_adapters.sql.engine import make_engine
-from fours_adapters.sql.migrate import upgrade
 from fours_domain.inventory import services as inv
 from fours_domain.inventory.model import ReservationPurpose, ShortagePolicy
 from fours_domain.shared.errors import StorageFailure
 from tests.e2e.test_database_failures import INJECT
+from tests.postgres import private_schema
 from tests.unit.inventory.world import BINS, PARTS, seed
 
 pytestmark = pytest.mark.postgres
@@ -101,32 +99,22 @@ OPERATIONS: dict[str, tuple[str, Operation]] = {
 
 @pytest.fixture
 def app(pg_server_url: str) -> Iterator[tuple[FoursApp, Engine]]:
-    schema = f"fours_partial_{os.getpid()}"
-    admin = make_engine(pg_server_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={schema}"})
-    upgrade(engine)
-    fours = bootstrap(engine=engine)
-    seed(fours.uow, fours.clock)
-    for bin_code in BINS:
-        receipt = inv.ReceiveParts("S1", "W1", bin_code, _both(5))
-        inv.receive_parts(fours.uow(), receipt, fours.clock, fours.ids).unwrap()
-    with engine.begin() as conn:
-        conn.connection.dbapi_connection.execute(INJECT)  # type: ignore[union-attr]
-        conn.execute(
-            text(
-                "CREATE TRIGGER fours_fail_reservations BEFORE INSERT ON inv_reservations"
-                " FOR EACH ROW EXECUTE FUNCTION fours_fail()"
+    with private_schema(pg_server_url, "fours_partial") as (_, engine):
+        fours = bootstrap(engine=engine)
+        seed(fours.uow, fours.clock)
+        for bin_code in BINS:
+            receipt = inv.ReceiveParts("S1", "W1", bin_code, _both(5))
+            inv.receive_parts(fours.uow(), receipt, fours.clock, fours.ids).unwrap()
+        with engine.begin() as conn:
+            conn.connection.dbapi_connection.execute(INJECT)  # type: ignore[union-attr]
+            conn.execute(
+                text(
+                    "CREATE TRIGGER fours_fail_reservations BEFORE INSERT ON inv_reservations"
+                    " FOR EACH ROW EXECUTE FUNCTION fours_fail()"
+                )
             )
-        )
-    yield fours, engine
-    fours.close()
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    admin.dispose()
+        yield fours, engine
+        fours.close()
 
 
 def _snapshot(engine: Engine) -> dict[str, list[Any]]:

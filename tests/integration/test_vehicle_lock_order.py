@@ -9,7 +9,6 @@ waits at its first car holding nothing, A finishes, and B finds the cars there.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 
@@ -19,11 +18,11 @@ from sqlalchemy import Engine, text
 
 from fours_adapters.bootstrap import bootstrap
 from fours_adapters.sql.engine import make_engine
-from fours_adapters.sql.migrate import upgrade
 from fours_domain.shared import results
 from fours_domain.shared.catalogue import VehicleSpec
 from fours_domain.shared.identifiers import VinCheck
 from fours_domain.vehicles import services as cars
+from tests.postgres import private_schema
 from tests.unit.inventory.world import seed
 
 pytestmark = pytest.mark.postgres
@@ -44,22 +43,12 @@ CREATE TRIGGER fours_hold BEFORE INSERT ON veh_vehicles
 
 @pytest.fixture
 def schema(pg_server_url: str) -> Iterator[tuple[str, Engine]]:
-    name = f"fours_vehlock_{os.getpid()}"
-    admin = make_engine(pg_server_url, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{name}"'))
-    engine = make_engine(pg_server_url, connect_args={"options": f"-csearch_path={name}"})
-    upgrade(engine)
-    app = bootstrap(engine=engine)
-    seed(app.uow, app.clock)
-    with engine.begin() as conn:
-        conn.connection.dbapi_connection.execute(HOLD.format(vin=VINS[1]))  # type: ignore[union-attr]
-    yield name, engine
-    engine.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-    admin.dispose()
+    with private_schema(pg_server_url, "fours_vehlock") as (name, engine):
+        app = bootstrap(engine=engine)
+        seed(app.uow, app.clock)
+        with engine.begin() as conn:
+            conn.connection.dbapi_connection.execute(HOLD.format(vin=VINS[1]))  # type: ignore[union-attr]
+        yield name, engine
 
 
 def _feed(vins: list[str]) -> list[cars.ManufacturerVehicleRecord]:
